@@ -1,0 +1,140 @@
+"""The `abs-etl` command line: run the main job, inspect and query what is published, and
+drive the sample market. Every command has --help; long work shows a progress bar."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+sample_app = typer.Typer(no_args_is_help=True, help="The embedded sample market: generate documents, serve them.")
+app.add_typer(sample_app, name="sample")
+console = Console()
+
+
+@app.command()
+def run(
+    source: Optional[str] = typer.Option(None, help="sample_market (default), chinabond or inbox"),
+    scale: Optional[str] = typer.Option(None, help="Sample-market scale: seed or market-year"),
+) -> None:
+    """Run the main job: fetch, parse, validate, load, audit and publish the warehouse."""
+    from flows.build_warehouse import build_warehouse
+    from settings import get_settings
+
+    settings = get_settings()
+    if scale:
+        settings.sources.sample_market.scale = scale
+    summary = build_warehouse(source=source or settings.sources.default)
+    _print_summary(summary)
+    status()
+
+
+@app.command()
+def ingest(paths: list[Path] = typer.Argument(..., exists=True, help="Files or folders to ingest")) -> None:
+    """Ingest files a person dropped (trustee reports, exports, curve downloads) through the
+    same pipeline; their type is recognised from content and name."""
+    from flows.build_warehouse import build_warehouse
+
+    summary = build_warehouse(source="inbox", inbox_paths=[str(p) for p in paths])
+    _print_summary(summary)
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables")) -> None:
+    """What is published: the warehouse path, build time, tables with row counts, last run."""
+    from settings import get_settings
+    from warehouse.publish import WarehouseLayout
+    from warehouse.status import describe
+
+    info = describe(WarehouseLayout(get_settings().paths.warehouse_dir))
+    if as_json:
+        print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        return
+    if not info["exists"]:
+        console.print(f"No published warehouse at {info['path']} yet: run [bold]abs-etl run[/bold].")
+    else:
+        console.print(f"Published warehouse: [bold]{info['path']}[/bold]")
+        console.print(f"Built at {info['built_at']}, {info['size_bytes'] / 1e6:.1f} MB, migrations {info['migrations']}")
+        table = Table("table", "rows", title="Tables")
+        for t in info["tables"]:
+            table.add_row(t["table"], f"{t['rows']:,}")
+        console.print(table)
+        if info.get("views"):
+            console.print(f"Marts (views): {', '.join(info['views'])}")
+    last = info.get("last_run")
+    if last:
+        console.print(f"Last run {last.get('run_id')}: [bold]{last.get('outcome')}[/bold] — {last.get('message')}")
+
+
+@app.command()
+def query(sql: str = typer.Argument(..., help="SQL to run on the published warehouse (read-only)")) -> None:
+    """Run SQL on the published warehouse, read-only, and print the result."""
+    from settings import get_settings
+    from warehouse.publish import WarehouseLayout
+    from warehouse.status import open_read_only
+
+    con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
+    try:
+        rel = con.sql(sql)
+        if rel is None:
+            return
+        columns, rows = rel.columns, rel.fetchall()
+    finally:
+        con.close()
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@sample_app.command("generate")
+def sample_generate(
+    out: Path = typer.Option(..., help="Directory to write documents, manifest and truth into"),
+    scale: str = typer.Option("seed", help="seed or market-year"),
+    seed: int = typer.Option(20251231, help="Seed number: same seed, same bytes"),
+) -> None:
+    """Generate the sample market's documents, manifest and ground truth."""
+    from sample_market.generate import generate
+
+    with console.status(f"generating the {scale} sample market (seed {seed}) …"):
+        result = generate(out, scale=scale, seed=seed)
+    console.print(f"{result.documents} documents in {out} ({result.seconds:.1f} s); truth in {out / 'truth'}")
+
+
+@sample_app.command("serve")
+def sample_serve(
+    directory: Path = typer.Option(..., "--dir", exists=True, help="A generated sample-market directory"),
+    port: int = typer.Option(0, help="Port on 127.0.0.1 (0 = any free port)"),
+    latency_ms: int = typer.Option(0, help="Added latency per request"),
+    error_rate: float = typer.Option(0.0, help="Share of requests answered 429/5xx"),
+    drop_rate: float = typer.Option(0.0, help="Share of connections dropped"),
+    truncate_rate: float = typer.Option(0.0, help="Share of bodies truncated"),
+    block_rate: float = typer.Option(0.0, help="Share answered with a 访问受限 page (status 200)"),
+) -> None:
+    """Serve a generated sample market on loopback like the real disclosure sites."""
+    from sample_market.server import Faults, serve_forever
+
+    faults = Faults(latency_ms=latency_ms, error_rate=error_rate, drop_rate=drop_rate,
+                    truncate_rate=truncate_rate, block_rate=block_rate)
+    serve_forever(directory, port, faults)
+
+
+def _print_summary(summary: dict) -> None:
+    console.print(f"Run {summary.get('run_id')}: [bold]{summary.get('outcome')}[/bold] — {summary.get('message')}")
+    failures = summary.get("fetch_failures") or []
+    if failures:
+        console.print(f"[yellow]{len(failures)} downloads failed and will be retried next run[/yellow]")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

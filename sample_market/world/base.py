@@ -1,0 +1,111 @@
+"""The shared frame of the sample-market world: canonical rows per core table, a seeded RNG
+per segment, and the institution registry that every segment adds to.
+
+The world is the *truth*: rows exactly as the published warehouse should hold them (business
+columns only; provenance columns such as ``document_id`` are filled by the pipeline and are
+not part of the truth). Renderers in ``sample_market.documents`` turn the world into documents;
+nothing in the pipeline ever reads the world.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+YI = Decimal(100_000_000)  # 亿元 in CNY
+WAN = Decimal(10_000)  # 万元 in CNY
+CENT = Decimal("0.01")
+
+PROVENANCE_COLUMNS = ("document_id", "source_page", "source_table", "source_row_label")
+
+
+def yi(amount: str | int | Decimal) -> Decimal:
+    """亿元 → CNY, exact (amounts in the seed figures are printed in 亿元)."""
+    return (Decimal(str(amount)) * YI).quantize(CENT)
+
+
+def cny(value: Decimal | float | int | str) -> Decimal:
+    """Round to the cent, half away from zero like DuckDB does."""
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def rate(value: str | float | Decimal, places: int = 8) -> Decimal:
+    """A fraction with a fixed number of places (DECIMAL(12,8) in the warehouse)."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def rng_for(seed: int, segment: str) -> random.Random:
+    """Independent deterministic stream per segment, so segments never disturb each other."""
+    digest = hashlib.sha256(f"{seed}:{segment}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+# Ids of deals, institutions and AMCs MUST come from these functions: the pipeline derives the
+# same ids from the names it reads in documents (deal_id_for(deal_name_zh) etc.).
+from transforms.normalise.ids import amc_id_for, deal_id_for, institution_id_for, stable_id  # noqa: E402,F401
+
+
+@dataclass
+class World:
+    """Canonical rows per core table (``"core.deals"`` → list of dicts) plus facts the
+    renderers need that are not warehouse rows (e.g. which documents to break on purpose)."""
+
+    scale: str
+    seed: int
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        self.tables.setdefault(table, []).append(row)
+        return row
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        return self.tables.get(table, [])
+
+    def add_institution(
+        self,
+        full_name_zh: str,
+        institution_type: str,
+        short_name_zh: str | None = None,
+        aliases: tuple[str, ...] = (),
+        name_en: str | None = None,
+        parent_group: str | None = None,
+        province: str | None = None,
+    ) -> str:
+        """Register an institution once (by full name) and its aliases; returns its id."""
+        existing = self.extras.setdefault("institution_by_name", {})
+        if full_name_zh in existing:
+            inst_id = existing[full_name_zh]
+        else:
+            inst_id = institution_id_for(full_name_zh)
+            existing[full_name_zh] = inst_id
+            self.add(
+                "core.institutions",
+                {
+                    "institution_id": inst_id,
+                    "full_name_zh": full_name_zh,
+                    "short_name_zh": short_name_zh,
+                    "name_en": name_en,
+                    "institution_type": institution_type,
+                    "parent_group": parent_group,
+                    "province": province,
+                },
+            )
+        known = {r["alias"] for r in self.rows("core.institution_aliases")}
+        for alias in {full_name_zh, *(a for a in (short_name_zh, *aliases) if a)}:
+            if alias not in known:
+                self.add("core.institution_aliases", {"alias": alias, "institution_id": inst_id})
+        return inst_id
+
+
+def month_add(d: date, months: int) -> date:
+    """Same day ``months`` later, clamped to the month's end."""
+    import calendar
+
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))

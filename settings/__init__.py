@@ -1,0 +1,144 @@
+"""One settings object for the whole project: the TOML file, then environment overrides.
+
+Resolved lazily by :func:`get_settings` (never at import time). The file is
+``config/abs-etl.toml`` in the project, or the path in ``ABS_ETL_CONFIG``. Environment variables
+``ABS_ETL_<SECTION>__<KEY>`` override single keys. Secrets are not settings: read them with
+:func:`secret` from the environment (or a Prefect Secret block) at the moment of use.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "abs-etl.toml"
+
+
+class Paths(BaseModel):
+    data_dir: Path = Path("data")
+
+    def resolved(self) -> "Paths":
+        base = self.data_dir if self.data_dir.is_absolute() else PROJECT_ROOT / self.data_dir
+        return Paths(data_dir=base)
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def published_path(self) -> Path:
+        return self.warehouse_dir / "abs_warehouse.duckdb"
+
+    @property
+    def sample_dir(self) -> Path:
+        return self.data_dir / "sample_market"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+
+class SampleMarketSettings(BaseModel):
+    scale: Literal["seed", "market-year"] = "seed"
+    seed: int = 20251231
+    host: str = "127.0.0.1"
+
+
+class ChinabondSettings(BaseModel):
+    base_url: str = "https://www.chinabond.com.cn"
+    curve_base_url: str = "https://yield.chinabond.com.cn"
+    page_size: int = Field(100, ge=1, le=100)
+    timeout_seconds: float = 30
+    max_attempts: int = 6
+
+
+class Sources(BaseModel):
+    default: Literal["sample_market", "chinabond", "inbox"] = "sample_market"
+    sample_market: SampleMarketSettings = SampleMarketSettings()
+    chinabond: ChinabondSettings = ChinabondSettings()
+
+
+class Pipeline(BaseModel):
+    batch_size: int = Field(200, ge=1)
+    max_workers: int = Field(2, ge=1)
+    quarantine_share_limit: float = Field(0.05, ge=0, le=1)
+    lock_timeout_seconds: float = 3600
+
+
+class Publish(BaseModel):
+    keep_builds: int = Field(3, ge=1)
+
+
+class Schedules(BaseModel):
+    timezone: str = "Asia/Shanghai"
+    market_data_cron: str = "30 18 * * *"
+    trustee_reports_cron: str = "0 9,12,15,18 * * *"
+    amc_bonds_cron: str = "0 19 * * *"
+    weekly_reconciliation_cron: str = "0 3 * * 6"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the TOML file named by ABS_ETL_CONFIG (or the project default)."""
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused by pydantic here
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = Path(os.environ.get("ABS_ETL_CONFIG", DEFAULT_CONFIG))
+        if not path.exists():
+            if "ABS_ETL_CONFIG" in os.environ:
+                raise FileNotFoundError(f"ABS_ETL_CONFIG points to a missing file: {path}")
+            return {}
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ABS_ETL_", env_nested_delimiter="__", extra="ignore")
+
+    paths: Paths = Paths()
+    sources: Sources = Sources()
+    pipeline: Pipeline = Pipeline()
+    publish: Publish = Publish()
+    schedules: Schedules = Schedules()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        # init kwargs > environment > TOML file
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    def model_post_init(self, __context: Any) -> None:
+        self.paths = self.paths.resolved()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once on first use."""
+    return Settings()
+
+
+def secret(name: str) -> SecretStr | None:
+    """A secret from the environment (``ABS_ETL_SECRET_<NAME>``) or a Prefect Secret block.
+
+    Returned as ``SecretStr`` so it is never printed or logged by accident.
+    """
+    value = os.environ.get(f"ABS_ETL_SECRET_{name.upper()}")
+    if value is None:
+        try:
+            from prefect.blocks.system import Secret
+
+            value = Secret.load(name.lower().replace("_", "-")).get()
+        except Exception:
+            return None
+    return SecretStr(value)

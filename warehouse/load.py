@@ -1,0 +1,59 @@
+"""The only code that writes core rows: keyed merges of parsed rows into a build.
+
+Rows arrive as polars frames already normalised and validated. Duplicate keys inside one
+batch are an error here (DuckDB's MERGE would silently keep both), so callers deduplicate
+first — by publish time, newest wins — and say which rows lost.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from warehouse.tables import rule_for
+
+
+class DuplicateKeyError(ValueError):
+    """A batch holds two rows for one key."""
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+            [schema, name],
+        ).fetchall()
+    ]
+
+
+def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Replace rows with the same key, insert the rest; returns rows written."""
+    if frame.is_empty():
+        return 0
+    rule = rule_for(table)
+    columns = table_columns(con, table)
+    unknown = sorted(set(frame.columns) - set(columns))
+    if unknown:
+        raise KeyError(f"{table} has no columns {unknown}")
+    dup = frame.group_by(list(rule.key)).len().filter(pl.col("len") > 1)
+    if not dup.is_empty():
+        raise DuplicateKeyError(f"{table}: {dup.height} keys appear more than once in one batch, e.g. {dup.row(0)}")
+    con.register("_incoming", frame.to_arrow())
+    try:
+        key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in rule.key)
+        con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _incoming s WHERE {key_match})")
+        cols = ", ".join(frame.columns)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+    return frame.height
+
+
+def dedupe_newest(frame: pl.DataFrame, key: tuple[str, ...], order_by: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the row with the greatest ``order_by`` per key; return (kept, dropped)."""
+    ranked = frame.with_row_index("_row").sort([order_by, "_row"], descending=[True, True], nulls_last=True)
+    kept = ranked.unique(subset=list(key), keep="first", maintain_order=True)
+    dropped = ranked.join(kept.select("_row"), on="_row", how="anti")
+    return kept.drop("_row").sort(list(key)), dropped.drop("_row")

@@ -1,0 +1,151 @@
+"""Content-addressed store of every fetched byte, with its own fetch index.
+
+Bytes live at ``<root>/sha256/ab/cd/<sha256>``: the path depends only on the content, so no
+name from the outside world ever becomes a path. The index (SQLite, in the store itself)
+remembers which URL or source id gave which bytes, so a resumed run never downloads a
+document twice even if the warehouse build that should have registered it was never
+published. The warehouse's ``raw.documents`` is rebuilt from this index plus each run's
+outcomes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import tempfile
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fetched (
+    source        TEXT NOT NULL,
+    source_doc_id TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    url           TEXT,
+    title         TEXT,
+    file_name     TEXT,
+    published_at  TEXT,
+    doc_type_hint TEXT,
+    size_bytes    INTEGER NOT NULL,
+    first_seen_at TEXT NOT NULL,
+    last_seen_at  TEXT NOT NULL,
+    PRIMARY KEY (source, source_doc_id)
+);
+CREATE INDEX IF NOT EXISTS fetched_sha ON fetched (sha256);
+"""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """One fetched document as the raw store knows it."""
+
+    source: str
+    source_doc_id: str
+    sha256: str
+    url: str | None
+    title: str | None
+    file_name: str | None
+    published_at: str | None
+    doc_type_hint: str | None
+    size_bytes: int
+    first_seen_at: str
+    last_seen_at: str
+    path: Path
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class RawStore:
+    """Keeps bytes by hash and an index of (source, source id) → hash."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        (self.root / "sha256").mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as con:
+            con.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.root / "index.sqlite", timeout=60, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        return con
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / "sha256" / sha256[:2] / sha256[2:4] / sha256
+
+    def has_source_doc(self, source: str, source_doc_id: str) -> bool:
+        with closing(self._connect()) as con:
+            row = con.execute(
+                "SELECT sha256 FROM fetched WHERE source = ? AND source_doc_id = ?", [source, source_doc_id]
+            ).fetchone()
+        return row is not None and self.path_for(row[0]).exists()
+
+    def put(
+        self,
+        data: bytes,
+        *,
+        source: str,
+        source_doc_id: str,
+        url: str | None = None,
+        title: str | None = None,
+        file_name: str | None = None,
+        published_at: str | None = None,
+        doc_type_hint: str | None = None,
+    ) -> StoredDocument:
+        """Store bytes (atomically, once per hash) and index where they came from."""
+        digest = sha256_hex(data)
+        target = self.path_for(digest)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        now = datetime.now(timezone.utc).isoformat()
+        with closing(self._connect()) as con:
+            con.execute(
+                """INSERT INTO fetched VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT (source, source_doc_id) DO UPDATE SET
+                     sha256 = excluded.sha256, url = excluded.url, title = excluded.title,
+                     file_name = excluded.file_name, published_at = excluded.published_at,
+                     doc_type_hint = excluded.doc_type_hint, size_bytes = excluded.size_bytes,
+                     last_seen_at = excluded.last_seen_at""",
+                [source, source_doc_id, digest, url, title, file_name, published_at, doc_type_hint,
+                 len(data), now, now],
+            )
+        return self.get(source, source_doc_id)
+
+    def get(self, source: str, source_doc_id: str) -> StoredDocument:
+        with closing(self._connect()) as con:
+            row = con.execute(
+                "SELECT * FROM fetched WHERE source = ? AND source_doc_id = ?", [source, source_doc_id]
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"{source}:{source_doc_id} is not in the raw store")
+        return StoredDocument(*row, path=self.path_for(row[2]))
+
+    def all(self) -> list[StoredDocument]:
+        """Every indexed document, oldest publish time first (stable order)."""
+        with closing(self._connect()) as con:
+            rows = con.execute(
+                "SELECT * FROM fetched ORDER BY published_at NULLS FIRST, source, source_doc_id"
+            ).fetchall()
+        return [StoredDocument(*r, path=self.path_for(r[2])) for r in rows]
+
+    def read(self, sha256: str) -> bytes:
+        data = self.path_for(sha256).read_bytes()
+        if sha256_hex(data) != sha256:
+            raise IOError(f"raw store file {sha256} is corrupt (hash mismatch)")
+        return data
