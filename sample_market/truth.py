@@ -43,9 +43,11 @@ def load_world(con: duckdb.DuckDBPyConnection, world: World) -> None:
         if unknown:
             raise KeyError(f"world rows for {table} have columns not in the schema: {unknown}")
         used = [c for c in columns if any(c in r for r in rows)]
-        placeholders = ", ".join("?" for _ in used)
+        # Truth has no provenance; NOT NULL provenance columns get a marker, never compared.
+        marker = [c for c in ("document_id",) if c in columns and c not in used]
+        placeholders = ", ".join(["?"] * len(used) + ["'truth'"] * len(marker))
         con.executemany(
-            f"INSERT INTO {table} ({', '.join(used)}) VALUES ({placeholders})",
+            f"INSERT INTO {table} ({', '.join(used + marker)}) VALUES ({placeholders})",
             [[r.get(c) for c in used] for r in rows],
         )
 

@@ -38,6 +38,8 @@ PARENT_CHANNEL_NAME = "zqzl_zjzzczj"
 
 TRUSTEE_REPORTS = "付息兑付与行权公告"
 OFFERING_DOCUMENTS = "发行文件"
+REPEATED_PAGE_RETRIES = 3
+"""How often a page that repeats already-seen rows is asked for again."""
 DOC_TYPE_HINTS = {TRUSTEE_REPORTS: "trustee_report", OFFERING_DOCUMENTS: "offering_document"}
 
 MAX_PAGE_SIZE = 100
@@ -123,6 +125,13 @@ class ChinaBondListing:
         for page_num in range(1, self.settings.max_pages + 1):
             raw_rows = self._fetch_page(page_num, cursor)
             rows = self._parse_rows(raw_rows)
+            for _ in range(REPEATED_PAGE_RETRIES):
+                # A site under load sometimes answers page n with page n-1 again: ask once more
+                # rather than skip page n's entries for good.
+                if not rows or any(r.docid not in seen_docids for r in rows):
+                    break
+                raw_rows = self._fetch_page(page_num, cursor)
+                rows = self._parse_rows(raw_rows)
             fresh = [r for r in rows if r.docid not in seen_docids and cursor.may_be_new(r.published_at)]
             seen_docids.update(row.docid for row in rows)
             produced = 0

@@ -219,7 +219,9 @@ def test_a_server_that_ignores_page_num_does_not_loop_forever(market, http):
     entries = list(listing(market, http, page_size=10, patience=2).list_new())
 
     assert len(entries) == 10
-    assert len(listing_requests(market)) == 3  # the first page, then two pages without news
+    # The first page, then two pages without news, each asked again REPEATED_PAGE_RETRIES times
+    # because a repeated page may be a glitch that hides the real page.
+    assert len(listing_requests(market)) == 1 + 2 * (1 + 3)
 
 
 def test_incremental_run_stops_paging_once_pages_are_older_than_the_cursor(market, http):
