@@ -4,6 +4,7 @@ drive the sample market. Every command has --help; long work shows a progress ba
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -11,6 +12,12 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+
+def _prefect_defaults() -> None:
+    """Offline-friendly Prefect defaults for CLI runs; explicit environment settings win."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 sample_app = typer.Typer(no_args_is_help=True, help="The embedded sample market: generate documents, serve them.")
@@ -24,6 +31,7 @@ def run(
     scale: Optional[str] = typer.Option(None, help="Sample-market scale: seed or market-year"),
 ) -> None:
     """Run the main job: fetch, parse, validate, load, audit and publish the warehouse."""
+    _prefect_defaults()
     from flows.build_warehouse import build_warehouse
     from settings import get_settings
 
@@ -32,13 +40,14 @@ def run(
         settings.sources.sample_market.scale = scale
     summary = build_warehouse(source=source or settings.sources.default)
     _print_summary(summary)
-    status()
+    status(as_json=False)
 
 
 @app.command()
 def ingest(paths: list[Path] = typer.Argument(..., exists=True, help="Files or folders to ingest")) -> None:
     """Ingest files a person dropped (trustee reports, exports, curve downloads) through the
     same pipeline; their type is recognised from content and name."""
+    _prefect_defaults()
     from flows.build_warehouse import build_warehouse
 
     summary = build_warehouse(source="inbox", inbox_paths=[str(p) for p in paths])
@@ -138,3 +147,73 @@ def main() -> None:  # pragma: no cover
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
+
+
+# ── operating with Prefect: backfill and deploy (flows/deployments.py, prefect.yaml) ─────
+@app.command()
+def backfill(
+    date_from: str = typer.Option(..., "--from", help="First publish day to reprocess, YYYY-MM-DD (Beijing time)"),
+    date_to: str = typer.Option(..., "--to", help="Last publish day to reprocess, YYYY-MM-DD (included)"),
+    source: Optional[str] = typer.Option(None, help="sample_market, chinabond or inbox (default: the configured one)"),
+    inbox: Optional[list[Path]] = typer.Option(None, exists=True, help="Inbox files or folders (with --source inbox)"),
+) -> None:
+    """Reprocess the documents published in a date range, idempotently: what the warehouse
+    already holds is not loaded twice, and the incremental cursors of the schedules stay put."""
+    from flows.backfill import Window, parse_day
+    from flows.deployments import backfill_warehouse
+
+    try:
+        window = Window(parse_day(date_from), parse_day(date_to))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    summary = backfill_warehouse(date_from=window.date_from, date_to=window.date_to, source=source,
+                                 inbox_paths=[str(p) for p in inbox] if inbox else None)
+    _print_summary(summary)
+    for note in summary.get("notes", []):
+        console.print(f"  {note}")
+
+
+@app.command()
+def deploy(
+    pool: str = typer.Option("abs-etl-process", help="Process work pool the deployments use (as in prefect.yaml)"),
+    only_setup: bool = typer.Option(False, "--only-setup", help="Create the pool and the limit, do not deploy"),
+) -> None:
+    """Prepare the Prefect server and deploy every flow of prefect.yaml: creates the `process`
+    work pool and the one-slot warehouse writer limit if missing, then runs
+    `prefect deploy --all`. Needs PREFECT_API_URL pointing at a running server."""
+    import os
+    import subprocess
+
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL
+    from prefect.workers.process import ProcessWorker
+
+    from flows.writer_slot import ensure_writer_limit
+    from settings import PROJECT_ROOT
+
+    api_url = PREFECT_API_URL.value()
+    if not api_url:
+        console.print("[red]PREFECT_API_URL is not set[/red]: start a server (`prefect server start`) and export "
+                      "PREFECT_API_URL=http://127.0.0.1:4200/api — deployments on a temporary server vanish with it.")
+        raise typer.Exit(2)
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(pool)
+            console.print(f"work pool {pool!r} exists")
+        except ObjectNotFound:
+            client.create_work_pool(WorkPoolCreate(
+                name=pool, type="process", description="abs-etl flows, run as processes on this machine",
+                base_job_template=ProcessWorker.get_default_base_job_template()))
+            console.print(f"created work pool {pool!r} (type process)")
+        console.print(ensure_writer_limit(client))
+    if only_setup:
+        return
+    command = [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all",
+               "--prefect-file", str(PROJECT_ROOT / "prefect.yaml")]
+    console.print(f"deploying to {api_url}: {' '.join(command[2:])}")
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+    if result.returncode != 0:
+        raise typer.Exit(result.returncode)
+    console.print(f"start a worker: [bold]prefect worker start --pool {pool}[/bold]")

@@ -1,7 +1,10 @@
 """The default parts of a run: recognise and parse each document, validate, audit.
 
-Parsers are looked up by document type; the type is recognised from the content first and
-the name second (``transforms.parse.detect``), never trusted from the listing alone.
+The type of a document is recognised from its content first and its name second
+(``transforms.parse.detect``), never taken from the listing on trust. Reference documents
+(the AMC registry, issuance exports) are parsed before the documents that name their
+institutions by short names, and every alias a parsed document declares is visible to the
+documents parsed after it.
 """
 
 from __future__ import annotations
@@ -16,34 +19,61 @@ from settings import Settings
 from transforms.parse.base import DocumentError, ParsedDocument
 from warehouse.rawstore import StoredDocument
 
-# doc_type → (module, function). Each parser takes (data, file_name=…) plus keyword context.
-PARSERS: dict[str, tuple[str, str]] = {
-    "market_totals": ("transforms.parse.market_totals", "parse_market_totals"),
-    "rating_actions": ("transforms.parse.rating_actions", "parse_rating_actions"),
-    "outstanding_snapshot": ("transforms.parse.outstanding_snapshot", "parse_outstanding_snapshot"),
-    "bond_valuations": ("transforms.parse.bond_valuations", "parse_bond_valuations"),
-}
+# Parsed first: they declare the names other documents use.
+REFERENCE_FIRST = ("amc_registry", "amc_licence_events", "issuance_export")
+NEEDS_ALIASES = {"amc_bonds", "amc_financials", "amc_registry"}
+
+
+def parse_order(doc: StoredDocument) -> tuple[int, str, str]:
+    hint = doc.doc_type_hint or ""
+    rank = REFERENCE_FIRST.index(hint) if hint in REFERENCE_FIRST else len(REFERENCE_FIRST)
+    return rank, doc.published_at or "", doc.source_doc_id
 
 
 def parse_document(stored: StoredDocument, data: bytes, context: dict[str, Any]) -> ParsedDocument:
     """Recognise the document and run its parser; unknown documents are a DocumentError."""
-    from transforms.parse.detect import detect_doc_type
+    from transforms.parse.detect import PARSERS, TRUSTEE_REPORT, detect_doc_type
 
-    doc_type = detect_doc_type(data, stored.file_name or "", stored.title or "")
-    try:
-        module_name, function_name = PARSERS[doc_type]
-    except KeyError:
-        raise DocumentError(f"no parser for document type {doc_type!r}", check="unsupported_type") from None
-    parser = getattr(importlib.import_module(module_name), function_name)
-    parsed = parser(data, file_name=stored.file_name or "")
+    file_name, title = stored.file_name or "", stored.title or ""
+    doc_type = detect_doc_type(data, file_name, title)
+    if doc_type == TRUSTEE_REPORT:
+        from transforms.parse.trustee_report import parse_trustee_report
+
+        parsed = parse_trustee_report(data, file_name=file_name, title=title)
+    else:
+        try:
+            module_name, function_name = PARSERS[doc_type].split(":")
+        except KeyError:
+            raise DocumentError(f"no parser for document type {doc_type!r}", check="unsupported_type") from None
+        parser = getattr(importlib.import_module(module_name), function_name)
+        if doc_type in NEEDS_ALIASES:
+            parsed = parser(data, file_name=file_name, aliases=context["aliases"])
+        else:
+            parsed = parser(data, file_name=file_name)
     parsed.doc_type = parsed.doc_type or doc_type
+    _learn_aliases(parsed, context)
     return parsed
 
 
+def _learn_aliases(parsed: ParsedDocument, context: dict[str, Any]) -> None:
+    """Make names declared by this document resolvable for the documents after it."""
+    names = {r["institution_id"]: r["full_name_zh"] for r in parsed.tables.get("core.institutions", [])}
+    for row in parsed.tables.get("core.institution_aliases", []):
+        full = names.get(row["institution_id"]) or context["full_names"].get(row["institution_id"])
+        if full:
+            context["aliases"][row["alias"]] = full
+    for inst_id, full in names.items():
+        context["full_names"][inst_id] = full
+        context["aliases"].setdefault(full, full)
+
+
 def parse_context(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """What parsers may need from the warehouse so far (e.g. institution aliases)."""
-    aliases = dict(con.execute("SELECT alias, institution_id FROM core.institution_aliases").fetchall())
-    return {"aliases": aliases}
+    """Names known to the warehouse so far: alias → full name, id → full name."""
+    full_names = dict(con.execute("SELECT institution_id, full_name_zh FROM core.institutions").fetchall())
+    aliases = dict(con.execute(
+        "SELECT a.alias, i.full_name_zh FROM core.institution_aliases a JOIN core.institutions i USING (institution_id)"
+    ).fetchall())
+    return {"aliases": aliases, "full_names": full_names}
 
 
 def default_hooks(settings: Settings) -> RunHooks:
@@ -54,6 +84,7 @@ def default_hooks(settings: Settings) -> RunHooks:
     return RunHooks(
         parse_one=parse_document,
         context=parse_context,
+        order=parse_order,
         validate=lambda con, frames, run_id: validate(con, frames, run_id, limit),
         audit=run_reconciliations,
     )

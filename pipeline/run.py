@@ -35,6 +35,7 @@ class RunHooks:
 
     parse_one: Callable[[StoredDocument, bytes, dict[str, Any]], Any]
     context: Callable[[duckdb.DuckDBPyConnection], dict[str, Any]] = lambda con: {}
+    order: Callable[[StoredDocument], Any] | None = None
     validate: Callable[[duckdb.DuckDBPyConnection, dict, str], tuple[dict, int]] | None = None
     audit: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None
     after_load: list[Callable[[duckdb.DuckDBPyConnection], None]] = field(default_factory=list)
@@ -152,6 +153,8 @@ def parse_in_batches(
     progress: Progress | None = None,
 ) -> list[DocumentResult]:
     context = hooks.context(con)
+    if hooks.order is not None:
+        docs = sorted(docs, key=hooks.order)
     results: list[DocumentResult] = []
     for start in range(0, len(docs), batch_size):
         results.extend(steps.parse_batch(store, docs[start:start + batch_size], hooks.parse_one, context))

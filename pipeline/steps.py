@@ -80,7 +80,8 @@ def frames_to_load(results: list[DocumentResult], con: duckdb.DuckDBPyConnection
             schema={**schema, "_published_at": pl.String},
             infer_schema_length=None,
         )
-        kept, dropped = dedupe_newest(frame, rule_for(table).key, "_published_at")
+        rule = rule_for(table)
+        kept, dropped = dedupe_newest(frame, rule.key, "_published_at", rule.mode)
         lost.extend({"table": table, **d} for d in dropped.drop("_published_at").to_dicts())
         frames[table] = kept.drop("_published_at")
     return frames, lost

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from zoneinfo import ZoneInfo
@@ -75,7 +75,7 @@ def market_totals_docs(world: World) -> list[GeneratedDocument]:
         by_year[row["period_month"].year].append(row)
     docs = []
     for i, (year, rows) in enumerate(sorted(by_year.items())):
-        layout = replace(DEFAULT_LAYOUT, **rotate([{}, {"header_style": "full", "amount_unit": "wan"},
+        layout = DEFAULT_LAYOUT.with_(**rotate([{}, {"header_style": "full", "amount_unit": "wan"},
                                                     {"date_style": "serial", "header_style": "wind"}], i))
         last = max(r["period_month"] for r in rows)
         name = f"ABS市场月度统计_{year}.xlsx"
@@ -100,7 +100,7 @@ def rating_action_docs(world: World) -> list[GeneratedDocument]:
                {"rating_style": "fullwidth", "date_style": "compact"}]
     docs = []
     for i, (month, rows) in enumerate(sorted(by_month.items())):
-        layout = replace(DEFAULT_LAYOUT, **rotate(layouts, i))
+        layout = DEFAULT_LAYOUT.with_(**rotate(layouts, i))
         ext = "xlsx" if layout.file_format == "xlsx" else "csv"
         name = f"评级调整_{month:%Y%m}.{ext}"
         docs.append(GeneratedDocument(
@@ -122,7 +122,7 @@ def outstanding_snapshot_docs(world: World) -> list[GeneratedDocument]:
         by_date[row["as_of_date"]].append(row)
     docs = []
     for i, (as_of, rows) in enumerate(sorted(by_date.items())):
-        layout = replace(DEFAULT_LAYOUT, **rotate([{}, {"amount_unit": "wan", "header_style": "wind"}], i))
+        layout = DEFAULT_LAYOUT.with_(**rotate([{}, {"amount_unit": "wan", "header_style": "wind"}], i))
         name = f"ABS存量余额_{as_of:%Y%m%d}.xlsx"
         docs.append(GeneratedDocument(
             rel_path=f"vendor/outstanding/{name}", data=render_outstanding_snapshot(rows, layout),
@@ -141,7 +141,7 @@ def bond_valuation_docs(world: World) -> list[GeneratedDocument]:
         by_date[row["valuation_date"]].append(row)
     docs = []
     for i, (day, rows) in enumerate(sorted(by_date.items())):
-        layout = replace(DEFAULT_LAYOUT, **rotate([{}, {"file_format": "csv", "encoding": "gb18030"}], i))
+        layout = DEFAULT_LAYOUT.with_(**rotate([{}, {"file_format": "csv", "encoding": "gb18030"}], i))
         ext = "csv" if layout.file_format == "csv" else "xlsx"
         name = f"中债估值_{day:%Y%m%d}.{ext}"
         docs.append(GeneratedDocument(
@@ -152,7 +152,136 @@ def bond_valuation_docs(world: World) -> list[GeneratedDocument]:
     return docs
 
 
+def issuance_export_docs(world: World) -> list[GeneratedDocument]:
+    """Wind-style issuance exports: monthly for 2024–2025 value dates, yearly before."""
+    from sample_market.documents.issuance_export import DEFAULT_LAYOUT, render_issuance_export
+
+    tranches_by_deal: dict[str, list[dict]] = defaultdict(list)
+    for t in world.rows("core.tranches"):
+        tranches_by_deal[t["deal_id"]].append(t)
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for deal in world.rows("core.deals"):
+        day = deal.get("value_date") or deal.get("issue_date")
+        key = f"{day:%Y%m}" if day.year >= 2024 else f"{day:%Y}"
+        groups[key].append(deal)
+    labels = world.rows("core.deal_labels")
+    enhancements = world.rows("core.credit_enhancements")
+    institutions = world.rows("core.institutions")
+    layouts = [{}, {"header_style": "wind", "date_style": "serial"}, {"header_style": "full", "amount_unit": "wan",
+               "rating_style": "spaced"}, {"date_style": "compact", "null_marker": "-", "shuffle_seed": 7},
+               {"date_style": "slash", "rating_style": "fullwidth", "null_marker": "—"}]
+    docs = []
+    for i, (key, deals) in enumerate(sorted(groups.items())):
+        deal_ids = {d["deal_id"] for d in deals}
+        tranches = [t for d in sorted(deal_ids) for t in tranches_by_deal[d]]
+        layout = DEFAULT_LAYOUT.with_(**rotate(layouts, i))
+        last = max((d.get("value_date") or d.get("issue_date")) for d in deals)
+        published = next_month(last) + timedelta(days=2) if len(key) == 6 else date(int(key) + 1, 1, 5)
+        name = f"ABS发行明细_{key}.xlsx"
+        docs.append(GeneratedDocument(
+            rel_path=f"vendor/issuance/{name}",
+            data=render_issuance_export(deals, tranches, institutions,
+                                        [r for r in labels if r["deal_id"] in deal_ids],
+                                        [r for r in enhancements if r["deal_id"] in deal_ids], layout,
+                                        label_separator=rotate([";", "、"], i), market_style="market"),
+            file_name=name, title=f"资产支持证券发行明细（{key}）", published_at=at(published, 9),
+            channel="vendor_export", doc_type="issuance_export", source_doc_id=doc_id_for("issuance", key),
+        ))
+    return docs
+
+
+def yield_curve_docs(world: World) -> list[GeneratedDocument]:
+    """ChinaBond annual downloads, one per curve and year (served at the curve endpoint)."""
+    from sample_market.documents.yield_curve import render_annual_xlsx
+
+    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for p in world.rows("core.yield_curves"):
+        groups[(p["curve_id"], p["curve_date"].year)].append(p)
+    docs = []
+    for i, ((curve_id, year), points) in enumerate(sorted(groups.items())):
+        name_zh = points[0]["curve_name_zh"]
+        name = f"{name_zh}_{year}.xlsx"
+        docs.append(GeneratedDocument(
+            rel_path=f"market/curves/{curve_id}_{year}.xlsx",
+            data=render_annual_xlsx(points, year, full_width_headers=i % 2 == 1),
+            file_name=name, title=f"{name_zh} {year}", published_at=at(date(year + 1, 1, 1), 0),
+            channel="market_data", doc_type="yield_curve", source_doc_id=doc_id_for("curve", curve_id, year),
+            curve_id=curve_id, year=year,
+        ))
+    return docs
+
+
+def _amc_names(world: World, short: bool = False) -> dict[str, str]:
+    return {a["amc_id"]: (a["short_name_zh"] if short else a["full_name_zh"]) for a in world.rows("core.amcs")}
+
+
+def amc_docs(world: World) -> list[GeneratedDocument]:
+    """The AMC registry, bond exports by year, bond events, issuer ratings, financials by period."""
+    from sample_market.documents import amc_bonds as bonds_doc
+    from sample_market.documents.amc_financials import DEFAULT_LAYOUT as FIN_LAYOUT, render_amc_financials
+    from sample_market.documents.amc_registry import render_amc_licence_events, render_amc_registry
+
+    amcs = world.rows("core.amcs")
+    if not amcs:
+        return []
+    docs = [
+        GeneratedDocument(
+            rel_path="vendor/amc/地方AMC名单.csv", data=render_amc_registry(amcs), file_name="地方AMC名单.csv",
+            title="地方资产管理公司名单", published_at=at(date(2025, 12, 31), 16), channel="vendor_export",
+            doc_type="amc_registry", source_doc_id=doc_id_for("amc_registry")),
+        GeneratedDocument(
+            rel_path="vendor/amc/地方AMC牌照变动.csv",
+            data=render_amc_licence_events(world.rows("core.amc_licence_events"), amcs, use_short_names=True),
+            file_name="地方AMC牌照变动.csv", title="地方资产管理公司牌照变动", published_at=at(date(2025, 12, 31), 16, 5),
+            channel="vendor_export", doc_type="amc_licence_events", source_doc_id=doc_id_for("amc_licence_events")),
+    ]
+    full, short = _amc_names(world), _amc_names(world, short=True)
+    institutions = world.rows("core.institutions")
+    by_year: dict[int, list[dict]] = defaultdict(list)
+    for bond in world.rows("core.amc_bonds"):
+        by_year[bond["value_date"].year].append(bond)
+    for i, (year, bonds) in enumerate(sorted(by_year.items())):
+        names = short if i % 3 == 2 else full
+        name = f"地方AMC债券_{year}.xlsx"
+        docs.append(GeneratedDocument(
+            rel_path=f"vendor/amc/{name}", data=bonds_doc.render_amc_bonds(bonds, names, institutions),
+            file_name=name, title=f"地方AMC债券发行明细（{year}）", published_at=at(date(year + 1, 1, 3), 9),
+            channel="vendor_export", doc_type="amc_bonds", source_doc_id=doc_id_for("amc_bonds", year)))
+    events_by_year: dict[int, list[dict]] = defaultdict(list)
+    for event in world.rows("core.amc_bond_events"):
+        events_by_year[event["event_date"].year].append(event)
+    for year, events in sorted(events_by_year.items()):
+        name = f"地方AMC债券事件_{year}.xlsx"
+        docs.append(GeneratedDocument(
+            rel_path=f"vendor/amc/{name}", data=bonds_doc.render_amc_bond_events(events), file_name=name,
+            title=f"地方AMC债券兑付、违约及展期（{year}）", published_at=at(date(year + 1, 1, 4), 9),
+            channel="vendor_export", doc_type="amc_bond_events", source_doc_id=doc_id_for("amc_bond_events", year)))
+    agencies = {r["institution_id"]: r["short_name_zh"] or r["full_name_zh"]
+                for r in institutions if r["institution_type"] == "rating_agency"}
+    ratings = world.rows("core.amc_issuer_ratings")
+    if ratings:
+        docs.append(GeneratedDocument(
+            rel_path="vendor/amc/地方AMC主体评级.xlsx",
+            data=bonds_doc.render_amc_issuer_ratings(ratings, full, agencies), file_name="地方AMC主体评级.xlsx",
+            title="地方AMC主体评级", published_at=at(date(2025, 12, 1), 9), channel="vendor_export",
+            doc_type="amc_issuer_ratings", source_doc_id=doc_id_for("amc_issuer_ratings")))
+    fin_by_period: dict[date, list[dict]] = defaultdict(list)
+    for row in world.rows("core.amc_financials"):
+        fin_by_period[row["period_end_date"]].append(row)
+    for i, (end, rows) in enumerate(sorted(fin_by_period.items())):
+        layout = FIN_LAYOUT.with_(**rotate([{}, {"amount_unit": "wan"}], i))
+        name = f"地方AMC财务数据_{end:%Y%m%d}.xlsx"
+        docs.append(GeneratedDocument(
+            rel_path=f"vendor/amc/{name}", data=render_amc_financials(rows, full, layout), file_name=name,
+            title=f"地方AMC财务数据（{end:%Y-%m-%d}）", published_at=at(end + timedelta(days=75), 9),
+            channel="vendor_export", doc_type="amc_financials", source_doc_id=doc_id_for("amc_financials", end)))
+    return docs
+
+
 FAMILIES: list[Callable[[World], list[GeneratedDocument]]] = [
+    issuance_export_docs,
+    yield_curve_docs,
+    amc_docs,
     market_totals_docs,
     rating_action_docs,
     outstanding_snapshot_docs,

@@ -43,17 +43,37 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     con.register("_incoming", frame.to_arrow())
     try:
         key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in rule.key)
+        if rule.mode == "coalesce":
+            # Keep what earlier documents said where this one says nothing.
+            cols = list(columns)
+            select = ", ".join(
+                (f"s.{c}" if c in rule.key else (f"coalesce(s.{c}, t.{c})" if c in frame.columns else f"t.{c}"))
+                + f" AS {c}" for c in cols)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS SELECT {select} FROM _incoming s "
+                        f"LEFT JOIN {table} t ON {key_match}")
+            source, cols_sql = "_merged", ", ".join(cols)
+        else:
+            source, cols_sql = "_incoming", ", ".join(frame.columns)
         con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _incoming s WHERE {key_match})")
-        cols = ", ".join(frame.columns)
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+        con.execute(f"INSERT INTO {table} ({cols_sql}) SELECT {cols_sql} FROM {source}")
+        if rule.mode == "coalesce":
+            con.execute("DROP TABLE _merged")
     finally:
         con.unregister("_incoming")
     return frame.height
 
 
-def dedupe_newest(frame: pl.DataFrame, key: tuple[str, ...], order_by: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Keep the row with the greatest ``order_by`` per key; return (kept, dropped)."""
+def dedupe_newest(frame: pl.DataFrame, key: tuple[str, ...], order_by: str, mode: str = "merge") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the row with the greatest ``order_by`` per key; return (kept, dropped).
+
+    In ``coalesce`` mode the kept row takes, column by column, the newest non-null value.
+    """
     ranked = frame.with_row_index("_row").sort([order_by, "_row"], descending=[True, True], nulls_last=True)
+    if mode == "coalesce":
+        others = [c for c in frame.columns if c not in key]
+        kept = (ranked.group_by(list(key), maintain_order=True)
+                .agg([pl.col(c).drop_nulls().first() for c in others]).select(frame.columns))
+        return kept.sort(list(key)), frame.clear()
     kept = ranked.unique(subset=list(key), keep="first", maintain_order=True)
     dropped = ranked.join(kept.select("_row"), on="_row", how="anti")
     return kept.drop("_row").sort(list(key)), dropped.drop("_row")

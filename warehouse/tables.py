@@ -6,6 +6,8 @@ cannot be loaded without saying what makes a row unique.
 Modes:
 - ``merge``: rows replace earlier rows with the same key (a revised report or a newer export
   wins); other rows stay.
+- ``coalesce``: like merge, but a value a document leaves empty keeps the value an earlier
+  document gave (institutions: one export states the type, another only the name).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ class TableRule:
 RULES: dict[str, TableRule] = {
     r.name: r
     for r in (
-        TableRule("core.institutions", ("institution_id",)),
+        TableRule("core.institutions", ("institution_id",), mode="coalesce"),
+        TableRule("core.deal_references", ("deal_id",)),
         TableRule("core.institution_aliases", ("alias",)),
         TableRule("core.deals", ("deal_id",)),
         TableRule("core.deal_labels", ("deal_id", "label")),

@@ -1,0 +1,55 @@
+"""The loader: keyed merges, duplicate keys refused, coalescing for partial institution rows."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from warehouse.load import DuplicateKeyError, dedupe_newest, merge_rows
+from warehouse.migrate import apply_migrations
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    apply_migrations(con)
+    yield con
+    con.close()
+
+
+def inst(**row):
+    base = {"institution_id": "i1", "full_name_zh": "某某融资租赁有限公司", "short_name_zh": None,
+            "institution_type": "lessor", "province": None}
+    return {**base, **row}
+
+
+def test_merge_replaces_by_key_and_keeps_other_rows(con):
+    frame = pl.DataFrame([{"period_month": "2025-01-01", "market": m, "issuance_count": n}
+                          for m, n in (("abn", 1), ("credit_abs", 2))]).with_columns(pl.col("period_month").str.to_date())
+    merge_rows(con, "core.market_totals", frame)
+    merge_rows(con, "core.market_totals", frame.filter(pl.col("market") == "abn").with_columns(issuance_count=pl.lit(5)))
+    assert con.execute("SELECT market, issuance_count FROM core.market_totals ORDER BY 1").fetchall() == [
+        ("abn", 5), ("credit_abs", 2)]
+
+
+def test_duplicate_keys_in_one_batch_are_refused(con):
+    frame = pl.DataFrame([inst(), inst()])
+    with pytest.raises(DuplicateKeyError):
+        merge_rows(con, "core.institutions", frame)
+
+
+def test_coalesce_keeps_what_earlier_documents_said(con):
+    merge_rows(con, "core.institutions", pl.DataFrame([inst(short_name_zh="某某租赁", province="上海市")]))
+    merge_rows(con, "core.institutions", pl.DataFrame([inst(institution_type="lessor")]))
+    assert con.execute("SELECT short_name_zh, province FROM core.institutions").fetchall() == [("某某租赁", "上海市")]
+
+
+def test_dedupe_coalesce_takes_newest_non_null_per_column():
+    frame = pl.DataFrame([
+        {**inst(short_name_zh="旧简称", province="上海市"), "_at": "2025-01-01"},
+        {**inst(short_name_zh="新简称"), "_at": "2025-02-01"},
+    ])
+    kept, dropped = dedupe_newest(frame, ("institution_id",), "_at", "coalesce")
+    assert kept.select("short_name_zh", "province").rows() == [("新简称", "上海市")]
+    assert dropped.is_empty()
