@@ -159,6 +159,7 @@ def backfill(
 ) -> None:
     """Reprocess the documents published in a date range, idempotently: what the warehouse
     already holds is not loaded twice, and the incremental cursors of the schedules stay put."""
+    _prefect_defaults()
     from flows.backfill import Window, parse_day
     from flows.deployments import backfill_warehouse
 

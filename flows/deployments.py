@@ -363,13 +363,12 @@ def reconcile_warehouse(fail_on_violations: bool = True) -> dict[str, Any] | Sta
                *check_raw_store_registered(published, settings.paths.raw_dir)]
     failed = [r for r in results if not r["success"]]
     verdict = f"{len(results) - len(failed)} of {len(results)} checks passed"
+    rows = [f"| {r['group']} | {r['check']} | {r['table']} | {r['violations']} | {r['detail'][:150]} |"
+            for r in failed] or ["| — | every check passed | | 0 | |"]
     markdown = "\n".join([
-        f"# Weekly reconciliation: {'FAILED' if failed else 'passed'}", "", f"**{verdict}** over `{published}` "
-        f"in {time.monotonic() - t:.1f} s.", "",
-        "| group | check | table | violations | detail |", "|---|---|---|---:|---|",
-        *(f"| {r['group']} | {r['check']} | {r['table']} | {r['violations']} | {r['detail'][:150]} |"
-          for r in (failed or results[:0])),
-        *([] if failed else ["| — | every check passed | | 0 | |"]),
+        f"# Weekly reconciliation: {'FAILED' if failed else 'passed'}", "",
+        f"**{verdict}** over `{published}` in {time.monotonic() - t:.1f} s.", "",
+        "| group | check | table | violations | detail |", "|---|---|---|---:|---|", *rows,
     ])
     create_markdown_artifact(key=RECONCILIATION_KEY, markdown=markdown, description=verdict)
     create_table_artifact(key=RECONCILIATION_TABLE_KEY, table=results, description=verdict)

@@ -80,6 +80,8 @@ def default_hooks(settings: Settings) -> RunHooks:
     from expectations.gate import validate
     from expectations.reconcile import run_reconciliations
 
+    from transforms.derive.subordinated_cash_flows import derive_in_warehouse
+
     limit = settings.pipeline.quarantine_share_limit
     return RunHooks(
         parse_one=parse_document,
@@ -87,4 +89,5 @@ def default_hooks(settings: Settings) -> RunHooks:
         order=parse_order,
         validate=lambda con, frames, run_id: validate(con, frames, run_id, limit),
         audit=run_reconciliations,
+        after_load=[derive_in_warehouse],
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from zoneinfo import ZoneInfo
@@ -278,7 +278,96 @@ def amc_docs(world: World) -> list[GeneratedDocument]:
     return docs
 
 
+# Share of reports (per mille, by a stable hash of deal and period) that meet each realism case.
+REVISED_PER_MILLE = 40      # a wrong first version, then a 更正 / 以此为准 revision
+ENGLISH_PER_MILLE = 30      # an English duplicate (英文版) beside the Chinese report
+BROKEN_PER_MILLE = 25       # a broken upload first, then the good file
+DUPLICATE_PER_MILLE = 10    # the same file published twice under two disclosure ids
+BROKEN_VARIANTS = {
+    "pdf": ("truncated", "image_only", "missing_row", "bad_number"),
+    "xlsx": ("truncated", "wrong_encoding", "missing_row", "bad_number"),
+}
+BROKEN_REASONS = {
+    "truncated": "truncated or corrupt",
+    "image_only": "has no text layer",
+    "wrong_encoding": "mis-encoded",
+    "missing_row": "not found",
+    "bad_number": "not a number",
+}
+
+
+def _per_mille(*parts: object) -> int:
+    return int(hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:8], 16) % 1000
+
+
+def trustee_report_docs(world: World, shard: int = 0, shards: int = 1) -> list[GeneratedDocument]:
+    """Trustee reports of every deal with performance history, one per deal and period.
+
+    Trustees keep one template (and mostly one format) per deal; titles spell the period in
+    every way the real ChinaBond listing does. A fixed share of reports comes with a wrong
+    first version and its revision, an English duplicate, a broken first upload, or a second
+    listing of the same file — and the expected outcome of each is recorded.
+    """
+    from sample_market.documents.trustee_report import (
+        TITLE_STYLES, render_trustee_report, report_title, reports_from_tables, template_for_trustee,
+    )
+
+    deal_ids = sorted(set(world.extras.get("trustee_report_deals", [])))
+    docs: list[GeneratedDocument] = []
+    deal_index = {d: i for i, d in enumerate(deal_ids)}
+    mine = [d for d in deal_ids if deal_index[d] % shards == shard]
+    for report in reports_from_tables(world.tables, mine):
+        deal_id = report.pool["deal_id"]
+        i = deal_index[deal_id]
+        template = template_for_trustee(report.trustee_name)
+        fmt = "xlsx" if i % 8 == 7 else "pdf"
+        style = TITLE_STYLES[i % len(TITLE_STYLES)]
+        period, day = report.period_number, report.report_date
+        stem = f"{deal_id}_{period:03d}"
+        title = report_title(report.deal_name, period, day, style)
+        base = dict(channel="trustee_report", doc_type="trustee_report",
+                    issue_year=_vintage(world, deal_id))
+
+        def add(variant: str, suffix: str, doc_title: str, published: datetime, outcome: str,
+                reason: str | None = None, docid_salt: str = "") -> None:
+            name = f"{doc_title}.{fmt}"
+            docs.append(GeneratedDocument(
+                rel_path=f"reports/{deal_id}/{stem}{suffix}.{fmt}",
+                data=render_trustee_report(report, template, fmt, variant), file_name=name, title=doc_title,
+                published_at=published, source_doc_id=doc_id_for("trustee", stem, suffix, docid_salt),
+                expected_outcome=outcome, expected_reason=reason, variant=variant, **base))
+
+        published = at(day, 17)
+        roll = _per_mille("trustee", stem)
+        if roll < REVISED_PER_MILLE:
+            add("superseded", "", title, published, "superseded", "superseded by its revision")
+            mark = "更正" if roll % 2 else "以此为准"
+            add("revised", "_revised", report_title(report.deal_name, period, day, style, revision=mark),
+                published + timedelta(days=2), "loaded")
+            continue
+        add("normal", "", title, published, "loaded")
+        if roll < REVISED_PER_MILLE + ENGLISH_PER_MILLE:
+            add("english", "_en", report_title(report.deal_name, period, day, style, english=True),
+                published + timedelta(hours=1), "skipped", "English version of a Chinese document")
+        elif roll < REVISED_PER_MILLE + ENGLISH_PER_MILLE + BROKEN_PER_MILLE:
+            variant = rotate(list(BROKEN_VARIANTS[fmt]), roll)
+            add(variant, "_broken", title, published - timedelta(hours=2), "quarantined", BROKEN_REASONS[variant])
+        elif roll < REVISED_PER_MILLE + ENGLISH_PER_MILLE + BROKEN_PER_MILLE + DUPLICATE_PER_MILLE:
+            first = docs[-1]
+            docs.append(replace(first, rel_path=first.rel_path.replace(f".{fmt}", f"_again.{fmt}"),
+                                source_doc_id=doc_id_for("trustee", stem, "again"),
+                                published_at=published + timedelta(days=1), expected_outcome="duplicate",
+                                expected_reason="same bytes as a document already registered", variant="duplicate"))
+    return docs
+
+
+def _vintage(world: World, deal_id: str) -> int | None:
+    index = world.extras.setdefault("_vintage_by_deal", {d["deal_id"]: d.get("vintage_year") for d in world.rows("core.deals")})
+    return index.get(deal_id)
+
+
 FAMILIES: list[Callable[[World], list[GeneratedDocument]]] = [
+    trustee_report_docs,
     issuance_export_docs,
     yield_curve_docs,
     amc_docs,
@@ -289,14 +378,52 @@ FAMILIES: list[Callable[[World], list[GeneratedDocument]]] = [
 ]
 
 
-def plan_documents(world: World) -> list[GeneratedDocument]:
-    """Every document of the world, in a stable order; rel_paths are unique."""
-    docs: list[GeneratedDocument] = []
+SHARDED = {"trustee_report_docs": 4}
+"""Families split into shards so that generation spreads over the machine's cores."""
+
+
+def plan_tasks() -> list[tuple[str, int, int]]:
+    """(family, shard, shards) units of work, biggest first."""
+    tasks = []
     for family in FAMILIES:
-        docs.extend(family(world))
+        shards = SHARDED.get(family.__name__, 1)
+        tasks.extend((family.__name__, k, shards) for k in range(shards))
+    return tasks
+
+
+def run_task(world: World, task: tuple[str, int, int]) -> list[GeneratedDocument]:
+    name, shard, shards = task
+    family = next(f for f in FAMILIES if f.__name__ == name)
+    return family(world, shard, shards) if shards > 1 else family(world)
+
+
+def plan_documents(world: World, workers: int = 1) -> list[GeneratedDocument]:
+    """Every document of the world, in a stable order; rel_paths are unique.
+
+    With ``workers`` > 1 the families are rendered in forked processes (the world is shared
+    copy-on-write); the result does not depend on the number of workers.
+    """
+    tasks = plan_tasks()
+    if workers > 1:
+        import multiprocessing
+
+        global _WORLD
+        _WORLD = world
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_run_in_child, tasks, chunksize=1)
+        _WORLD = None
+    else:
+        parts = [run_task(world, t) for t in tasks]
+    docs = [d for part in parts for d in part]
     paths = [d.rel_path for d in docs]
     if len(paths) != len(set(paths)):
         raise ValueError("two generated documents share a path")
     return sorted(docs, key=lambda d: (d.published_at, d.rel_path))
 
 
+_WORLD: World | None = None
+
+
+def _run_in_child(task: tuple[str, int, int]) -> list[GeneratedDocument]:
+    assert _WORLD is not None
+    return run_task(_WORLD, task)

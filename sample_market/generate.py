@@ -36,7 +36,7 @@ def generate(out_dir: Path, scale: str = "seed", seed: int = 20251231) -> Genera
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     world = build_world(scale=scale, seed=seed)
-    documents = plan_documents(world)
+    documents = plan_documents(world, workers=max(1, min(4, os.cpu_count() or 1)))
     entries, outcomes, checksums = [], [], []
     for doc in documents:
         path = out_dir / doc.rel_path
@@ -61,13 +61,28 @@ def generate(out_dir: Path, scale: str = "seed", seed: int = 20251231) -> Genera
     return GenerateResult(out_dir, len(documents), time.perf_counter() - started)
 
 
+def generator_fingerprint() -> str:
+    """A short hash of the generator's code and fonts: a changed generator never reuses a cache."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent
+    files = sorted([*root.rglob("*.py"), *root.rglob("*.ttf"),
+                    root.parent / "transforms" / "normalise" / "ids.py",
+                    root.parent / "transforms" / "derive" / "subordinated_cash_flows.py"])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root.parent).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def ensure_generated(base_dir: Path, scale: str = "seed", seed: int = 20251231) -> Path:
     """The generated directory for (version, scale, seed), generating it once if missing.
 
     Generation goes to a temporary sibling renamed into place, so a crash never leaves a
     half-written market that later runs would trust.
     """
-    target = Path(base_dir) / f"{scale}-seed{seed}-v{GENERATOR_VERSION}"
+    target = Path(base_dir) / f"{scale}-seed{seed}-v{GENERATOR_VERSION}-{generator_fingerprint()}"
     if (target / ".complete").exists():
         return target
     Path(base_dir).mkdir(parents=True, exist_ok=True)

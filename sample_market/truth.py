@@ -43,13 +43,25 @@ def load_world(con: duckdb.DuckDBPyConnection, world: World) -> None:
         if unknown:
             raise KeyError(f"world rows for {table} have columns not in the schema: {unknown}")
         used = [c for c in columns if any(c in r for r in rows)]
+        # Bulk insert as text and let DuckDB cast to the column types: exact for DECIMAL and
+        # DATE, and thousands of times faster than row-by-row inserts.
+        frame = pl.DataFrame({c: [_text(r.get(c)) for r in rows] for c in used}, schema={c: pl.String for c in used})
         # Truth has no provenance; NOT NULL provenance columns get a marker, never compared.
-        marker = [c for c in ("document_id",) if c in columns and c not in used]
-        placeholders = ", ".join(["?"] * len(used) + ["'truth'"] * len(marker))
-        con.executemany(
-            f"INSERT INTO {table} ({', '.join(used + marker)}) VALUES ({placeholders})",
-            [[r.get(c) for c in used] for r in rows],
-        )
+        marker = ["document_id"] if "document_id" in columns and "document_id" not in used else []
+        con.register("_truth_rows", frame.to_arrow())
+        try:
+            select = ", ".join(used + ["'truth'" for _ in marker])
+            con.execute(f"INSERT INTO {table} ({', '.join(used + marker)}) SELECT {select} FROM _truth_rows")
+        finally:
+            con.unregister("_truth_rows")
+
+
+def _text(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def truth_frames(world: World) -> dict[str, pl.DataFrame]:
