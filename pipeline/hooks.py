@@ -40,6 +40,7 @@ def parse_document(stored: StoredDocument, data: bytes, context: dict[str, Any])
         from transforms.parse.trustee_report import parse_trustee_report
 
         parsed = parse_trustee_report(data, file_name=file_name, title=title)
+        _resolve_bare_codes(parsed, context)
     else:
         try:
             module_name, function_name = PARSERS[doc_type].split(":")
@@ -52,7 +53,28 @@ def parse_document(stored: StoredDocument, data: bytes, context: dict[str, Any])
             parsed = parser(data, file_name=file_name)
     parsed.doc_type = parsed.doc_type or doc_type
     _learn_aliases(parsed, context)
+    _learn_codes(parsed, context)
     return parsed
+
+
+def _resolve_bare_codes(parsed: ParsedDocument, context: dict[str, Any]) -> None:
+    """Exchange codes printed without .SH/.SZ take the suffix of the one known tranche they match."""
+    for row in parsed.tables.get("core.tranche_payments", []):
+        code = row["tranche_id"]
+        if "." in code:
+            continue
+        matches = context["bare_codes"].get(code, set())
+        if len(matches) != 1:
+            known = "matches no known tranche" if not matches else f"matches {sorted(matches)}"
+            raise DocumentError(f"security code {code} has no market suffix and {known}",
+                                check="unresolved_code", page=row.get("source_page"), field="security_code", value=code)
+        row["tranche_id"] = next(iter(matches))
+
+
+def _learn_codes(parsed: ParsedDocument, context: dict[str, Any]) -> None:
+    for row in parsed.tables.get("core.tranches", []):
+        code = row["tranche_id"]
+        context["bare_codes"].setdefault(code.split(".")[0], set()).add(code)
 
 
 def _learn_aliases(parsed: ParsedDocument, context: dict[str, Any]) -> None:
@@ -73,7 +95,10 @@ def parse_context(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     aliases = dict(con.execute(
         "SELECT a.alias, i.full_name_zh FROM core.institution_aliases a JOIN core.institutions i USING (institution_id)"
     ).fetchall())
-    return {"aliases": aliases, "full_names": full_names}
+    bare_codes: dict[str, set[str]] = {}
+    for (code,) in con.execute("SELECT tranche_id FROM core.tranches").fetchall():
+        bare_codes.setdefault(code.split(".")[0], set()).add(code)
+    return {"aliases": aliases, "full_names": full_names, "bare_codes": bare_codes}
 
 
 def default_hooks(settings: Settings) -> RunHooks:
@@ -81,6 +106,7 @@ def default_hooks(settings: Settings) -> RunHooks:
     from expectations.reconcile import run_reconciliations
 
     from transforms.derive.subordinated_cash_flows import derive_in_warehouse
+    from warehouse.marts import apply_marts
 
     limit = settings.pipeline.quarantine_share_limit
     return RunHooks(
@@ -89,5 +115,5 @@ def default_hooks(settings: Settings) -> RunHooks:
         order=parse_order,
         validate=lambda con, frames, run_id: validate(con, frames, run_id, limit),
         audit=run_reconciliations,
-        after_load=[derive_in_warehouse],
+        after_load=[derive_in_warehouse, apply_marts],
     )

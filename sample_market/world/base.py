@@ -78,26 +78,24 @@ class World:
     ) -> str:
         """Register an institution once (by full name) and its aliases; returns its id."""
         existing = self.extras.setdefault("institution_by_name", {})
+        given = {"short_name_zh": short_name_zh, "name_en": name_en, "parent_group": parent_group,
+                 "province": province}
         if full_name_zh in existing:
             inst_id = existing[full_name_zh]
+            # A later registration fills what an earlier one left empty (never overwrites).
+            row = next(r for r in self.rows("core.institutions") if r["institution_id"] == inst_id)
+            for key, value in given.items():
+                if row.get(key) is None and value is not None:
+                    row[key] = value
         else:
             inst_id = institution_id_for(full_name_zh)
             existing[full_name_zh] = inst_id
-            self.add(
-                "core.institutions",
-                {
-                    "institution_id": inst_id,
-                    "full_name_zh": full_name_zh,
-                    "short_name_zh": short_name_zh,
-                    "name_en": name_en,
-                    "institution_type": institution_type,
-                    "parent_group": parent_group,
-                    "province": province,
-                },
-            )
-        known = {r["alias"] for r in self.rows("core.institution_aliases")}
-        for alias in {full_name_zh, *(a for a in (short_name_zh, *aliases) if a)}:
+            self.add("core.institutions", {"institution_id": inst_id, "full_name_zh": full_name_zh,
+                                           "institution_type": institution_type, **given})
+        known = self.extras.setdefault("known_aliases", {r["alias"] for r in self.rows("core.institution_aliases")})
+        for alias in sorted({full_name_zh, *(a for a in (short_name_zh, *aliases) if a)}):
             if alias not in known:
+                known.add(alias)
                 self.add("core.institution_aliases", {"alias": alias, "institution_id": inst_id})
         return inst_id
 

@@ -103,3 +103,13 @@ def test_every_row_traces_back_to_a_registered_document(seed_run):
             "(SELECT document_id FROM raw.documents WHERE outcome = 'loaded')").fetchone()[0]
         assert orphans == 0, f"core.{table}: {orphans} rows without a loaded source document"
     con.close()
+
+
+def test_figure_catalogue_on_the_published_warehouse(seed_run):
+    """Every seed figure, answered from the marts of the warehouse the pipeline published."""
+    from warehouse.figures import check_figure, load_catalogue
+
+    con = published(seed_run)
+    problems = [p for figure in load_catalogue() for p in check_figure(con, figure)]
+    con.close()
+    assert problems == []

@@ -16,6 +16,8 @@ so every column is matched through ``SYNONYMS``: a new spelling is one line here
 
 from __future__ import annotations
 
+import re
+
 from decimal import Decimal
 from typing import Any
 
@@ -290,8 +292,10 @@ def _cells(row: Row, key: str) -> list[str | None]:
     text = row.text(key)
     if text is None:
         return []
-    parts = fold_width(text).replace("；", ";").split(";")
-    return [None if is_null_marker(p) else p.strip() for p in parts]
+    # Split on half- and full-width semicolons but keep each part as written: names keep
+    # their full-width brackets (中联重科融资租赁（中国）有限公司).
+    parts = re.split(r"[;；]", text)
+    return [None if is_null_marker(fold_width(p).strip()) else p.strip() for p in parts]
 
 
 def _enhancements(row: Row, parties: Parties) -> tuple[tuple[str, str, str, str | None], ...]:

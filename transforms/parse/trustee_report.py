@@ -1018,12 +1018,17 @@ def _tranches(layout: Layout, meta: dict[str, Any], doc: ParsedDocument) -> None
 
 
 def _tranche_id(text: str, line: Line) -> str:
-    """Security code with market suffix; interbank trustee reports print bare 7-digit codes (.IB)."""
+    """Security code with market suffix; interbank reports print bare 7-digit codes (.IB)."""
     match = _CODE.fullmatch(squash_spaces(fold_width(text)))
     if not match:
         raise DocumentError(f"{line.where}: cannot read security_code from {text!r}", check="bad_value",
                             page=None if line.sheet else line.page, field="security_code", value=text)
-    return f"{match.group(1)}.{(match.group(2) or 'IB').upper()}"
+    digits, suffix = match.group(1), (match.group(2) or "").upper()
+    if not suffix and len(digits) != 6:
+        suffix = "IB"  # 7- and 9-digit codes are interbank (credit ABS, ABN)
+    # A bare 6-digit code is an exchange code (.SH or .SZ): the caller resolves it against the
+    # tranches it knows (see pipeline.hooks), the report alone cannot tell.
+    return f"{digits}.{suffix}" if suffix else digits
 
 
 def _liquidation(layout: Layout, meta: dict[str, Any], doc: ParsedDocument) -> None:
