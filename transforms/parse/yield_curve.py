@@ -51,6 +51,18 @@ KNOWN_CURVES: dict[str, str] = {
     "中债企业债收益率曲线(AA+)": "2c908188138b62cd01139a2ee6b51e25",
 }
 
+# How people name a saved download: English keys (as our connector's CurveDef keys) and the
+# ycDefId itself also identify the curve in a file name (``chinabond_govt_curve_2016.xlsx``).
+FILE_NAME_TOKENS: dict[str, str] = {
+    "govt": "中债国债收益率曲线",
+    "treasury": "中债国债收益率曲线",
+    "mtn_aaa": "中债中短期票据收益率曲线(AAA)",
+    "mtn_aa": "中债中短期票据收益率曲线(AA)",
+    "corp_aaa": "中债企业债收益率曲线(AAA)",
+    "corp_aa_plus": "中债企业债收益率曲线(AA+)",
+    **{curve_id: name for name, curve_id in KNOWN_CURVES.items()},
+}
+
 LONG_SYNONYMS = {
     "curve_name_zh": ("曲线名称", "收益率曲线", "曲线"),
     "curve_date": ("日期", "曲线日期", "交易日期"),
@@ -126,9 +138,13 @@ class _CurveResolver:
             self.name = next((k for k, v in ids.items() if v == curve_id), None)
 
     def _name_in(self, file_name: str) -> str | None:
+        """The curve a file name mentions: its Chinese name, an English key or its ycDefId
+        (the longest match wins, so mtn_aaa is not read as mtn_aa)."""
         key = fold_key(file_name or "")
-        hits = sorted((n for k, (n, _) in self.ids.items() if k in key), key=len, reverse=True)
-        return hits[0] if hits else None
+        tokens = {k: n for k, (n, _) in self.ids.items()}
+        tokens.update({fold_key(t): n for t, n in FILE_NAME_TOKENS.items() if fold_key(n) in self.ids})
+        hits = sorted((k for k in tokens if k in key), key=len, reverse=True)
+        return tokens[hits[0]] if hits else None
 
     def resolve(self, row_name: str | None, fail: Any) -> tuple[str, str]:
         name = row_name or self.name
