@@ -29,13 +29,15 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
         yield chinabond_sources(cb.base_url, cb.curve_base_url, http, cb.page_size, curve_years=())
     elif source == "sample_market":
         from sample_market.generate import ensure_generated
-        from sample_market.server import serve
+        from sample_market.server import Faults, serve
 
         sm = settings.sources.sample_market
         directory = ensure_generated(settings.paths.sample_dir, scale=sm.scale, seed=sm.seed)
-        with serve(directory, host=sm.host) as server:
-            http = HttpClient(HttpSettings(backoff_base=0.05, backoff_cap=1.0, max_retry_after=2.0,
-                                           max_total_seconds=120.0, max_attempts=8))
+        faults = Faults(seed=sm.fault_seed, latency_ms=sm.latency_ms, error_rate=sm.error_rate,
+                        truncate_rate=sm.truncate_rate, drop_rate=sm.drop_rate, block_rate=sm.block_rate)
+        with serve(directory, host=sm.host, faults=faults) as server:
+            http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
+                                           max_total_seconds=120.0, max_attempts=12))
             curves = _sample_curves(directory)
             years = sorted({year for _, year in curves})
             sources = chinabond_sources(server.url, server.url, http, 100, curve_years=years,

@@ -53,6 +53,13 @@ class SampleMarketSettings(BaseModel):
     scale: Literal["seed", "market-year"] = "seed"
     seed: int = 20251231
     host: str = "127.0.0.1"
+    # Fault knobs of the loopback server (shares of requests), for reliability drills.
+    error_rate: float = Field(0.0, ge=0, le=1)
+    truncate_rate: float = Field(0.0, ge=0, le=1)
+    drop_rate: float = Field(0.0, ge=0, le=1)
+    block_rate: float = Field(0.0, ge=0, le=1)
+    latency_ms: int = Field(0, ge=0)
+    fault_seed: int = 0
 
 
 class ChinabondSettings(BaseModel):

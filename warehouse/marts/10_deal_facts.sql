@@ -1,5 +1,7 @@
 -- Deal facts: every deal with its parties (names and institution types), issuance period by value
 -- date (起息日), amount in CNY and 亿元, pool characteristics, enhancement and label flags.
+-- commercial banks (商业银行) = state_owned_bank, joint_stock_bank, city_commercial_bank,
+-- rural_commercial_bank; *_category merges them into 'commercial_bank' (private banks stay apart).
 -- venue: exchange = market 'exchange_abs'; interbank = 'credit_abs' + 'abn'.
 CREATE OR REPLACE VIEW marts.deal_facts AS
 WITH labels_per_deal AS (
@@ -30,11 +32,15 @@ SELECT d.deal_id,
        orig.short_name_zh AS originator_name,
        orig.full_name_zh AS originator_full_name,
        orig.institution_type AS originator_type,
+       CASE WHEN orig.institution_type IN ('state_owned_bank', 'joint_stock_bank', 'city_commercial_bank', 'rural_commercial_bank')
+            THEN 'commercial_bank' ELSE orig.institution_type END AS originator_category,
        orig.parent_group AS originator_parent_group,
        d.asset_provider_id,
        prov.short_name_zh AS asset_provider_name,
        prov.full_name_zh AS asset_provider_full_name,
        prov.institution_type AS asset_provider_type,
+       CASE WHEN prov.institution_type IN ('state_owned_bank', 'joint_stock_bank', 'city_commercial_bank', 'rural_commercial_bank')
+            THEN 'commercial_bank' ELSE prov.institution_type END AS asset_provider_category,
        prov.parent_group AS asset_provider_parent_group,
        d.trustee_id,
        trus.short_name_zh AS trustee_name,
@@ -46,7 +52,7 @@ SELECT d.deal_id,
        date_trunc('month', d.value_date)::DATE AS value_month_start,
        d.legal_maturity_date,
        d.deal_amount_cny,
-       d.deal_amount_cny / 1e8 AS deal_amount_yi,
+       (d.deal_amount_cny / 1e8)::DECIMAL(28, 10) AS deal_amount_yi,
        coalesce(t.tranche_count, 0) AS tranche_count,
        t.senior_amount_cny,
        t.subordinated_amount_cny,
@@ -89,11 +95,13 @@ COMMENT ON COLUMN marts.deal_facts.originator_id IS 'Originator institution id �
 COMMENT ON COLUMN marts.deal_facts.originator_name IS 'Originator short Chinese name 发起机构简称';
 COMMENT ON COLUMN marts.deal_facts.originator_full_name IS 'Originator full Chinese name 发起机构全称';
 COMMENT ON COLUMN marts.deal_facts.originator_type IS 'Originator institution type (trust, lessor, state_owned_bank …) 发起机构类型';
+COMMENT ON COLUMN marts.deal_facts.originator_category IS 'Originator type with the four commercial-bank types merged into commercial_bank 发起机构类别（商业银行合并）';
 COMMENT ON COLUMN marts.deal_facts.originator_parent_group IS 'Group the originator belongs to 发起机构所属集团';
 COMMENT ON COLUMN marts.deal_facts.asset_provider_id IS 'Underlying asset provider institution id 资产提供方编号';
 COMMENT ON COLUMN marts.deal_facts.asset_provider_name IS 'Asset provider short Chinese name 资产提供方简称';
 COMMENT ON COLUMN marts.deal_facts.asset_provider_full_name IS 'Asset provider full Chinese name 资产提供方全称';
 COMMENT ON COLUMN marts.deal_facts.asset_provider_type IS 'Asset provider institution type (private_bank, internet_platform …) 资产提供方类型';
+COMMENT ON COLUMN marts.deal_facts.asset_provider_category IS 'Asset provider type with the four commercial-bank types merged into commercial_bank 资产提供方类别（商业银行合并）';
 COMMENT ON COLUMN marts.deal_facts.asset_provider_parent_group IS 'Group the asset provider belongs to 资产提供方所属集团';
 COMMENT ON COLUMN marts.deal_facts.trustee_id IS 'Trustee or plan manager institution id 受托机构/计划管理人编号';
 COMMENT ON COLUMN marts.deal_facts.trustee_name IS 'Trustee short Chinese name 受托机构简称';
