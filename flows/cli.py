@@ -102,6 +102,40 @@ def query(sql: str = typer.Argument(..., help="SQL to run on the published wareh
     console.print(table)
 
 
+@app.command()
+def figures(ids: list[str] = typer.Argument(None, help="Figure IDs such as L-02 S-07 (default: all)")) -> None:
+    """Answer seed-report figures from the published warehouse's marts, with printed values."""
+    from settings import get_settings
+    from warehouse.figures import check_figure, load_catalogue, run_figure
+    from warehouse.publish import WarehouseLayout
+    from warehouse.status import open_read_only
+
+    catalogue = [f for f in load_catalogue() if not ids or f.id in set(ids)]
+    if ids and len(catalogue) != len(set(ids)):
+        unknown = sorted(set(ids) - {f.id for f in catalogue})
+        raise typer.BadParameter(f"unknown figure IDs: {', '.join(unknown)}")
+    con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
+    try:
+        for figure in catalogue:
+            columns, rows = run_figure(con, figure)
+            problems = check_figure(con, figure)
+            table = Table(*columns, title=f"{figure.id} — {figure.description}",
+                          caption="matches the report" if not problems else "; ".join(problems))
+            for row in rows[:50]:
+                table.add_row(*("" if v is None else str(v) for v in row))
+            console.print(table)
+    finally:
+        con.close()
+
+
+@app.command()
+def dictionary() -> None:
+    """Regenerate docs/data-dictionary.md from the warehouse's comments."""
+    from warehouse.dictionary import write_dictionary
+
+    console.print(f"wrote {write_dictionary()}")
+
+
 @sample_app.command("generate")
 def sample_generate(
     out: Path = typer.Option(..., help="Directory to write documents, manifest and truth into"),

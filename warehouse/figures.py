@@ -50,7 +50,8 @@ def load_catalogue(directory: Path = FIGURES_DIR) -> list[Figure]:
     figures: dict[str, Figure] = {}
     for path in sorted(directory.glob("*.toml")):
         with path.open("rb") as fh:
-            for entry in tomllib.load(fh).get("figure", []):
+            # Decimals keep the printed precision: 1358.80 is compared to 2 places, not 1.
+            for entry in tomllib.load(fh, parse_float=Decimal).get("figure", []):
                 fig = Figure(id=entry["id"], description=entry["description"], query=entry["query"],
                              definition=entry.get("definition", ""), expected=entry.get("expected", {}),
                              expected_rows=tuple(entry.get("expected_rows", ())), source_file=path.name)
@@ -83,7 +84,7 @@ def _decimals(printed: Any) -> int:
 def same_as_printed(actual: Any, printed: Any) -> bool:
     if isinstance(printed, bool) or isinstance(printed, str) or actual is None or printed is None:
         return actual == printed
-    if isinstance(printed, (int, float)):
+    if isinstance(printed, (int, float, Decimal)):
         places = Decimal(1).scaleb(-_decimals(printed))
         return Decimal(str(actual)).quantize(places, ROUND_HALF_UP) == Decimal(str(printed)).quantize(places)
     return actual == printed

@@ -2,7 +2,7 @@
 -- benchmark yield of the ChinaBond MTN AAA curve (中债中短期票据收益率曲线(AAA),
 -- curve 2c9081880fa9d507010fb8505b393fe7) at the deal's value date and the tranche's expected
 -- tenor — latest curve date on or before the value date, linear in tenor, NULL outside the curve
--- (same rule as marts.curve_yield, done set-based with ASOF joins) — and the spread over it in bp.
+-- (same rule as marts.curve_yield, done set-based) — and the spread over it in bp.
 -- is_senior: every tranche that is not subordinated (优先A* and 优先B, 优先级证券).
 CREATE OR REPLACE VIEW marts.tranche_facts AS
 WITH mtn_aaa AS (
@@ -19,25 +19,28 @@ WITH mtn_aaa AS (
     -- latest curve date on or before the value date
     SELECT b.tranche_id, b.expected_tenor_years AS tenor, c.curve_date AS benchmark_curve_date
     FROM tranche_base b ASOF LEFT JOIN mtn_aaa_dates c ON b.value_date >= c.curve_date
-), lower_point AS (
-    -- nearest standard tenor at or below the expected tenor
-    SELECT w.tranche_id, c.tenor_years AS t0, c.yield_rate AS y0
-    FROM with_curve_date w ASOF JOIN mtn_aaa c
-      ON c.curve_date = w.benchmark_curve_date AND w.tenor >= c.tenor_years
-), upper_point AS (
-    -- nearest standard tenor at or above the expected tenor
-    SELECT w.tranche_id, c.tenor_years AS t1, c.yield_rate AS y1
-    FROM with_curve_date w ASOF JOIN mtn_aaa c
-      ON c.curve_date = w.benchmark_curve_date AND w.tenor <= c.tenor_years
+), curve_points AS (
+    -- the curve's standard tenors on that date, one row per tranche and tenor
+    SELECT w.tranche_id, w.tenor, c.tenor_years, c.yield_rate
+    FROM with_curve_date w
+    JOIN mtn_aaa c ON c.curve_date = w.benchmark_curve_date
+), bracket AS (
+    -- nearest standard tenors at or below (t0, y0) and at or above (t1, y1) the expected tenor
+    SELECT tranche_id,
+           max(tenor_years) FILTER (WHERE tenor_years <= tenor) AS t0,
+           arg_max(yield_rate, tenor_years) FILTER (WHERE tenor_years <= tenor) AS y0,
+           min(tenor_years) FILTER (WHERE tenor_years >= tenor) AS t1,
+           arg_min(yield_rate, tenor_years) FILTER (WHERE tenor_years >= tenor) AS y1
+    FROM curve_points
+    GROUP BY tranche_id
 ), benchmark AS (
     SELECT w.tranche_id, w.benchmark_curve_date,
-           CASE WHEN lo.t0 IS NULL OR hi.t1 IS NULL THEN NULL
-                WHEN lo.t0 = hi.t1 THEN lo.y0::DOUBLE
-                ELSE lo.y0::DOUBLE + (hi.y1 - lo.y0)::DOUBLE * (w.tenor - lo.t0)::DOUBLE / (hi.t1 - lo.t0)::DOUBLE
+           CASE WHEN b.t0 IS NULL OR b.t1 IS NULL THEN NULL
+                WHEN b.t0 = b.t1 THEN b.y0::DOUBLE
+                ELSE b.y0::DOUBLE + (b.y1 - b.y0)::DOUBLE * (w.tenor - b.t0)::DOUBLE / (b.t1 - b.t0)::DOUBLE
            END AS benchmark_yield
     FROM with_curve_date w
-    LEFT JOIN lower_point lo USING (tranche_id)
-    LEFT JOIN upper_point hi USING (tranche_id)
+    LEFT JOIN bracket b USING (tranche_id)
 )
 SELECT t.tranche_id,
        t.security_code,
