@@ -132,29 +132,47 @@ def registered_documents(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, 
 
 
 def register_documents(con: duckdb.DuckDBPyConnection, results: list[DocumentResult], run_id: str) -> None:
-    """Write every fetched document's registry row; duplicates only refresh last_seen_at."""
+    """Write every fetched document's registry row in one insert; duplicates only refresh
+    last_seen_at; a revision marks the version it replaces as superseded."""
     now = datetime.now(timezone.utc)
+    rows, seen_again = [], []
     for r in results:
         s = r.stored
         if r.outcome == "duplicate":
-            con.execute("UPDATE raw.documents SET last_seen_at = ? WHERE document_id = ?", [now, s.sha256])
+            seen_again.append(s.sha256)
             continue
         meta = r.meta or {}
-        con.execute(
-            """INSERT OR REPLACE INTO raw.documents VALUES
-               (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                s.sha256, s.source, s.source_doc_id, s.url, s.title, s.file_name,
-                s.published_at, r.doc_type or s.doc_type_hint, _file_format(s), s.size_bytes, s.sha256,
-                str(s.path), s.first_seen_at, now, meta.get("report_key"), meta.get("is_revision"),
-                meta.get("is_english"), r.outcome, r.reason, r.supersedes, r.superseded_by, run_id,
-            ],
-        )
+        rows.append({
+            "document_id": s.sha256, "source": s.source, "source_doc_id": s.source_doc_id, "url": s.url,
+            "title": s.title, "file_name": s.file_name, "published_at": s.published_at,
+            "doc_type": r.doc_type or s.doc_type_hint, "file_format": _file_format(s), "size_bytes": s.size_bytes,
+            "sha256": s.sha256, "stored_path": str(s.path), "first_seen_at": s.first_seen_at,
+            "last_seen_at": now.isoformat(), "report_key": meta.get("report_key"),
+            "is_revision": meta.get("is_revision"), "is_english": meta.get("is_english"), "outcome": r.outcome,
+            "outcome_reason": r.reason, "supersedes_document_id": r.supersedes,
+            "superseded_by_document_id": r.superseded_by, "run_id": run_id,
+        })
+    if rows:
+        frame = pl.DataFrame(rows, infer_schema_length=None, schema_overrides={
+            "is_revision": pl.Boolean, "is_english": pl.Boolean, "supersedes_document_id": pl.String,
+            "superseded_by_document_id": pl.String, "report_key": pl.String, "outcome_reason": pl.String,
+            "url": pl.String, "published_at": pl.String, "file_name": pl.String, "title": pl.String})
+        con.register("_registry_rows", frame.to_arrow())
+        try:
+            con.execute("DELETE FROM raw.documents WHERE document_id IN (SELECT document_id FROM _registry_rows)")
+            con.execute("INSERT INTO raw.documents BY NAME SELECT * REPLACE ("
+                        "published_at::TIMESTAMPTZ AS published_at, first_seen_at::TIMESTAMPTZ AS first_seen_at, "
+                        "last_seen_at::TIMESTAMPTZ AS last_seen_at) FROM _registry_rows")
+        finally:
+            con.unregister("_registry_rows")
+    if seen_again:
+        con.execute("UPDATE raw.documents SET last_seen_at = ? WHERE document_id IN (SELECT unnest(?))", [now, seen_again])
+    for r in results:
         if r.supersedes:
             con.execute(
                 "UPDATE raw.documents SET outcome = ?, superseded_by_document_id = ?, outcome_reason = ? "
                 "WHERE document_id = ?",
-                [SUPERSEDED, s.sha256, f"superseded by {s.title or s.sha256}", r.supersedes],
+                [SUPERSEDED, r.stored.sha256, f"superseded by {r.stored.title or r.stored.sha256}", r.supersedes],
             )
 
 
