@@ -252,3 +252,30 @@ def deploy(
     if result.returncode != 0:
         raise typer.Exit(result.returncode)
     console.print(f"start a worker: [bold]prefect worker start --pool {pool}[/bold]")
+
+
+# ── analysts: the seed reports' charts as an offline HTML page (warehouse/report.py) ─────
+@app.command()
+def report(out: Path = typer.Option(..., "--out", help="Directory to write index.html and the chart PNGs into")) -> None:
+    """Rebuild the seed reports' charts from the published warehouse (read-only): one PNG per
+    chart and an offline index.html with a caption per chart naming the tables it reads."""
+    from settings import get_settings
+    from warehouse.publish import WarehouseLayout
+    from warehouse.report import build_report, has_marts, open_with_marts
+    from warehouse.status import open_read_only
+
+    path = WarehouseLayout(get_settings().paths.warehouse_dir).published
+    con = open_read_only(path)
+    try:
+        if not has_marts(con):
+            # built before its marts existed: lay them over the file in memory, never writing to it
+            con.close()
+            console.print(f"[yellow]{path} has no marts: creating them in memory over the read-only file[/yellow]")
+            con = open_with_marts(path)
+        with console.status(f"drawing charts from {path} …"):
+            written = build_report(con, out)
+    finally:
+        con.close()
+    for p in written:
+        console.print(f"wrote {p}")
+    console.print(f"open [bold]{out / 'index.html'}[/bold] in a browser ({len(written) - 1} charts)")

@@ -199,13 +199,18 @@ def backfill_warehouse(date_from: date, date_to: date, source: str | None = None
 
 # ── marts ────────────────────────────────────────────────────────────────────────────────
 def mart_sql(directory: Path | None = None) -> dict[str, str]:
-    """``marts.<name>`` → the SQL of ``warehouse/marts/<name>.sql`` (one file per mart, which
-    creates or replaces ``marts.<name>``), in file-name order."""
-    if directory is None:
-        import warehouse
+    """``marts.<name>`` → the SQL of the file that creates it, in file-name order (files such
+    as ``00_curve_functions.sql`` that create no view run first under their file name)."""
+    import re
 
-        directory = Path(warehouse.__file__).parent / "marts"
-    return {f"marts.{p.stem}": p.read_text(encoding="utf-8") for p in sorted(Path(directory).glob("*.sql"))}
+    from warehouse.marts import MARTS_DIR, mart_files
+
+    out = {}
+    for path in mart_files(directory or MARTS_DIR):
+        sql = path.read_text(encoding="utf-8")
+        views = re.findall(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+marts\.([a-z_][a-z0-9_]*)", sql, re.IGNORECASE)
+        out[f"marts.{views[0]}" if views else f"marts:{path.stem}"] = sql
+    return out
 
 
 @flow(name="rebuild_marts", flow_run_name=_dated("rebuild-marts"), **FAILURE_HOOKS)
@@ -235,7 +240,7 @@ def rebuild_marts(marts_dir: str | None = None) -> dict[str, Any] | State:
         for name, sql in marts.items():
             logger.info("building %s", name)
             con.execute(sql)
-        summary["rows_loaded"] = {name: _count(con, name) for name in marts}
+        summary["rows_loaded"] = {name: _count(con, name) for name in marts if not name.startswith("marts:")}
         summary["finished_at"] = datetime.now(timezone.utc).isoformat()
         summary["message"] = f"rebuilt {len(marts)} marts: " + ", ".join(
             f"{k} ({v:,} rows)" for k, v in summary["rows_loaded"].items())
@@ -253,7 +258,8 @@ def rebuild_marts(marts_dir: str | None = None) -> dict[str, Any] | State:
                           lock_timeout_seconds=settings.pipeline.lock_timeout_seconds,
                           keep_history=settings.publish.keep_builds)
         build_s = round(time.monotonic() - t, 3)
-    declare_lineage(mart_lineage(marts, layout.published, run_id))
+    declare_lineage(mart_lineage({k: v for k, v in marts.items() if not k.startswith("marts:")},
+                                 layout.published, run_id))
     publish_run_artifacts("Marts rebuilt", summary, layout.published,
                           {"writer_slot_wait_s": slot.waited_s, "build_and_publish_s": build_s,
                            "flow_total_s": round(time.monotonic() - started, 3)})

@@ -1,4 +1,4 @@
-"""Fixtures for the sample market: the seed-scale world and an in-memory warehouse of its truth."""
+"""Fixtures shared across the suite: the seed-scale world and an in-memory warehouse of its truth."""
 
 from __future__ import annotations
 
