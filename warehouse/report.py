@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,7 @@ SMALL_MICRO_DEFAULT_CURVES_SQL = """
 SELECT deal_id, deal_short_name, asset_provider_category, months_on_book, cumulative_default_rate
 FROM marts.pool_performance_by_mob
 WHERE asset_class = 'small_micro_loan' AND cumulative_default_rate IS NOT NULL
-ORDER BY deal_id, months_on_book
+ORDER BY deal_id, months_on_book, period_number
 """
 
 SMALL_MICRO_REVOLVING_MULTIPLES_SQL = """
@@ -122,7 +123,7 @@ SELECT deal_id, deal_short_name, asset_provider_category, months_on_book, revolv
        revolving_periods_to_date, is_latest_period
 FROM marts.pool_performance_by_mob
 WHERE asset_class = 'small_micro_loan' AND is_revolving AND revolving_multiple IS NOT NULL
-ORDER BY deal_id, months_on_book
+ORDER BY deal_id, months_on_book, period_number
 """
 
 NPL_RECOVERY_BY_VINTAGE_SQL = """
@@ -137,7 +138,7 @@ ORDER BY vintage, months_since_issue
 AMC_BOND_ISSUANCE_SQL = """
 -- onshore bonds of local AMCs (ABS and offshore excluded) by year of value date, long vs short term,
 -- to the end of the report's window (2025-11-30)
-SELECT value_year, term_class, count(*) AS bonds, sum(amount_yi) AS issued_yi
+SELECT value_year, term_class, count(*) AS bonds, sum(amount_cny) / 1e8 AS issued_yi
 FROM marts.amc_bond_issuance
 WHERE is_onshore_debt AND value_date <= ?
 GROUP BY ALL
@@ -146,7 +147,8 @@ ORDER BY value_year, term_class
 
 AMC_NET_FINANCING_SQL = """
 -- net financing (issuance − repayments) of local AMCs' onshore bonds by year, to the same date
-SELECT period_year, sum(issued_yi) AS issued_yi, sum(repaid_yi) AS repaid_yi, sum(net_financing_yi) AS net_financing_yi
+SELECT period_year, sum(issued_cny) / 1e8 AS issued_yi, sum(repaid_cny) / 1e8 AS repaid_yi,
+       sum(net_financing_cny) / 1e8 AS net_financing_yi
 FROM marts.amc_net_financing
 WHERE period_month <= ?
 GROUP BY ALL
@@ -181,10 +183,19 @@ AMC_REPORT_DATE = "2025-11-30"  # the AMC report's window ends at the end of Nov
 # ───────────────────────────── helpers ─────────────────────────────
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    """Rows as dicts, DECIMAL turned into float (for drawing only)."""
+    """Rows as dicts, numbers as float (for drawing only), rounded to 10 significant digits so that
+    the last-bit noise of parallel DOUBLE aggregation in the marts never changes a PNG's bytes."""
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
-    return [{n: float(v) if isinstance(v, Decimal) else v for n, v in zip(names, row)} for row in cur.fetchall()]
+    return [{n: _stable(v) for n, v in zip(names, row)} for row in cur.fetchall()]
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+        return float(f"{value:.10g}")
+    return value
 
 
 def _new_figure(ncols: int = 1) -> tuple[Figure, list]:
@@ -357,7 +368,7 @@ def leasing_rating_migration_matrix(con: duckdb.DuckDBPyConnection) -> tuple[Fig
         matrix[index[r["rating_before"]]][index[r["rating_after"]]] += int(r["tranches"])
     masked = [[v if v else float("nan") for v in line] for line in matrix]
     peak = max(max(line) for line in matrix)
-    image = ax.imshow(masked, cmap="Blues", norm=LogNorm(vmin=1, vmax=max(peak, 2)), aspect="auto")
+    image = ax.imshow(masked, cmap="Blues", norm=LogNorm(vmin=0.4, vmax=max(peak, 2)), aspect="auto")
     for i, line in enumerate(matrix):
         for j, v in enumerate(line):
             if v:
@@ -372,12 +383,13 @@ def leasing_rating_migration_matrix(con: duckdb.DuckDBPyConnection) -> tuple[Fig
     ax.xaxis.set_ticks_position("top")
     ax.xaxis.set_label_position("top")
     ax.set_xlabel("跟踪评级级别")
-    ax.set_ylabel("初始/上次评级级别（单数）")
+    ax.set_ylabel("初始/上次评级级别（证券只数）")
     ax.set_xticks([i - 0.5 for i in range(1, len(grades))], minor=True)
     ax.set_yticks([i - 0.5 for i in range(1, len(grades))], minor=True)
     ax.grid(which="minor", color="white", linewidth=2)
     ax.tick_params(which="minor", length=0)
-    fig.colorbar(image, ax=ax, label="证券只数（对数色阶）", shrink=0.8)
+    bar = fig.colorbar(image, ax=ax, label="证券只数（对数色阶）", shrink=0.8)
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     tranches = sum(row_totals)
     upgrades = sum(int(r["upgrades"]) for r in rows)
     downgrades = sum(int(r["downgrades"]) for r in rows)
@@ -420,7 +432,7 @@ def small_micro_default_curves(con: duckdb.DuckDBPyConnection) -> tuple[Figure, 
                     label=f"{PROVIDER_ZH[category]}均值（{len(members)}单）")
     others = len(deals) - sum(counts.values())
     if others:
-        ax.plot([], [], color=GREY, linewidth=1.2, label=f"其他资产提供方（{others}单，细线）")
+        ax.plot([], [], color=GREY, linewidth=1.2, label=f"其他资产提供方（{others}单）")
     ax.plot([], [], color="#555555", linewidth=0.9, alpha=0.6, label="细线：单个项目")
     ax.set_xlabel("存续月数（起息日至收款期末）")
     ax.set_ylabel("90+累计违约率")
@@ -469,7 +481,7 @@ def small_micro_revolving_multiples(con: duckdb.DuckDBPyConnection) -> tuple[Fig
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1f}"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, max(r["revolving_multiple"] for r in rows) * 1.12)
     ax.legend(loc="upper left", fontsize=9, frameon=False, title="资产提供方", title_fontsize=9)
     _style(ax)
     by_category: dict[str, list[float]] = {}
@@ -492,7 +504,7 @@ def npl_recovery_by_vintage(con: duckdb.DuckDBPyConnection) -> tuple[Figure, str
         vintages.setdefault(int(r["vintage"]), []).append(r)
     colours = matplotlib.colormaps["viridis"]
     for k, (vintage, points) in enumerate(sorted(vintages.items())):
-        colour = colours(k / max(len(vintages) - 1, 1) * 0.9)
+        colour = colours(k / max(len(vintages) - 1, 1) * 0.85)
         xs = [int(p["months_since_issue"]) for p in points]
         ys = [p["mean_cumulative_recovery_rate"] for p in points]
         complete = [p["deals_reporting"] == p["vintage_deals"] for p in points]
@@ -524,38 +536,43 @@ def npl_recovery_by_vintage(con: duckdb.DuckDBPyConnection) -> tuple[Figure, str
 def amc_bond_issuance_and_net_financing(con: duckdb.DuckDBPyConnection) -> tuple[Figure, str]:
     issuance = _rows(con, AMC_BOND_ISSUANCE_SQL, [AMC_REPORT_DATE])
     net = _rows(con, AMC_NET_FINANCING_SQL, [AMC_REPORT_DATE])
-    fig, (ax,) = _new_figure()
     if not issuance:
+        fig, (ax,) = _new_figure()
         _no_data(ax, "无地方AMC债券发行数据")
         return fig, "no onshore AMC bonds in this build"
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax, ax_net = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     years = sorted({int(r["value_year"]) for r in issuance} | {int(r["period_year"]) for r in net})
     amounts = {(int(r["value_year"]), r["term_class"]): r["issued_yi"] for r in issuance}
     long_ = [amounts.get((y, "long"), 0) for y in years]
     short = [amounts.get((y, "short"), 0) for y in years]
-    last_year = years[-1]
-    labels = [str(y) if y != last_year else f"{y}\n(1-11月)" for y in years]
+    partial_year = int(AMC_REPORT_DATE[:4])
+    labels = [f"{y}\n(1-11月)" if y == partial_year else str(y) for y in years]
     x = list(range(len(years)))
     ax.bar(x, long_, 0.6, color=BLUE, label="长期债券（期限≥1年）")
     top = ax.bar(x, short, 0.6, bottom=long_, color="#8fb3de", label="短期债券（期限<1年）")
-    ax.bar_label(top, labels=[f"{a + b:.0f}" for a, b in zip(long_, short)], fontsize=8, padding=2)
-    net_by_year = {int(r["period_year"]): r["net_financing_yi"] for r in net}
-    ax.plot(x, [net_by_year.get(y, float("nan")) for y in years], color=ORANGE, marker="o", linewidth=2.2,
-            label="净融资额（发行−偿还）")
-    for i, y in enumerate(years):
-        if y in net_by_year:
-            ax.annotate(f"{net_by_year[y]:.1f}", (i, net_by_year[y]), xytext=(0, -14), textcoords="offset points",
-                        ha="center", fontsize=8, color=ORANGE)
-    ax.axhline(0, color="#666666", linewidth=0.8)
-    ax.set_xticks(x, labels)
-    ax.set_ylabel("亿元")
-    ax.margins(y=0.1)
+    ax.bar_label(top, labels=[f"{a + b:.1f}" for a, b in zip(long_, short)], fontsize=8, padding=2)
+    ax.set_ylabel("发行规模（亿元）")
+    ax.margins(y=0.12)
     ax.legend(loc="upper left", frameon=False)
     _style(ax)
+    net_by_year = {int(r["period_year"]): r["net_financing_yi"] for r in net}
+    values = [net_by_year.get(y, 0.0) for y in years]
+    bars = ax_net.bar(x, values, 0.6, color=[ORANGE if v >= 0 else RED for v in values], label="净融资额（发行−偿还）")
+    ax_net.bar_label(bars, labels=[f"{v:.1f}" if y in net_by_year else "" for y, v in zip(years, values)],
+                     fontsize=8, padding=2)
+    ax_net.axhline(0, color="#666666", linewidth=0.8)
+    ax_net.set_ylabel("净融资额（亿元）")
+    ax_net.set_xticks(x, labels)
+    ax_net.margins(y=0.2)
+    ax_net.legend(loc="upper left", frameon=False)
+    _style(ax_net)
     by_year = {y: (a, b) for y, a, b in zip(years, long_, short)}
     notes = []
     for y in years[-2:]:
         a, b = by_year[y]
-        span = f"{y} (Jan–Nov)" if y == last_year else str(y)
+        span = f"{y} (Jan–Nov)" if y == partial_year else str(y)
         notes.append(f"{span}: long-term {_yi(a)}, short-term {_yi(b)}, net financing "
                      f"{_yi(net_by_year.get(y, 0.0))} 亿元")
     return fig, "; ".join(notes) + "."
@@ -609,7 +626,7 @@ def micro_enterprise_sub_irr_vs_default(con: duckdb.DuckDBPyConnection) -> tuple
                 textcoords="offset points", fontsize=9)
     ax.set_xlabel("清算时资产池累计违约率")
     ax.set_ylabel("次级档收益率（IRR，按发行价格）")
-    ax.xaxis.set_major_formatter(_pct(1))
+    ax.xaxis.set_major_formatter(_pct(2))
     ax.yaxis.set_major_formatter(_pct())
     ax.set_xlim(left=0)
     ax.legend(loc="upper right", frameon=False, title="清算方式", title_fontsize=9)
@@ -732,7 +749,12 @@ def _last_run(con: duckdb.DuckDBPyConnection) -> str | None:
         row = con.execute(LAST_RUN_SQL).fetchone()
     except duckdb.Error:
         return None
-    return f"run {row[0]}, finished {row[1]:%Y-%m-%d %H:%M %Z}" if row else None
+    if not row:
+        return None
+    finished = row[1]
+    if isinstance(finished, datetime) and finished.tzinfo is not None:
+        finished = finished.astimezone(timezone.utc)  # the same text whatever the session's time zone
+    return f"run {row[0]}, finished {finished:%Y-%m-%d %H:%M} UTC" if finished else f"run {row[0]}"
 
 
 def _page(sections: list[tuple[Chart, str]], last_run: str | None) -> str:
@@ -804,7 +826,8 @@ def open_with_marts(path: Path | str) -> duckdb.DuckDBPyConnection:
     from warehouse.marts import apply_marts
 
     con = duckdb.connect()
-    con.execute("ATTACH ? AS published (READ_ONLY)", [str(path)])
+    quoted = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS published (READ_ONLY)")
     tables = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'published' "
         "AND schema_name IN ('raw', 'core', 'dq')"

@@ -121,7 +121,8 @@ def test_maturity_wall_follows_the_events_in_time(wall_con):
 
 
 def test_bond_states_at_a_date(wall_con):
-    rows = dict((code, (status, float(balance), due, basis)) for code, status, balance, due, basis in wall_con.execute("""
+    rows = dict((code, (status, balance if balance is None else float(balance), due, basis))
+                for code, status, balance, due, basis in wall_con.execute("""
         SELECT security_code, status, balance_yi, due_date, due_basis FROM marts.amc_bond_outstanding
         WHERE state_from <= DATE '2025-11-30' AND (state_until IS NULL OR state_until > DATE '2025-11-30')
     """).fetchall())
@@ -132,6 +133,7 @@ def test_bond_states_at_a_date(wall_con):
     assert rows["REDEEMED"][:2] == ("repaid", 0.0)
     assert rows["PART_PUT"] == ("outstanding", 4.0, date(2027, 8, 1), "put")
     assert "LATER" not in rows
+    assert rows["OFFSHORE"][1] is None  # offshore bonds have no CNY amount
 
 
 # ───────────────────────────── net financing ─────────────────────────────

@@ -65,6 +65,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "asset_subclass": ("基础资产细分", "基础资产二级分类", "资产细分"),
     "originator": ("原始权益人/发起机构", "发起机构/原始权益人", "发起机构", "原始权益人", "发起人"),
     "originator_type": ("发起机构类型", "原始权益人类型", "原始权益人/发起机构类型"),
+    "originator_short": ("发起机构简称", "原始权益人简称"),
+    "asset_provider_short": ("资产提供方简称",),
+    "trustee_short": ("受托机构简称", "计划管理人简称"),
     "asset_provider": ("资产提供方", "底层资产提供方"),
     "asset_provider_type": ("资产提供方类型",),
     "trustee": ("受托机构/计划管理人", "计划管理人/受托机构", "受托机构", "计划管理人", "发行人(受托机构)"),
@@ -284,7 +287,10 @@ def _party(row: Row, parties: Parties, key: str, type_key: str) -> str | None:
     kind = row.choice(type_key, INSTITUTION_TYPES)
     if kind is None:
         kind = next((code for word, code in _TYPE_BY_NAME if word in name), "other")
-    return parties.add(name, kind, row, key)
+    short = row.text(f"{key}_short") if row.table.has(f"{key}_short") else None
+    inst_id = parties.add(name, kind, row, key, short_name_zh=short)
+    parties.alias(short, inst_id)
+    return inst_id
 
 
 def _cells(row: Row, key: str) -> list[str | None]:

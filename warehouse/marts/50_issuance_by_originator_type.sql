@@ -27,7 +27,7 @@ SELECT
 FROM deals
 GROUP BY ALL;
 
-COMMENT ON VIEW marts.issuance_by_originator_type IS 'How much did each type of originator issue, and how much of it has been liquidated? One row per asset class, subclass, market, originator type and year of value date, 按发起机构类型统计的发行及清算';
+COMMENT ON VIEW marts.issuance_by_originator_type IS 'How much did each type of originator issue, and how much of it has been liquidated?; one row per asset class, subclass, market, originator type and year of value date, 按发起机构类型统计的发行及清算';
 COMMENT ON COLUMN marts.issuance_by_originator_type.asset_class IS 'Underlying asset class 基础资产类型';
 COMMENT ON COLUMN marts.issuance_by_originator_type.asset_subclass IS 'Finer asset class (NULL when none) 基础资产细分';
 COMMENT ON COLUMN marts.issuance_by_originator_type.market IS 'Market: credit_abs, abn, exchange_abs 发行市场';

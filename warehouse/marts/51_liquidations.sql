@@ -27,7 +27,7 @@ FROM core.liquidation_events l
 JOIN core.deals d ON d.deal_id = l.deal_id
 LEFT JOIN core.institutions o ON o.institution_id = d.originator_id;
 
-COMMENT ON VIEW marts.liquidations IS 'How and at what price did deals end (clean-up call, full liquidation, in-kind distribution)? One row per liquidated deal, 项目清算';
+COMMENT ON VIEW marts.liquidations IS 'How and at what price did deals end (clean-up call, full liquidation, in-kind distribution)?; one row per liquidated deal, 项目清算';
 COMMENT ON COLUMN marts.liquidations.deal_id IS 'Deal id 项目编号';
 COMMENT ON COLUMN marts.liquidations.deal_name_zh IS 'Full Chinese deal name 项目全称';
 COMMENT ON COLUMN marts.liquidations.deal_short_name IS 'Short name, e.g. 泰和2017-1 项目简称';

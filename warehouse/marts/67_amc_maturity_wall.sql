@@ -34,7 +34,7 @@ SELECT
     sum(amount_cny) OVER (PARTITION BY as_of_date) / 1e8              AS total_outstanding_yi
 FROM wall;
 
-COMMENT ON VIEW marts.amc_maturity_wall IS 'When do the AMC bonds outstanding at a month end fall due (puttable bonds at their next put date, extended bonds at their new date; defaulted and repaid bonds excluded; onshore, no ABS)? One row per month end and due year, 地方AMC债券到期分布';
+COMMENT ON VIEW marts.amc_maturity_wall IS 'When do the AMC bonds outstanding at a month end fall due (puttable bonds at their next put date, extended bonds at their new date; defaulted and repaid bonds excluded; onshore, no ABS)?; one row per month end and due year, 地方AMC债券到期分布';
 COMMENT ON COLUMN marts.amc_maturity_wall.as_of_date IS 'Month end the wall is taken at 统计日';
 COMMENT ON COLUMN marts.amc_maturity_wall.due_year IS 'Year the balance falls due 到期（行权）年度';
 COMMENT ON COLUMN marts.amc_maturity_wall.bonds IS 'Bonds falling due in the year 债券只数';

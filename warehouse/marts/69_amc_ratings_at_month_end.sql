@@ -34,6 +34,13 @@ latest AS (
     WHERE rk = 1
     GROUP BY ALL
 ),
+-- licensed at the date: inside one of its licence periods
+licensed AS (
+    SELECT DISTINCT m.as_of_date, p.amc_id
+    FROM month_ends m
+    JOIN marts.amc_licence_periods p
+      ON p.licensed_from <= m.as_of_date AND (p.licensed_until IS NULL OR p.licensed_until > m.as_of_date)
+),
 scale AS (
     SELECT ['AAA', 'AA+', 'AA', 'AA-', 'A+', 'A', 'A-', 'BBB+', 'BBB', 'BBB-', 'BB+', 'BB', 'BB-',
             'B+', 'B', 'B-', 'CCC', 'CC', 'C'] AS grades
@@ -43,10 +50,7 @@ SELECT
     a.amc_id,
     a.short_name_zh                                          AS amc_short_name,
     a.ownership,
-    -- licensed at the date: inside one of its licence periods
-    EXISTS (SELECT 1 FROM marts.amc_licence_periods p
-            WHERE p.amc_id = a.amc_id AND p.licensed_from <= m.as_of_date
-              AND (p.licensed_until IS NULL OR p.licensed_until > m.as_of_date)) AS is_licensed,
+    lic.amc_id IS NOT NULL                                   AS is_licensed,
     h.amc_id IS NOT NULL                                     AS has_rating_history,
     coalesce(h.rating_actions, 0)                            AS rating_actions,
     h.last_action_date,
@@ -59,6 +63,7 @@ SELECT
 FROM month_ends m
 CROSS JOIN core.amcs a
 CROSS JOIN scale
+LEFT JOIN licensed lic ON lic.as_of_date = m.as_of_date AND lic.amc_id = a.amc_id
 LEFT JOIN history h ON h.as_of_date = m.as_of_date AND h.amc_id = a.amc_id
 LEFT JOIN valid v ON v.as_of_date = m.as_of_date AND v.amc_id = a.amc_id
 LEFT JOIN latest l ON l.as_of_date = m.as_of_date AND l.amc_id = a.amc_id;
