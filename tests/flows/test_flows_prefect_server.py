@@ -230,6 +230,12 @@ def test_two_runs_started_at_once_never_build_the_warehouse_together(deployed, w
 
     a, b = server.wait_for_run(run_a), server.wait_for_run(run_b)
     assert (a["state_type"], b["state_type"]) == ("COMPLETED", "COMPLETED"), (a["state"], b["state"])
+
+    def slots_logged():  # a run's last log batch may reach the server just after its final state
+        return all(any(l["message"].startswith(f"writer slot '{WRITER_LIMIT}' released at ")
+                       for l in server.logs_of(r)) for r in (run_a, run_b))
+
+    server.wait_for("both runs' writer-slot logs", slots_logged, 60, 1.0)
     (a_on, a_off, a_waited), (b_on, b_off, b_waited) = _hold_intervals(server, run_a), _hold_intervals(server, run_b)
     assert a_waited and b_waited
     assert min(a_on, b_on) >= released_by_test - timedelta(seconds=2)

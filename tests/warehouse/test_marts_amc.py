@@ -3,45 +3,25 @@ rule (a puttable bond counts at its next put date, an extended bond at its new d
 repaid bond not at all), net financing by year with puts and early redemptions, licence periods,
 rating validity and the financial ratios.
 
-Only the curve macro and the N/M/A mart files (40–79) are applied, so the tests do not depend on
-the marts other engineers write.
 """
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from warehouse.marts import MARTS_DIR, apply_marts
-from warehouse.migrate import apply_migrations
+from tests.warehouse.conftest import YI, insert
 
-MY_FILES = ["00_curve_functions.sql"] + sorted(
-    p.name for p in MARTS_DIR.glob("*.sql") if 40 <= int(p.name[:2]) <= 79
-)
-YI = Decimal(100_000_000)
 
 
 @pytest.fixture
-def con(tmp_path):
+def con(mart_db):
     """An empty warehouse with the N/M/A marts; tests insert the rows they need."""
-    marts_dir = tmp_path / "marts"
-    marts_dir.mkdir()
-    for name in MY_FILES:
-        shutil.copy(MARTS_DIR / name, marts_dir / name)
-    con = duckdb.connect()
-    apply_migrations(con)
-    apply_marts(con, marts_dir)
+    con = mart_db
     yield con
-    con.close()
-
-
-def insert(con, table: str, **row) -> None:
-    cols = ", ".join(row)
-    con.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
 def amc(con, amc_id: str, *, licensed: date = date(2016, 1, 1), province="浙江省", ownership="state",

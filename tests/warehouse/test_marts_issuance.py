@@ -9,7 +9,6 @@ the marts other engineers write.
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
 from decimal import Decimal
 
@@ -17,34 +16,17 @@ import duckdb
 import pytest
 
 from warehouse.figures import load_catalogue
-from warehouse.marts import MARTS_DIR, apply_marts
-from warehouse.migrate import apply_migrations
+from tests.warehouse.conftest import YI, insert
 
-MY_FILES = ["00_curve_functions.sql"] + sorted(
-    p.name for p in MARTS_DIR.glob("*.sql") if 10 <= int(p.name[:2]) <= 39
-)
 MTN_AAA = "2c9081880fa9d507010fb8505b393fe7"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-YI = Decimal(100_000_000)
 
 
 @pytest.fixture
-def con(tmp_path):
+def con(mart_db):
     """An empty warehouse with this segment's marts; tests insert the rows they need."""
-    marts_dir = tmp_path / "marts"
-    marts_dir.mkdir()
-    for name in MY_FILES:
-        shutil.copy(MARTS_DIR / name, marts_dir / name)
-    con = duckdb.connect()
-    apply_migrations(con)
-    apply_marts(con, marts_dir)
+    con = mart_db
     yield con
-    con.close()
-
-
-def insert(con, table: str, **row) -> None:
-    cols = ", ".join(row)
-    con.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
 def institution(con, iid: str, kind: str, name: str | None = None) -> None:
@@ -71,7 +53,9 @@ def rows(con, sql: str) -> list[tuple]:
 # ─────────────────────────── comments ───────────────────────────
 def test_every_mart_and_column_is_commented_in_english_and_chinese(con):
     views = rows(con, "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'marts'")
-    assert len(views) == len(MY_FILES) - 1  # one view per mart file (00 holds the macro)
+    from warehouse.marts import mart_files
+
+    assert len(views) == len(mart_files()) - 1  # one view per mart file (00 holds the macro)
     for name, comment in views:
         assert comment and CJK.search(comment) and "one row per" in comment.lower(), name
     columns = rows(con, "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'marts'")

@@ -2,48 +2,28 @@
 count disposal recoveries only (never 其他收入), the subordinated IRR is Excel's XIRR at the issue
 price, tenors run to delisting, liquidations and issuance by originator type.
 
-Only the curve macro and the N/M/A mart files (40–79) are applied, so the tests do not depend on
-the marts other engineers write.
 """
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from warehouse.marts import MARTS_DIR, apply_marts
-from warehouse.migrate import apply_migrations
+from tests.warehouse.conftest import YI, insert
 
-MY_FILES = ["00_curve_functions.sql"] + sorted(
-    p.name for p in MARTS_DIR.glob("*.sql") if 40 <= int(p.name[:2]) <= 79
-)
-YI = Decimal(100_000_000)
 
 
 @pytest.fixture
-def con(tmp_path):
-    marts_dir = tmp_path / "marts"
-    marts_dir.mkdir()
-    for name in MY_FILES:
-        shutil.copy(MARTS_DIR / name, marts_dir / name)
-    con = duckdb.connect()
-    apply_migrations(con)
-    apply_marts(con, marts_dir)
+def con(mart_db):
+    con = mart_db
     insert(con, "core.institutions", institution_id="bank_a", full_name_zh="甲银行股份有限公司", short_name_zh="甲银行",
            institution_type="state_owned_bank")
     insert(con, "core.institutions", institution_id="bank_b", full_name_zh="乙银行股份有限公司", short_name_zh=None,
            institution_type="city_commercial_bank")
     yield con
-    con.close()
-
-
-def insert(con, table: str, **row) -> None:
-    cols = ", ".join(row)
-    con.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
 def deal(con, deal_id: str, value_date: date, amount: float, *, asset_class: str, subclass=None,

@@ -58,7 +58,7 @@ LEFT JOIN totals py ON py.period_end_date = t.period_end_date - INTERVAL 1 YEAR 
 
 COMMENT ON VIEW marts.amc_financial_totals IS 'How big, concentrated, leveraged and profitable is the sample of local AMCs with public financials, in aggregate; one row per period end, 地方AMC财务样本汇总';
 COMMENT ON COLUMN marts.amc_financial_totals.period_end_date IS 'Balance-sheet date 报告期末';
-COMMENT ON COLUMN marts.amc_financial_totals.period_kind IS 'H1 or FY 报告期类型';
+COMMENT ON COLUMN marts.amc_financial_totals.period_kind IS 'Period kind: H1 (half year) or FY (full year) 报告期类型';
 COMMENT ON COLUMN marts.amc_financial_totals.amcs IS 'Sampled AMCs reporting at the date 样本家数';
 COMMENT ON COLUMN marts.amc_financial_totals.total_assets_cny IS 'Sum of total assets, CNY 资产总额合计（元）';
 COMMENT ON COLUMN marts.amc_financial_totals.investment_assets_cny IS 'Sum of investment assets, CNY 投资类资产合计（元）';
