@@ -1,0 +1,61 @@
+"""A run that dies after downloading but before publishing loses no work: the next run lists
+the same documents again (its cursor never moved) and takes them from the raw store without a
+single download."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pipeline.fetch import fetch_new
+from sample_market.manifest import ManifestEntry, write_manifest
+from sample_market.server import serve
+from sources.chinabond.listing import ChinaBondListing, ChinaBondListingSettings
+from sources.http import HttpClient, HttpSettings
+from warehouse.rawstore import RawStore
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def market(tmp_path, n: int = 3):
+    directory = tmp_path / "market"
+    (directory / "docs").mkdir(parents=True)
+    entries = []
+    for i in range(n):
+        rel = f"docs/report_{i}.pdf"
+        (directory / rel).write_bytes(b"%PDF-1.4\n" + f"report {i}".encode() * 50 + b"\n%%EOF\n")
+        entries.append(ManifestEntry.for_file(
+            directory, rel, file_name=f"测试2025年第一期受托机构报告（第{i + 1}期）.pdf",
+            title=f"测试2025年第一期个人消费贷款资产支持证券受托机构报告（第{i + 1}期）",
+            published_at=datetime(2025, 3, 1 + i, 17, tzinfo=SHANGHAI), channel="trustee_report",
+            doc_type="trustee_report", source_doc_id=str(900000000 + i), issue_year=2025))
+    write_manifest(directory, entries)
+    return directory
+
+
+def test_resumed_run_downloads_nothing_it_has(tmp_path):
+    store = RawStore(tmp_path / "raw")
+    with serve(market(tmp_path)) as server, HttpClient() as http:
+        source = ChinaBondListing(ChinaBondListingSettings(base_url=server.url, page_size=10), http=http)
+        first = fetch_new([source], store, cursors={})
+        assert len(first.stored) == 3 and first.reused == 0
+        downloads_before = server.stats["requests"]
+        # the run dies here: its cursor was never written, so the next run starts from scratch
+        again = fetch_new([source], store, cursors={})
+        listing_requests = server.stats["requests"] - downloads_before
+    assert again.reused == 3 and [d.sha256 for d in again.stored] == [d.sha256 for d in first.stored]
+    assert listing_requests == 1  # one listing page, no attachment downloads
+
+
+def test_cursor_stops_before_a_failed_download(tmp_path):
+    store = RawStore(tmp_path / "raw")
+    directory = market(tmp_path)
+    with serve(directory) as server, HttpClient(HttpSettings(max_attempts=1)) as http:
+        (directory / "docs" / "report_1.pdf").unlink()  # the site lists it but cannot serve it
+        source = ChinaBondListing(ChinaBondListingSettings(base_url=server.url, page_size=10), http=http)
+        report = fetch_new([source], store, cursors={})
+    assert [f["title"][-5:] for f in report.failures] == ["（第2期）"]
+    cursor = report.cursors[source.name]
+    # only the report published before the failure is behind the cursor; the failed one and
+    # everything after it will be listed again next run
+    assert cursor.published_at == datetime(2025, 3, 1, 17, tzinfo=SHANGHAI)
