@@ -115,11 +115,11 @@ def main() -> None:
         seed, year = results["seed"], results["market-year"]
         print("\n== market-year / seed (in-run baseline) ==")
         for key in RATIO_KEYS:
-            print(f"  {key:<26}{year[key] / seed[key]:>8.2f}×" if seed[key] else f"  {key:<26}{'n/a':>8}")
+            print(f"  {key:<34}{year[key] / seed[key]:>8.2f}×" if seed[key] else f"  {key:<34}{'n/a':>8}")
         docs = set(seed["documents_by_type"]) | set(year["documents_by_type"])
         for doc_type in sorted(docs):
             a, b = seed["documents_by_type"].get(doc_type, 0), year["documents_by_type"].get(doc_type, 0)
-            print(f"  documents[{doc_type}]".ljust(28) + (f"{b / a:>8.2f}×" if a else f"{'n/a':>8}"))
+            print(f"  documents[{doc_type}]".ljust(36) + (f"{b / a:>8.2f}×" if a else f"{'n/a':>8}"))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
 

@@ -60,6 +60,7 @@ LAST_PAYMENT_MONTH = date(2025, 12, 1)  # histories run to the last payment date
 MARKET_YEAR_START = date(2025, 1, 1)
 PAYMENT_DAY = 26
 REPORT_DAYS_BEFORE = 5
+UNKNOWN_MATURITY_PERIODS = 120  # a tranche without an expected maturity is not repaid in the history
 
 NA_NON_REVOLVING = "revolving fields: not a revolving deal; recovery fields: NPL pools only; 90+ overdue is reported as default"
 NA_REVOLVING = "recovery fields: NPL pools only; 90+ overdue is reported as default"
@@ -170,7 +171,7 @@ def _plan_tranches(rng: random.Random, deal: dict[str, Any], rows: list[dict[str
             if on >= value_date and k >= 1:  # a snapshot before the first payment pins nothing
                 anchors[k] = _cents(balances.get(row["tranche_id"], {}).get(on, Decimal(0)))
         maturity = row["expected_maturity_date"]
-        due = max(1, _month_index(maturity) - offset) if maturity else 10_000
+        due = max(1, _month_index(maturity) - offset) if maturity else UNKNOWN_MATURITY_PERIODS
         for k, left in anchors.items():
             if left == 0:
                 due = min(due, k)  # repaid by the snapshot
@@ -238,6 +239,7 @@ def _payment_date(value_date: date, k: int) -> date:
 
 def _history(world: World, rng: random.Random, deal: dict[str, Any], rows: list[dict[str, Any]],
              balances: dict[str, dict[date, Decimal]], snapshots: list[date]) -> bool:  # fmt: skip
+    """Append the deal's monthly reports; False when its first payment falls after 2025-12."""
     value_date = deal["value_date"]
     amount = _cents(deal["deal_amount_cny"])
     if deal.get("initial_pool_balance_cny") is None:
@@ -251,6 +253,7 @@ def _history(world: World, rng: random.Random, deal: dict[str, Any], rows: list[
         return False
     profile = PROFILES[deal["asset_class"]]
     is_revolving = bool(deal.get("is_revolving"))
+    # notes paid exactly what the pool collected and lost (needs a pool at least the deal amount)
     pass_through = all(not t.bullet for t in plan) and p0 >= amount
     level = rng.uniform(*profile["level"])
     tau = rng.uniform(*profile["tau"])

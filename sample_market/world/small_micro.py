@@ -330,7 +330,7 @@ CDR_TAU = {"bank": 22.0, "platform": 8.0, "other": 11.0}
 CDR_LEVEL = {"bank": (0.0155, 0.0195), "platform": (0.0165, 0.0200), "other": (0.0150, 0.0190)}
 CDR_CAP = 0.0170
 
-MARKET_YEAR_EXTRA = 600
+MARKET_YEAR_EXTRA = 680  # with the other segments: ≥ 2,000 deals valued in 2025 at market-year scale
 NA_NON_REVOLVING = "revolving fields: not a revolving deal; recovery fields: NPL pools only; 90+ overdue is reported as default"
 NA_REVOLVING = "recovery fields: NPL pools only; 90+ overdue is reported as default"
 
