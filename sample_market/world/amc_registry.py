@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sample_market.world.base import World, amc_id_for, stable_id
+from sample_market.world.base import World, amc_id_for
 
 # ── A-01: the appendix of seed 003 (序号, 公司名称, 所在省份, 简称), copied as printed ──
 APPENDIX: tuple[tuple[int, str, str, str], ...] = (

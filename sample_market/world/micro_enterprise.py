@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sample_market.world.base import WAN, World, cny, deal_id_for, month_add, rate, rng_for, stable_id, yi
+from sample_market.world.base import WAN, World, cny, deal_id_for, month_add, rate, rng_for, yi
 from sample_market.world.npl import (
     CodeBook,
     add_agencies,

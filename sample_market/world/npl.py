@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sample_market.world.base import CENT, WAN, World, cny, deal_id_for, month_add, rate, rng_for, stable_id, yi
+from sample_market.world.base import CENT, WAN, World, cny, deal_id_for, month_add, rate, rng_for, yi
 
 SEGMENT = "npl"
 MARKET = "credit_abs"

@@ -3,7 +3,6 @@ byte-for-byte reproducible (the manifest of SHA-256s proves it)."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import fastexcel

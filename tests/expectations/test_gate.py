@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from expectations.gate import quarantine_rows, run_suites, save, validate
+from expectations.gate import quarantine_rows, run_suites, validate
 from expectations.rules import all_rules, rules_for
 from warehouse.migrate import apply_migrations
 from warehouse.publish import PublishRefused

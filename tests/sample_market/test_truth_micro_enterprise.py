@@ -356,12 +356,9 @@ def test_micro_enterprise_other_seed_different_deals(truth_db, other_seed_db):
     assert truth_db.execute(sql).fetchall() != other_seed_db.execute(sql).fetchall()
 
 
-def test_micro_enterprise_market_year_keeps_figures_and_builds_fast():
-    import time
+def test_micro_enterprise_market_year_keeps_figures():
 
-    start = time.perf_counter()
     world = _segment_world(20251231, "market-year")
-    assert time.perf_counter() - start < 60
     con = duckdb.connect()
     load_world(con, world)
     for check in CHECKS[:-1]:

@@ -257,12 +257,9 @@ def test_npl_other_seed_different_deals(truth_db, other_seed_db):
     assert truth_db.execute(sql).fetchall() != other_seed_db.execute(sql).fetchall()
 
 
-def test_npl_market_year_keeps_figures_and_builds_fast():
-    import time
+def test_npl_market_year_keeps_figures():
 
-    start = time.perf_counter()
     world = _segment_world(20251231, "market-year")
-    assert time.perf_counter() - start < 60
     con = duckdb.connect()
     load_world(con, world)
     for check in CHECKS:

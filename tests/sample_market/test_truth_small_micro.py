@@ -11,7 +11,6 @@ Conventions of the queries (the analysts' figure catalogue):
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import duckdb
@@ -561,15 +560,13 @@ def test_deterministic(seed_world):
     assert _segment_rows(again) == _segment_rows(seed_world)
 
 
-def test_market_year_builds_fast_and_stays_computable():
+def test_market_year_stays_computable():
     from sample_market.world import curves, small_micro
     from sample_market.world.base import World
 
     world = World(scale="market-year", seed=20251231)
     curves.build(world)
-    started = time.perf_counter()
     small_micro.build(world)
-    assert time.perf_counter() - started < 60
     con = duckdb.connect()
     load_tables(con, world)
     deals, *_ = fig_s01(con)

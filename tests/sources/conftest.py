@@ -21,14 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-try:
-    import sources.http  # noqa: F401  (installed or on the path already)
-except ModuleNotFoundError:  # the editable install predates the package: use the work tree
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from sources.http import HttpClient, HttpSettings  # noqa: E402
+from sources.http import HttpClient, HttpSettings
 
 CHINABOND_ORIGIN = "https://www.chinabond.com.cn"
 LISTING_FILE = "chinabond_trustee_report_listing_2025-11-19.json"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from tests.warehouse.conftest import YI, insert

@@ -12,7 +12,6 @@ import re
 from datetime import date
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from warehouse.figures import load_catalogue

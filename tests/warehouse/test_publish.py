@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.publish import PublishRefused, WarehouseBusy, WarehouseLayout, build_and_publish, writer_lock
+from warehouse.publish import PublishRefused, WarehouseLayout, build_and_publish, writer_lock
 
 WORKER = Path(__file__).with_name("publish_worker.py")
 PROJECT = Path(__file__).resolve().parents[2]
