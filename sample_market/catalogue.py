@@ -208,6 +208,31 @@ def yield_curve_docs(world: World) -> list[GeneratedDocument]:
             channel="market_data", doc_type="yield_curve", source_doc_id=doc_id_for("curve", curve_id, year),
             curve_id=curve_id, year=year,
         ))
+    return docs + curve_extract_docs(world, groups)
+
+
+def curve_extract_docs(world: World, groups: dict[tuple[str, int], list[dict]]) -> list[GeneratedDocument]:
+    """What analysts also receive: a month of each curve as CSV (GB18030 or UTF-8, long) and the
+    range query's JSON (tenors 3月 … 30年) for the same month — the same points as the annual file."""
+    from sample_market.documents.yield_curve import WIDE_TENORS, render_curve_csv, render_range_json
+
+    docs = []
+    wide = set(WIDE_TENORS.values())
+    for i, curve_id in enumerate(sorted({c for c, _ in groups})):
+        year = max(y for c, y in groups if c == curve_id)
+        points = groups[(curve_id, year)]
+        month = max(p["curve_date"] for p in points).replace(day=1)
+        in_month = [p for p in points if p["curve_date"] >= month]
+        name_zh = points[0]["curve_name_zh"]
+        encoding = "gb18030" if i % 2 == 0 else "utf-8"
+        for ext, data in (("csv", render_curve_csv(in_month, shape="long", encoding=encoding)),
+                          ("json", render_range_json([p for p in in_month if p["tenor_years"] in wide]))):
+            name = f"{name_zh}_{month:%Y%m}.{ext}"
+            docs.append(GeneratedDocument(
+                rel_path=f"market/curve_extracts/{curve_id}_{month:%Y%m}.{ext}", data=data, file_name=name,
+                title=f"{name_zh} {month:%Y年%m月}", published_at=at(next_month(month), 8),
+                channel="market_data", doc_type="yield_curve_extract",
+                source_doc_id=doc_id_for("curve_extract", curve_id, month, ext)))
     return docs
 
 

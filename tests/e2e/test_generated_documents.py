@@ -21,7 +21,7 @@ def test_manifest_matches_the_files(sample_dir):
 
 def test_every_document_opens_with_standard_readers(sample_dir):
     variants = dict(pl.read_parquet(sample_dir / "expected_outcomes.parquet").select("rel_path", "variant").iter_rows())
-    counts = {"pdf": 0, "xlsx": 0, "csv": 0}
+    counts = {"pdf": 0, "xlsx": 0, "csv": 0, "json": 0}
     for entry in read_manifest(sample_dir):
         data = (sample_dir / entry.rel_path).read_bytes()
         broken = variants[entry.rel_path] in {"truncated"}
@@ -39,8 +39,15 @@ def test_every_document_opens_with_standard_readers(sample_dir):
             assert reader.sheet_names, entry.rel_path
             reader.load_sheet(0, header_row=None)
         elif ext == "csv":
-            text = data[3:].decode("utf-8") if data.startswith(b"\xef\xbb\xbf") else data.decode("gb18030")
-            assert "," in text.splitlines()[0]
+            try:  # UTF-8 (with or without BOM) or else GB18030: the two encodings the market uses
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030")
+            header = text.splitlines()[0]
+            assert "," in header and any("\u4e00" <= ch <= "\u9fff" for ch in header), entry.rel_path
+        elif ext == "json":
+            records = json.loads(data)["data"]
+            assert records and "曲线名称" in records[0], entry.rel_path
         else:
             raise AssertionError(f"unexpected format {entry.rel_path}")
         counts[ext] += 1
