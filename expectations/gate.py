@@ -16,6 +16,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -73,8 +74,12 @@ def _record(table: str, rule: Rule, row: dict[str, Any]) -> dict[str, Any]:
             "reason": reason, "row_json": json.dumps(row, ensure_ascii=False, default=str)}
 
 
-def run_suites(frames: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
-    """Validate each table's frame with its GX suite; one result dict per expectation."""
+def run_suites(frames: dict[str, pl.DataFrame], docs_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Validate each table's frame with its GX suite; one result dict per expectation.
+
+    With ``docs_dir`` the checkpoints also (re)build GX Data Docs there: a static site with a
+    page per suite and per validation, readable offline.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -82,6 +87,13 @@ def run_suites(frames: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    actions = []
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(site_name="abs-etl", site_config={
+            "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}})
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data-docs", site_names=["abs-etl"])]
     source = context.data_sources.add_pandas("staged")
     results = []
     for table, frame in sorted(frames.items()):
@@ -93,8 +105,12 @@ def run_suites(frames: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
             suite.add_expectation(rule.expectation())
         suite.save()
         batch_def = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("whole")
-        validation = gx.ValidationDefinition(name=f"validate {table}", data=batch_def, suite=suite)
-        outcome = validation.run(batch_parameters={"dataframe": to_pandas(frame)}, result_format="SUMMARY")
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"validate {table}", data=batch_def, suite=suite))
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=f"gate {table}", validation_definitions=[validation], actions=actions, result_format="SUMMARY"))
+        run = checkpoint.run(batch_parameters={"dataframe": to_pandas(frame)})
+        outcome = next(iter(run.run_results.values()))
         for rule, res in zip(rules, outcome.results):
             result = res.result or {}
             results.append({"suite_name": table, "expectation": rule.name, "column_name": rule.column or ",".join(rule.columns),
@@ -126,10 +142,10 @@ def save(con: duckdb.DuckDBPyConnection, run_id: str, gate: GateResult) -> None:
 
 
 def validate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame], run_id: str,
-             quarantine_share_limit: float) -> tuple[dict[str, pl.DataFrame], int]:
-    """The run's validate hook: quarantine bad rows, record results, refuse a bad batch."""
+             quarantine_share_limit: float, docs_dir: Path | None = None) -> tuple[dict[str, pl.DataFrame], int]:
+    """The run's validate hook: quarantine bad rows, record results (and Data Docs), refuse a bad batch."""
     gate = quarantine_rows(frames)
-    gate.results = run_suites(frames)
+    gate.results = run_suites(frames, docs_dir)
     save(con, run_id, gate)
     rows = len({q["row_json"] for q in gate.quarantined})
     if gate.rows_checked and rows / gate.rows_checked > quarantine_share_limit:

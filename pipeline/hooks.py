@@ -113,7 +113,7 @@ def default_hooks(settings: Settings) -> RunHooks:
         parse_one=parse_document,
         context=parse_context,
         order=parse_order,
-        validate=lambda con, frames, run_id: validate(con, frames, run_id, limit),
+        validate=lambda con, frames, run_id: validate(con, frames, run_id, limit, settings.paths.dq_docs_dir),
         audit=run_reconciliations,
         after_load=[derive_in_warehouse, apply_marts],
     )

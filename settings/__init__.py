@@ -45,6 +45,11 @@ class Paths(BaseModel):
         return self.data_dir / "sample_market"
 
     @property
+    def dq_docs_dir(self) -> Path:
+        """Great Expectations Data Docs of the latest validations (static, offline)."""
+        return self.data_dir / "dq_docs"
+
+    @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
 

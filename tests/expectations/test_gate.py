@@ -88,3 +88,13 @@ def test_validate_records_results_and_refuses_above_the_share():
     assert bad == 1
     assert con.execute("SELECT check_name, offending_value FROM dq.quarantine WHERE run_id = 'run3'").fetchall() == [
         ("in_set(tranche_class)", "equity")]
+
+
+def test_data_docs_are_built_offline(tmp_path):
+    docs = tmp_path / "dq_docs"
+    results = run_suites({"core.tranches": tranches(r0={"coupon_rate": Decimal("0.35")})}, docs)
+    assert [r["expectation"] for r in results if not r["success"]] == ["between(coupon_rate;max_value=0.2,min_value=0)"]
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert "core.tranches" in index
+    pages = list((docs / "validations").rglob("*.html"))
+    assert pages and "coupon_rate" in pages[0].read_text(encoding="utf-8")
