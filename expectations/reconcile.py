@@ -109,3 +109,21 @@ def run_reconciliations(con: duckdb.DuckDBPyConnection, run_id: str,
         detail = "; ".join(f"{c.name} ({c.description}): {len(r)} violations, e.g. {r[0]}" for c, r in failures)
         raise PublishRefused(f"reconciliation failed — {detail}")
     return failures
+
+
+def check_required_tables(con: duckdb.DuckDBPyConnection, run_id: str, required: list[str]) -> None:
+    """Refuse a build in which a required table is missing or empty (recorded in dq.results)."""
+    now = datetime.now(timezone.utc)
+    existing = {f"{s}.{t}" for s, t in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
+        "SELECT schema_name, view_name FROM duckdb_views()").fetchall()}
+    problems = []
+    for table in required:
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if table in existing else None
+        ok = bool(rows)
+        con.execute("INSERT INTO dq.results VALUES (?, 'required_tables', ?, NULL, ?, ?, ?, NULL, ?)",
+                    [run_id, f"required({table})", ok, "missing" if rows is None else f"{rows} rows", 0 if ok else 1, now])
+        if not ok:
+            problems.append(f"{table} is {'missing' if rows is None else 'empty'}")
+    if problems:
+        raise PublishRefused("required tables: " + "; ".join(problems))

@@ -103,7 +103,7 @@ def parse_context(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def default_hooks(settings: Settings) -> RunHooks:
     from expectations.gate import validate
-    from expectations.reconcile import run_reconciliations
+    from expectations.reconcile import check_required_tables, run_reconciliations
 
     from transforms.derive.subordinated_cash_flows import derive_in_warehouse
     from warehouse.marts import apply_marts
@@ -114,6 +114,7 @@ def default_hooks(settings: Settings) -> RunHooks:
         context=parse_context,
         order=parse_order,
         validate=lambda con, frames, run_id: validate(con, frames, run_id, limit, settings.paths.dq_docs_dir),
-        audit=run_reconciliations,
+        audit=lambda con, run_id: (check_required_tables(con, run_id, settings.pipeline.required_tables),
+                                   run_reconciliations(con, run_id)),
         after_load=[derive_in_warehouse, apply_marts],
     )

@@ -85,6 +85,9 @@ class Pipeline(BaseModel):
     batch_size: int = Field(200, ge=1)
     max_workers: int = Field(2, ge=1)
     quarantine_share_limit: float = Field(0.05, ge=0, le=1)
+    # Tables a publishable build must hold rows in (e.g. ["core.deals", "core.tranches"]);
+    # a build where one is missing or empty is refused.
+    required_tables: list[str] = []
     lock_timeout_seconds: float = 3600
 
 

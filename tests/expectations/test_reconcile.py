@@ -66,3 +66,13 @@ def test_amc_repayments_beyond_amount_refuse(con):
                 "('b1', '2025-01-01', 'put_repayment', 60), ('b1', '2026-01-01', 'repayment', 60)")
     with pytest.raises(PublishRefused, match="amc_repayments_within_amount"):
         run_reconciliations(con, "bad")
+
+
+def test_missing_or_empty_required_table_refuses(con):
+    from expectations.reconcile import check_required_tables
+
+    check_required_tables(con, "ok", ["core.deals", "core.tranches"])
+    with pytest.raises(PublishRefused, match="core.rating_actions is empty; core.nope is missing"):
+        check_required_tables(con, "bad", ["core.deals", "core.rating_actions", "core.nope"])
+    assert con.execute("SELECT expectation, success FROM dq.results WHERE run_id = 'bad' ORDER BY 1").fetchall() == [
+        ("required(core.deals)", True), ("required(core.nope)", False), ("required(core.rating_actions)", False)]
