@@ -68,6 +68,7 @@ def run_job(
         build = start_build(layout, run_id)
         summary["build_path"] = str(build)
         con = duckdb.connect(str(build))
+        stashed = import_stashed_quality(con, layout)
         try:
             t = time.perf_counter()
             report = fetch_new(sources, store, read_cursors(con),
@@ -110,9 +111,10 @@ def run_job(
             steps.record_run(con, summary)
             con.execute("CHECKPOINT")
         except PublishRefused as exc:
+            summary.update(outcome="refused", message=str(exc), finished_at=datetime.now(timezone.utc).isoformat())
+            stash_refused_quality(con, layout, summary)
             con.close()
             discard_build(build)
-            summary.update(outcome="refused", message=str(exc), finished_at=datetime.now(timezone.utc).isoformat())
             write_last_run(layout, summary)
             raise
         except BaseException as exc:
@@ -124,8 +126,34 @@ def run_job(
             raise
         con.close()
         summary["published_path"] = str(publish_build(layout, build, settings.publish.keep_builds))
+        for path in stashed:  # now part of the published history
+            path.unlink(missing_ok=True)
     write_last_run(layout, summary)
     return summary
+
+
+QUALITY_TABLES = ("dq.results", "dq.quarantine")
+
+
+def stash_refused_quality(con: duckdb.DuckDBPyConnection, layout: WarehouseLayout, summary: dict[str, Any]) -> None:
+    """A refused build is discarded, but what its checks found is kept: its dq rows and its run
+    row wait beside the warehouse and join the history in the next published build."""
+    target = layout.warehouse_dir / "dq_pending"
+    target.mkdir(parents=True, exist_ok=True)
+    run_id = summary["run_id"]
+    steps.record_run(con, summary)
+    for table in (*QUALITY_TABLES, "dq.runs"):
+        con.execute(f"COPY (SELECT * FROM {table} WHERE run_id = ?) TO '{target / f'{run_id}.{table}.parquet'}' "
+                    "(FORMAT parquet)", [run_id])
+
+
+def import_stashed_quality(con: duckdb.DuckDBPyConnection, layout: WarehouseLayout) -> list[Any]:
+    """Load the dq rows of refused runs into this build; returns the files to delete once published."""
+    files = sorted((layout.warehouse_dir / "dq_pending").glob("*.parquet"))
+    for path in files:
+        table = ".".join(path.name.split(".")[1:3])
+        con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{path}')")
+    return files
 
 
 def _new_documents(con: duckdb.DuckDBPyConnection, stored: list[StoredDocument]) -> list[StoredDocument]:

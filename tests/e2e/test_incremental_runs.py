@@ -133,3 +133,33 @@ def test_revision_that_breaks_a_reconciliation_is_refused(seed_run, e2e_settings
 
     last = read_last_run(WarehouseLayout(settings.paths.warehouse_dir))
     assert last["outcome"] == "refused" and "pool_balance_roll_forward" in last["message"]
+
+
+def test_a_refused_runs_checks_join_the_history_of_the_next_publish(tmp_path):
+    """The quality rows of a refused build are not lost: they are published with the next build."""
+    from pipeline.run import RunHooks
+
+    settings = Settings()
+    settings.paths.data_dir = tmp_path / "data"
+    drop = tmp_path / "inbox"
+    drop.mkdir()
+    (drop / "note.txt").write_text("not a document we know\n")
+
+    def refuse(con, run_id):
+        con.execute("INSERT INTO dq.results VALUES (?, 'reconciliation', 'always_fails', NULL, false, '1 violation', 1, "
+                    "NULL, now())", [run_id])
+        raise PublishRefused("reconciliation failed — always_fails")
+
+    hooks = RunHooks(parse_one=default_hooks(settings).parse_one, audit=refuse)
+    with pytest.raises(PublishRefused):
+        run_job(settings, [InboxSource([drop])], hooks, run_id="refused-run")
+    assert not settings.paths.published_path.exists()
+    (drop / "note2.txt").write_text("another\n")
+    run_job(settings, [InboxSource([drop])], RunHooks(parse_one=hooks.parse_one), run_id="next-run")
+    con = duckdb.connect(str(settings.paths.published_path), read_only=True)
+    assert con.execute("SELECT run_id, outcome FROM dq.runs ORDER BY run_id").fetchall() == [
+        ("next-run", "published"), ("refused-run", "refused")]
+    assert con.execute("SELECT expectation, success FROM dq.results WHERE run_id = 'refused-run'").fetchall() == [
+        ("always_fails", False)]
+    con.close()
+    assert not list((settings.paths.warehouse_dir / "dq_pending").glob("*"))
