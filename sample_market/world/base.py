@@ -20,6 +20,17 @@ YI = Decimal(100_000_000)  # 亿元 in CNY
 WAN = Decimal(10_000)  # 万元 in CNY
 CENT = Decimal("0.01")
 
+# The rating agencies segments register (full name, short name); one list for every segment.
+RATING_AGENCIES: tuple[tuple[str, str], ...] = (
+    ("中债资信评估有限责任公司", "中债资信"),
+    ("中诚信国际信用评级有限责任公司", "中诚信国际"),
+    ("联合资信评估股份有限公司", "联合资信"),
+    ("大公国际资信评估有限公司", "大公国际"),
+    ("东方金诚国际信用评估有限公司", "东方金诚"),
+    ("中证鹏元资信评估股份有限公司", "中证鹏元"),
+    ("上海新世纪资信评估投资服务有限公司", "上海新世纪"),
+)
+
 PROVENANCE_COLUMNS = ("document_id", "source_page", "source_table", "source_row_label")
 
 

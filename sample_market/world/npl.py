@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sample_market.world.base import CENT, WAN, World, cny, deal_id_for, month_add, rate, rng_for, yi
+from sample_market.world.base import RATING_AGENCIES, CENT, WAN, World, cny, deal_id_for, month_add, rate, rng_for, yi
 
 SEGMENT = "npl"
 MARKET = "credit_abs"
@@ -96,15 +96,6 @@ TRUSTS: dict[str, tuple[str, str]] = {
     "hbt": ("华宝信托有限责任公司", "华宝信托"),
 }
 
-RATING_AGENCIES: tuple[tuple[str, str], ...] = (
-    ("中债资信评估有限责任公司", "中债资信"),
-    ("中诚信国际信用评级有限责任公司", "中诚信国际"),
-    ("联合资信评估股份有限公司", "联合资信"),
-    ("大公国际资信评估有限公司", "大公国际"),
-    ("东方金诚国际信用评估有限公司", "东方金诚"),
-    ("中证鹏元资信评估股份有限公司", "中证鹏元"),
-    ("上海新世纪资信评估投资服务有限公司", "上海新世纪"),
-)
 
 _CN_DIGITS = "零一二三四五六七八九"
 

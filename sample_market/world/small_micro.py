@@ -61,7 +61,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sample_market.world.base import World, cny, deal_id_for, month_add, rate, rng_for
+from sample_market.world.base import RATING_AGENCIES, World, cny, deal_id_for, month_add, rate, rng_for
 
 SEGMENT = "small_micro"
 ASSET_CLASS = "small_micro_loan"
@@ -149,15 +149,6 @@ MANAGERS: dict[str, tuple[str, str]] = {
     "csc": ("中信建投证券股份有限公司", "中信建投"),
 }
 
-RATING_AGENCIES: tuple[tuple[str, str], ...] = (
-    ("中债资信评估有限责任公司", "中债资信"),
-    ("中诚信国际信用评级有限责任公司", "中诚信国际"),
-    ("联合资信评估股份有限公司", "联合资信"),
-    ("大公国际资信评估有限公司", "大公国际"),
-    ("东方金诚国际信用评估有限公司", "东方金诚"),
-    ("中证鹏元资信评估股份有限公司", "中证鹏元"),
-    ("上海新世纪资信评估投资服务有限公司", "上海新世纪"),
-)
 AGENCY_WEIGHTS = (0.10, 0.25, 0.30, 0.08, 0.10, 0.10, 0.07)
 
 # Asset-provider groups: the cells of the issuance plan
