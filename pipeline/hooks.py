@@ -20,7 +20,7 @@ from transforms.parse.base import DocumentError, ParsedDocument
 from warehouse.rawstore import StoredDocument
 
 # Parsed first: they declare the names other documents use.
-REFERENCE_FIRST = ("amc_registry", "amc_licence_events", "issuance_export")
+REFERENCE_FIRST = ("amc_registry", "amc_licence_events", "issuance_export", "offering_circular", "issuance_results")
 NEEDS_ALIASES = {"amc_bonds", "amc_financials", "amc_registry"}
 
 

@@ -190,6 +190,60 @@ def issuance_export_docs(world: World) -> list[GeneratedDocument]:
     return docs
 
 
+ANNOUNCEMENT_BROKEN_PER_MILLE = 25  # a truncated first upload of the 发行说明书, then the good file
+
+
+def issuance_announcement_docs(world: World, shard: int = 0, shards: int = 1) -> list[GeneratedDocument]:
+    """ChinaBond's 发行文件 channel: a 发行说明书（摘要） before bookbuilding and a 发行结果公告 on the
+    value date for every credit ABS deal (results as XLSX for every fourth deal)."""
+    from sample_market.documents.issuance_announcement import (
+        STYLES, offering_title, render_issuance_results, render_offering_circular, results_title,
+    )
+
+    institutions = {i["institution_id"]: i for i in world.rows("core.institutions")}
+    tranches: dict[str, list[dict]] = defaultdict(list)
+    for t in world.rows("core.tranches"):
+        tranches[t["deal_id"]].append(t)
+    labels: dict[str, list[str]] = defaultdict(list)
+    for row in sorted(world.rows("core.deal_labels"), key=lambda r: r["label"]):
+        labels[row["deal_id"]].append(row["label"])
+    enhancements: dict[str, list[dict]] = defaultdict(list)
+    for row in world.rows("core.credit_enhancements"):
+        enhancements[row["deal_id"]].append(row)
+    deals = sorted((d for d in world.rows("core.deals") if d["market"] == "credit_abs" and tranches[d["deal_id"]]),
+                   key=lambda d: d["deal_id"])
+    docs = []
+    for i, deal in enumerate(deals):
+        if i % shards != shard:
+            continue
+        deal_id, style = deal["deal_id"], rotate(list(STYLES), i)
+        issued = deal.get("issue_date") or deal["value_date"]
+        offering = render_offering_circular(deal, tranches[deal_id], institutions, labels[deal_id],
+                                            enhancements[deal_id], style)
+        title = offering_title(deal)
+        base = dict(channel="issuance", issue_year=deal.get("vintage_year"))
+        published = at(issued - timedelta(days=7), 9)
+        if _per_mille("offering", deal_id) < ANNOUNCEMENT_BROKEN_PER_MILLE:
+            docs.append(GeneratedDocument(
+                rel_path=f"issuance/{deal_id}/offering_broken.pdf", data=offering[: len(offering) * 2 // 3],
+                file_name=f"{title}.pdf", title=title, published_at=published - timedelta(hours=1),
+                doc_type="offering_circular", source_doc_id=doc_id_for("offering", deal_id, "broken"),
+                expected_outcome="quarantined", expected_reason=BROKEN_REASONS["truncated"], variant="truncated",
+                **base))
+        docs.append(GeneratedDocument(
+            rel_path=f"issuance/{deal_id}/offering.pdf", data=offering, file_name=f"{title}.pdf", title=title,
+            published_at=published, doc_type="offering_circular", source_doc_id=doc_id_for("offering", deal_id),
+            **base))
+        fmt = "xlsx" if i % 4 == 3 else "pdf"
+        title = results_title(deal)
+        docs.append(GeneratedDocument(
+            rel_path=f"issuance/{deal_id}/results.{fmt}",
+            data=render_issuance_results(deal, tranches[deal_id], institutions, style, fmt),
+            file_name=f"{title}.{fmt}", title=title, published_at=at(deal["value_date"] or issued, 17),
+            doc_type="issuance_results", source_doc_id=doc_id_for("results", deal_id), **base))
+    return docs
+
+
 def yield_curve_docs(world: World) -> list[GeneratedDocument]:
     """ChinaBond annual downloads, one per curve and year (served at the curve endpoint)."""
     from sample_market.documents.yield_curve import render_annual_xlsx
@@ -393,6 +447,7 @@ def _vintage(world: World, deal_id: str) -> int | None:
 
 FAMILIES: list[Callable[[World], list[GeneratedDocument]]] = [
     trustee_report_docs,
+    issuance_announcement_docs,
     issuance_export_docs,
     yield_curve_docs,
     amc_docs,
@@ -403,7 +458,7 @@ FAMILIES: list[Callable[[World], list[GeneratedDocument]]] = [
 ]
 
 
-SHARDED = {"trustee_report_docs": 4}
+SHARDED = {"trustee_report_docs": 4, "issuance_announcement_docs": 2}
 """Families split into shards so that generation spreads over the machine's cores."""
 
 

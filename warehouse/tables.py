@@ -7,7 +7,9 @@ Modes:
 - ``merge``: rows replace earlier rows with the same key (a revised report or a newer export
   wins); other rows stay.
 - ``coalesce``: like merge, but a value a document leaves empty keeps the value an earlier
-  document gave (institutions: one export states the type, another only the name).
+  document gave (institutions: one export states the type, another only the name; deals and
+  tranches: the 发行说明书 and 发行结果公告 state the terms at issue, a later vendor export adds
+  the delisting date).
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ RULES: dict[str, TableRule] = {
         TableRule("core.institutions", ("institution_id",), mode="coalesce"),
         TableRule("core.deal_references", ("deal_id",)),
         TableRule("core.institution_aliases", ("alias",)),
-        TableRule("core.deals", ("deal_id",)),
+        TableRule("core.deals", ("deal_id",), mode="coalesce"),
         TableRule("core.deal_labels", ("deal_id", "label")),
         TableRule("core.credit_enhancements", ("deal_id", "enhancer_id", "enhancement_kind")),
-        TableRule("core.tranches", ("tranche_id",)),
+        TableRule("core.tranches", ("tranche_id",), mode="coalesce"),
         TableRule("core.pool_performance", ("deal_id", "period_number")),
         TableRule("core.tranche_payments", ("tranche_id", "period_number")),
         TableRule("core.rating_actions", ("tranche_id", "agency_id", "action_date")),

@@ -1060,7 +1060,8 @@ class _Layout:
             self.ops.append(("v", x, top, self.y))
 
 
-def _render_pdf(items: list[Any], title: str, running: str, tpl: Template, variant: str) -> bytes:
+def _render_pdf(items: list[Any], title: str, running: str, footer: str, variant: str = "normal") -> bytes:
+    """Items flowed onto A4 pages; ``footer`` is a format string with ``{n}`` and ``{total}``."""
     from reportlab.pdfgen.canvas import Canvas
 
     _check_glyphs(title + running + "".join(_texts(item) for item in items))
@@ -1083,7 +1084,7 @@ def _render_pdf(items: list[Any], title: str, running: str, tpl: Template, varia
                 canvas.setFont(FONT_NAME, 7.5)
                 canvas.drawString(MARGIN_X, PAGE_H - 38, running)
                 canvas.line(MARGIN_X, PAGE_H - 42, PAGE_W - MARGIN_X, PAGE_H - 42)
-                canvas.drawCentredString(PAGE_W / 2, 30, tpl.footer.format(n=number, total=total))
+                canvas.drawCentredString(PAGE_W / 2, 30, footer.format(n=number, total=total))
             _draw_ops(canvas, ops)
         canvas.showPage()
     canvas.save()
@@ -1214,7 +1215,7 @@ def render_trustee_report(report: TrusteeReportData, template: str, fmt: str, va
     title = builder.title()
     if fmt == "pdf":
         running = f"{report.deal_name} Trustee Report" if variant == "english" else f"{report.deal_name}受托机构报告"
-        data = _render_pdf(items, title, running, tpl, variant)
+        data = _render_pdf(items, title, running, tpl.footer, variant)
     else:
         data = _render_xlsx(items, title, tpl, report.report_date, variant)
     if variant == "truncated":

@@ -18,6 +18,7 @@ from typing import Any
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse import (
     amc_bonds,
+    issuance_announcement,
     amc_financials,
     amc_registry,
     bond_valuations,
@@ -37,6 +38,8 @@ _REPORT_WORDS = re.compile(
     r"受托机构(?:月度|季度|半年度|年度)?报告|受托报告|资产管理报告|收益分配报告|资产运营报告|TrusteeReport", re.IGNORECASE
 )  # matched on width-folded, space-free text
 _SCAN_ROWS = 12
+_TITLE_ROWS = 3  # an announcement names itself in its title, above any table
+_TITLE_CHARS = 120
 
 # (doc_type, synonyms, required) in the order they are tried: most specific first.
 HEADER_RULES: tuple[tuple[str, Mapping[str, Iterable[str]], tuple[str, ...]], ...] = (
@@ -59,6 +62,8 @@ HEADER_RULES: tuple[tuple[str, Mapping[str, Iterable[str]], tuple[str, ...]], ..
 
 # Keywords in the file name or title, used only when the content decides nothing.
 NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (issuance_announcement.RESULTS, issuance_announcement.RESULTS_WORDS),
+    (issuance_announcement.OFFERING, issuance_announcement.OFFERING_WORDS),
     (TRUSTEE_REPORT, ("受托机构报告", "受托报告", "资产管理报告", "收益分配报告", "资产运营报告", "trusteereport")),
     ("yield_curve", ("收益率曲线", "yield_curve", "downyearbzqx")),
     ("bond_valuations", ("中债估值", "估值", "valuation")),
@@ -73,11 +78,14 @@ NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("deal_names", ("项目名称", "deal_names", "缺失项目")),
 )
 
-DOC_TYPES = (TRUSTEE_REPORT, *dict.fromkeys(rule[0] for rule in HEADER_RULES), "deal_names")
+ANNOUNCEMENTS = (issuance_announcement.OFFERING, issuance_announcement.RESULTS)
+DOC_TYPES = (TRUSTEE_REPORT, *ANNOUNCEMENTS, *dict.fromkeys(rule[0] for rule in HEADER_RULES), "deal_names")
 
 # doc_type → "module:function" of its parser (the trustee-report parser lives elsewhere).
 PARSERS: dict[str, str] = {
     "issuance_export": "transforms.parse.issuance_export:parse_issuance_export",
+    "offering_circular": "transforms.parse.issuance_announcement:parse_offering_circular",
+    "issuance_results": "transforms.parse.issuance_announcement:parse_issuance_results",
     "rating_actions": "transforms.parse.rating_actions:parse_rating_actions",
     "outstanding_snapshot": "transforms.parse.outstanding_snapshot:parse_outstanding_snapshot",
     "market_totals": "transforms.parse.market_totals:parse_market_totals",
@@ -122,7 +130,12 @@ def detect_doc_type(data: bytes, file_name: str = "", title: str = "") -> str:
 
 
 def from_grids(grids: list[Grid]) -> str | None:
-    """Family from sheet names, report titles in the first rows, then header rows."""
+    """Family from sheet names, titles in the first rows, then header rows."""
+    for grid in grids:
+        title = " ".join(cell_text(c) for row in grid.rows[:_TITLE_ROWS] for c in row)
+        kind = issuance_announcement.announcement_kind(title)
+        if kind is not None:
+            return kind
     for grid in grids:
         text = " ".join([grid.name, *(cell_text(c) for row in grid.rows[:_SCAN_ROWS] for c in row)])
         if _REPORT_WORDS.search(squash_spaces(fold_width(text))):
@@ -161,7 +174,8 @@ def _from_json(data: bytes) -> str | None:
 
 
 def _from_pdf(data: bytes) -> str | None:
-    """Trustee reports say so on their first pages; other PDFs are left to the name rules."""
+    """Announcements name themselves in their title; trustee reports say so on their first pages;
+    other PDFs are left to the name rules."""
     try:
         import pypdfium2 as pdfium
 
@@ -172,4 +186,7 @@ def _from_pdf(data: bytes) -> str | None:
             document.close()
     except Exception:  # no text layer, encrypted, broken: fall back to the name
         return None
+    kind = issuance_announcement.announcement_kind(text[:_TITLE_CHARS])
+    if kind is not None:
+        return kind
     return TRUSTEE_REPORT if _REPORT_WORDS.search(squash_spaces(fold_width(text))) else None
