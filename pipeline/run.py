@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from expectations.agreement import check_source_agreement
 from pipeline import steps
 from pipeline.fetch import fetch_new, read_cursors, write_cursors
 from pipeline.outcomes import DocumentResult, decide_outcomes
@@ -92,6 +93,8 @@ def run_job(
             summary["rows_quarantined"] = rows_quarantined
 
             t = time.perf_counter()
+            disagreements = check_source_agreement(con, run_id, frames, lost)
+            summary["source_disagreements"] = sum(n for counts in disagreements.values() for n in counts.values())
             summary["rows_loaded"] = steps.load_frames(con, frames)
             steps.register_documents(con, results, run_id)
             steps.quarantine_documents(con, results, run_id)

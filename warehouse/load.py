@@ -66,14 +66,36 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
 def dedupe_newest(frame: pl.DataFrame, key: tuple[str, ...], order_by: str, mode: str = "merge") -> tuple[pl.DataFrame, pl.DataFrame]:
     """Keep the row with the greatest ``order_by`` per key; return (kept, dropped).
 
-    In ``coalesce`` mode the kept row takes, column by column, the newest non-null value.
+    In ``coalesce`` mode the kept row takes, column by column, the newest non-null value, and
+    the dropped rows are those that stated a different value for some column (sources disagree).
     """
     ranked = frame.with_row_index("_row").sort([order_by, "_row"], descending=[True, True], nulls_last=True)
     if mode == "coalesce":
         others = [c for c in frame.columns if c not in key]
         kept = (ranked.group_by(list(key), maintain_order=True)
                 .agg([pl.col(c).drop_nulls().first() for c in others]).select(frame.columns))
-        return kept.sort(list(key)), frame.clear()
+        return kept.sort(list(key)), disagreeing_rows(frame, kept, key, exclude=(order_by,))
     kept = ranked.unique(subset=list(key), keep="first", maintain_order=True)
     dropped = ranked.join(kept.select("_row"), on="_row", how="anti")
     return kept.drop("_row").sort(list(key)), dropped.drop("_row")
+
+
+PROVENANCE_COLUMNS = frozenset({"document_id", "source_page", "source_table", "source_row_label"})
+
+
+def compared_columns(frame: pl.DataFrame, key: tuple[str, ...], exclude: tuple[str, ...] = ()) -> list[str]:
+    """Columns whose values two sources must agree on (not the key, not provenance)."""
+    return [c for c in frame.columns if c not in key and c not in PROVENANCE_COLUMNS and c not in exclude]
+
+
+def disagreeing_rows(frame: pl.DataFrame, kept: pl.DataFrame, key: tuple[str, ...],
+                     exclude: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Rows of ``frame`` stating a value that differs from the kept row's value for the same key."""
+    columns = compared_columns(frame, key, exclude)
+    if not columns or frame.height == kept.height:
+        return frame.clear()
+    joined = frame.join(kept.select([*key, *columns]), on=list(key), how="left", suffix="__kept")
+    differs = pl.any_horizontal([
+        pl.col(c).is_not_null() & pl.col(f"{c}__kept").is_not_null() & (pl.col(c) != pl.col(f"{c}__kept"))
+        for c in columns])
+    return joined.filter(differs).select(frame.columns)
