@@ -124,3 +124,19 @@ def test_figure_catalogue_on_the_published_warehouse(seed_run):
     problems = [p for figure in load_catalogue() for p in check_figure(con, figure)]
     con.close()
     assert problems == []
+
+
+def test_issuance_announcements_and_vendor_exports_agree(seed_run):
+    """Credit ABS terms arrive twice — from the 发行说明书/发行结果公告 and from the vendor export —
+    and the run found no column on which the two disagree."""
+    con = published(seed_run)
+    checks = dict(con.execute(
+        "SELECT expectation, success FROM dq.results WHERE suite_name = 'source_agreement' AND run_id = ?",
+        [seed_run["run_id"]]).fetchall())
+    kinds = dict(con.execute("SELECT doc_type, count(*) FROM raw.documents WHERE outcome = 'loaded' "
+                             "AND doc_type IN ('offering_circular', 'issuance_results') GROUP BY 1").fetchall())
+    con.close()
+    assert checks == {"sources_agree(core.deals)": True, "sources_agree(core.tranches)": True,
+                      "sources_agree(core.institutions)": True}
+    assert seed_run["source_disagreements"] == 0
+    assert kinds["offering_circular"] == kinds["issuance_results"] > 200
