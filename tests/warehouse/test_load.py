@@ -52,4 +52,15 @@ def test_dedupe_coalesce_takes_newest_non_null_per_column():
     ])
     kept, dropped = dedupe_newest(frame, ("institution_id",), "_at", "coalesce")
     assert kept.select("short_name_zh", "province").rows() == [("新简称", "上海市")]
+    # the older row said another short name: it lost, and is reported for the source-agreement check
+    assert dropped.select("short_name_zh", "_at").rows() == [("旧简称", "2025-01-01")]
+
+
+def test_dedupe_coalesce_drops_nothing_when_sources_only_fill_each_other():
+    frame = pl.DataFrame([
+        {**inst(short_name_zh="简称", province=None), "_at": "2025-01-01"},
+        {**inst(short_name_zh=None, province="上海市"), "_at": "2025-02-01"},
+    ])
+    kept, dropped = dedupe_newest(frame, ("institution_id",), "_at", "coalesce")
+    assert kept.select("short_name_zh", "province").rows() == [("简称", "上海市")]
     assert dropped.is_empty()

@@ -18,12 +18,12 @@ from typing import Any
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse import (
     amc_bonds,
-    issuance_announcement,
     amc_financials,
     amc_registry,
     bond_valuations,
     cnabs_export,
     deal_names,
+    issuance_announcement,
     issuance_export,
     market_totals,
     outstanding_snapshot,

@@ -226,7 +226,7 @@ def _label_values(section: Section, synonyms: dict[str, tuple[str, ...]], into: 
 
 # ───────────────────────────── 发行说明书 ─────────────────────────────
 def parse_offering_circular(data: bytes, file_name: str = "") -> ParsedDocument:
-    cover, sections = read_sections(data, file_name)
+    _, sections = read_sections(data, file_name)
     basics = _section(sections, "基本情况", "基本信息")
     try:
         return _offering(sections, basics)
@@ -304,7 +304,7 @@ def _structure_total(section: Section) -> Decimal:
 
 # ───────────────────────────── 发行结果公告 ─────────────────────────────
 def parse_issuance_results(data: bytes, file_name: str = "") -> ParsedDocument:
-    cover, sections = read_sections(data, file_name)
+    _, sections = read_sections(data, file_name)
     info = _section(sections, "基本信息", "基本情况")
     try:
         return _results(sections, info)
