@@ -29,7 +29,7 @@ from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse import issuance_export
 from transforms.parse.base import DocumentError, ParsedDocument
 from transforms.parse.parties import Parties
-from transforms.parse.tabular import Row, Table, cell_text, is_blank, read_grids, sniff_format
+from transforms.parse.tabular import Grid, Row, Table, cell_text, is_blank, locate_table, read_grids, sniff_format
 
 OFFERING = "offering_circular"
 RESULTS = "issuance_results"
@@ -121,19 +121,12 @@ class Section:
         return out
 
     def table(self, synonyms: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> Table | None:
-        """The headed table of the section (first row naming every required column)."""
-        for index, cells in enumerate(self.rows):
-            columns: dict[str, int] = {}
-            headers: dict[str, str] = {}
-            for col, cell in enumerate(cells):
-                key = match_header(cell_text(cell), synonyms) if isinstance(cell, str) else None
-                if key is not None and key not in columns:
-                    columns[key], headers[key] = col, cell
-            if all(k in columns for k in required):
-                body = [(self.places[i], [None if is_blank(c) else c for c in self.rows[i]])
-                        for i in range(index + 1, len(self.rows)) if any(not is_blank(c) for c in self.rows[i])]
-                return Table(self.name, self.places[index], columns, headers, body, [], list(cells))
-        return None
+        """The headed table of the section (``tabular.locate_table``), rows numbered by page or sheet row."""
+        table = locate_table(Grid(self.name, self.rows), synonyms, required, scan_rows=len(self.rows))
+        if table is not None:
+            table.header_row = self.places[table.header_row - 1]
+            table.body = [(self.places[n - 1], cells) for n, cells in table.body]
+        return table
 
 
 def announcement_kind(text: str) -> str | None:
@@ -146,15 +139,14 @@ def announcement_kind(text: str) -> str | None:
     return None
 
 
-def read_sections(data: bytes, file_name: str = "") -> tuple[list[str], dict[str, Section]]:
-    """Cover lines and the numbered sections of a PDF or XLSX announcement."""
+def read_sections(data: bytes, file_name: str = "") -> dict[str, Section]:
+    """The numbered sections of a PDF or XLSX announcement (the title lines above them are not kept)."""
     kind = sniff_format(data)
     if kind == "pdf":
         rows, on_pages = _pdf_rows(data), True
     else:
         rows, on_pages = [(n, cells) for grid in read_grids(data, file_name)
                           for n, cells in enumerate(grid.rows, 1)], False
-    cover: list[str] = []
     sections: dict[str, Section] = {}
     current: Section | None = None
     for place, cells in rows:
@@ -166,12 +158,10 @@ def read_sections(data: bytes, file_name: str = "") -> tuple[list[str], dict[str
             name = squash_spaces(fold_width(head.group("name")))
             current = sections.setdefault(name, Section(name, unit_is_page=on_pages))
             continue
-        if current is None:
-            cover.append(" ".join(filled))
-        else:
+        if current is not None:
             current.rows.append(list(cells))
             current.places.append(place)
-    return cover, sections
+    return sections
 
 
 def _pdf_rows(data: bytes) -> list[tuple[int, list[str | None]]]:
@@ -226,7 +216,7 @@ def _label_values(section: Section, synonyms: dict[str, tuple[str, ...]], into: 
 
 # ───────────────────────────── 发行说明书 ─────────────────────────────
 def parse_offering_circular(data: bytes, file_name: str = "") -> ParsedDocument:
-    _, sections = read_sections(data, file_name)
+    sections = read_sections(data, file_name)
     basics = _section(sections, "基本情况", "基本信息")
     try:
         return _offering(sections, basics)
@@ -304,7 +294,7 @@ def _structure_total(section: Section) -> Decimal:
 
 # ───────────────────────────── 发行结果公告 ─────────────────────────────
 def parse_issuance_results(data: bytes, file_name: str = "") -> ParsedDocument:
-    _, sections = read_sections(data, file_name)
+    sections = read_sections(data, file_name)
     info = _section(sections, "基本信息", "基本情况")
     try:
         return _results(sections, info)
