@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from warehouse.load import compared_columns
-from warehouse.tables import rule_for
+from warehouse.tables import TableRule, rule_for
 
 SUITE = "source_agreement"
 
@@ -41,7 +41,7 @@ def check_source_agreement(con: duckdb.DuckDBPyConnection, run_id: str, frames: 
         counts: dict[str, int] = {}
         examples: dict[str, str] = {}
         _in_batch(frame, rule.key, columns, [r for r in lost if r.get("table") == table], counts, examples)
-        _against_warehouse(con, table, frame, rule.key, columns, counts, examples)
+        _against_warehouse(con, table, frame, rule, columns, counts, examples)
         found[table] = counts
         total = sum(counts.values())
         summary = "; ".join(f"{c} {n}" for c, n in sorted(counts.items())) or "none"
@@ -72,20 +72,25 @@ def _in_batch(frame: pl.DataFrame, key: tuple[str, ...], columns: list[str], los
                 examples.setdefault(column, f"{ident}: {old!r} (document {row.get('document_id')}) vs {new!r}")
 
 
-def _against_warehouse(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: tuple[str, ...],
+def _against_warehouse(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, rule: TableRule,
                        columns: list[str], counts: dict[str, int], examples: dict[str, str]) -> None:
+    """Rows whose stored value differs; a stored fallback (no source had stated one) is no claim."""
     if not columns:
         return
+    key = rule.key
     con.register("_agreement_incoming", frame.select([*key, *columns, *(
         ["document_id"] if "document_id" in frame.columns else [])]).to_arrow())
     try:
         on = " AND ".join(f"t.{k} = s.{k}" for k in key)
         keys = ", ".join(f"s.{k}" for k in key)
         for column in columns:
+            fallback = rule.fallback(column)
             n, example = con.execute(
                 f"SELECT count(*), any_value(format('{{}}: {{}} (warehouse) vs {{}}', ({keys}), t.{column}, s.{column})) "
                 f"FROM _agreement_incoming s JOIN {table} t ON {on} "
-                f"WHERE s.{column} IS NOT NULL AND t.{column} IS NOT NULL AND s.{column} <> t.{column}").fetchone()
+                f"WHERE s.{column} IS NOT NULL AND t.{column} IS NOT NULL AND s.{column} <> t.{column}"
+                + ("" if fallback is None else f" AND t.{column} IS DISTINCT FROM ?"),
+                [] if fallback is None else [fallback]).fetchone()
             if n:
                 counts[column] = counts.get(column, 0) + n
                 examples.setdefault(column, example)

@@ -190,6 +190,40 @@ def issuance_export_docs(world: World) -> list[GeneratedDocument]:
     return docs
 
 
+CNABS_SLIP_EVERY = 97  # 还本方式 holding 利率形式's value, as on 2 of the real file's 329 rows
+
+
+def cnabs_export_docs(world: World) -> list[GeneratedDocument]:
+    """CNABS-style securities exports, one per value-date year, all downloaded on one day after
+    the last Wind export (so their rows are the newest a coalesced deal or tranche has), with
+    current ratings as of the day before."""
+    from sample_market.documents.cnabs_export import render_cnabs_export
+
+    tranches_by_deal: dict[str, list[dict]] = defaultdict(list)
+    for t in world.rows("core.tranches"):
+        tranches_by_deal[t["deal_id"]].append(t)
+    by_year: dict[int, list[dict]] = defaultdict(list)
+    for deal in world.rows("core.deals"):
+        if tranches_by_deal[deal["deal_id"]]:
+            by_year[deal["value_date"].year].append(deal)
+    institutions, actions = world.rows("core.institutions"), world.rows("core.rating_actions")
+    published = date(max(by_year) + 1, 1, 6)
+    docs = []
+    for i, (year, deals) in enumerate(sorted(by_year.items())):
+        tranches = [t for d in deals for t in tranches_by_deal[d["deal_id"]]]
+        codes = {t["tranche_id"] for t in tranches}
+        name = f"CNABS证券信息_{year}.xlsx"
+        docs.append(GeneratedDocument(
+            rel_path=f"vendor/cnabs/{name}",
+            data=render_cnabs_export(deals, tranches, institutions, [a for a in actions if a["tranche_id"] in codes],
+                                     published - timedelta(days=1), date_style=rotate(["iso", "serial"], i),
+                                     slip_every=CNABS_SLIP_EVERY),
+            file_name=name, title=f"CNABS资产支持证券信息导出（{year}年起息）", published_at=at(published, 10),
+            channel="vendor_export", doc_type="cnabs_export", source_doc_id=doc_id_for("cnabs", year),
+        ))
+    return docs
+
+
 ANNOUNCEMENT_BROKEN_PER_MILLE = 25  # a truncated first upload of the 发行说明书, then the good file
 
 
@@ -449,6 +483,7 @@ FAMILIES: list[Callable[[World], list[GeneratedDocument]]] = [
     trustee_report_docs,
     issuance_announcement_docs,
     issuance_export_docs,
+    cnabs_export_docs,
     yield_curve_docs,
     amc_docs,
     market_totals_docs,

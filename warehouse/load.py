@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from warehouse.tables import rule_for
+from warehouse.tables import TableRule, rule_for
 
 
 class DuplicateKeyError(ValueError):
@@ -45,13 +45,10 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
         key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in rule.key)
         if rule.mode == "coalesce":
             # Keep what earlier documents said where this one says nothing.
-            cols = list(columns)
-            select = ", ".join(
-                (f"s.{c}" if c in rule.key else (f"coalesce(s.{c}, t.{c})" if c in frame.columns else f"t.{c}"))
-                + f" AS {c}" for c in cols)
+            select = ", ".join(f"{_coalesced(rule, c, c in frame.columns)} AS {c}" for c in columns)
             con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS SELECT {select} FROM _incoming s "
                         f"LEFT JOIN {table} t ON {key_match}")
-            source, cols_sql = "_merged", ", ".join(cols)
+            source, cols_sql = "_merged", ", ".join(columns)
         else:
             source, cols_sql = "_incoming", ", ".join(frame.columns)
         con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _incoming s WHERE {key_match})")
@@ -61,6 +58,18 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     finally:
         con.unregister("_incoming")
     return frame.height
+
+
+def _coalesced(rule: TableRule, column: str, incoming: bool) -> str:
+    """SQL for one column of a coalesced row: the new value, else the old, else the fallback."""
+    if column in rule.key:
+        return f"s.{column}"
+    parts = [f"s.{column}"] if incoming else []
+    parts.append(f"t.{column}")
+    fallback = rule.fallback(column)
+    if fallback is not None:
+        parts.append("'" + fallback.replace("'", "''") + "'")
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
 def dedupe_newest(frame: pl.DataFrame, key: tuple[str, ...], order_by: str, mode: str = "merge") -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -10,6 +10,11 @@ Modes:
   document gave (institutions: one export states the type, another only the name; deals and
   tranches: the 发行说明书 and 发行结果公告 state the terms at issue, a later vendor export adds
   the delisting date).
+
+``fallbacks`` (coalesce only) name what a NOT NULL column holds when no document states it: a
+CNABS export cannot always tell a deal's asset class, and its silence must neither fail the
+load nor overwrite what an announcement said, so it is NULL in the parsed row and `other`
+only if nothing else ever fills it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ class TableRule:
     name: str
     key: tuple[str, ...]
     mode: str = "merge"
+    fallbacks: tuple[tuple[str, str], ...] = ()
+
+    def fallback(self, column: str) -> str | None:
+        return dict(self.fallbacks).get(column)
 
 
 RULES: dict[str, TableRule] = {
@@ -30,7 +39,7 @@ RULES: dict[str, TableRule] = {
         TableRule("core.institutions", ("institution_id",), mode="coalesce"),
         TableRule("core.deal_references", ("deal_id",)),
         TableRule("core.institution_aliases", ("alias",)),
-        TableRule("core.deals", ("deal_id",), mode="coalesce"),
+        TableRule("core.deals", ("deal_id",), mode="coalesce", fallbacks=(("asset_class", "other"),)),
         TableRule("core.deal_labels", ("deal_id", "label")),
         TableRule("core.credit_enhancements", ("deal_id", "enhancer_id", "enhancement_kind")),
         TableRule("core.tranches", ("tranche_id",), mode="coalesce"),

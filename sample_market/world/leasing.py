@@ -1306,6 +1306,7 @@ def emit(world: World, rng, deals: list[DealSpec], plan: dict[int, Tracking]) ->
         for row in enhancers:
             world.add("core.credit_enhancements", row)
         agency_id = agencies[d.agency[0]]
+        label_ranks = sorted({parse_tranche_label(t.label).seniority_rank for t in d.tranches})
         for t in d.tranches:
             parsed = parse_tranche_label(t.label)
             short_names[t.code] = tranche_short_name(d, t)
@@ -1317,7 +1318,7 @@ def emit(world: World, rng, deals: list[DealSpec], plan: dict[int, Tracking]) ->
                     "security_code": t.code,
                     "tranche_name": t.label,
                     "tranche_class": parsed.tranche_class,
-                    "seniority_rank": parsed.seniority_rank,
+                    "seniority_rank": label_ranks.index(parsed.seniority_rank) + 1,
                     "amount_cny": t.amount_cny,
                     "coupon_rate": None if t.coupon_bp is None else Decimal(t.coupon_bp) / 10_000,
                     "coupon_type": None if t.is_subordinated else "fixed",

@@ -70,3 +70,15 @@ def test_a_value_already_in_the_warehouse_that_a_new_document_contradicts_is_rec
     assert "优先A (warehouse) vs 优先A1" in observed and "T1.IB" in observed
     merge_rows(con, "core.tranches", new.drop("published"))
     assert con.execute("SELECT tranche_name, coupon_rate FROM core.tranches").fetchall() == [("优先A1", D("0.0237"))]
+
+
+def test_a_stored_fallback_is_no_claim_a_stated_class_contradicts(con):
+    schema = {"deal_id": pl.String, "deal_name_zh": pl.String, "market": pl.String, "asset_class": pl.String,
+              "deal_amount_cny": pl.Decimal(20, 2)}
+    merge_rows(con, "core.deals", pl.DataFrame([("d1", "某某专项计划", "abn", None, D("1.00"))], schema=schema,
+                                               orient="row"))
+    stated = pl.DataFrame([("d1", "某某专项计划", "abn", "leasing", D("1.00"))], schema=schema, orient="row")
+    assert check_source_agreement(con, "run", {"core.deals": stated}, []) == {"core.deals": {}}
+    merge_rows(con, "core.deals", stated)
+    contradicting = stated.with_columns(asset_class=pl.lit("auto_loan"))
+    assert check_source_agreement(con, "run", {"core.deals": contradicting}, []) == {"core.deals": {"asset_class": 1}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import polars as pl
 import pytest
@@ -64,3 +66,18 @@ def test_dedupe_coalesce_drops_nothing_when_sources_only_fill_each_other():
     kept, dropped = dedupe_newest(frame, ("institution_id",), "_at", "coalesce")
     assert kept.select("short_name_zh", "province").rows() == [("简称", "上海市")]
     assert dropped.is_empty()
+
+
+def _deal(asset_class):
+    return pl.DataFrame([{"deal_id": "d1", "deal_name_zh": "某某2025年第一期资产支持专项计划", "market": "exchange_abs",
+                          "asset_class": asset_class, "deal_amount_cny": Decimal("100.00")}],
+                        schema={"deal_id": pl.String, "deal_name_zh": pl.String, "market": pl.String,
+                                "asset_class": pl.String, "deal_amount_cny": pl.Decimal(20, 2)})
+
+
+def test_a_class_no_source_states_falls_back_to_other_until_one_does(con):
+    merge_rows(con, "core.deals", _deal(None))  # a CNABS row whose name tells no asset class
+    assert con.execute("SELECT asset_class FROM core.deals").fetchall() == [("other",)]
+    merge_rows(con, "core.deals", _deal("leasing"))  # the Wind export says it
+    merge_rows(con, "core.deals", _deal(None))  # a later CNABS export stays silent again
+    assert con.execute("SELECT asset_class FROM core.deals").fetchall() == [("leasing",)]

@@ -8,16 +8,18 @@ rather than being guessed, because a wrong class silently corrupts enhancement f
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from transforms.normalise.text import fold_width, squash_spaces
 
 TrancheClass = Literal["senior", "mezzanine", "subordinated"]
 
-# Ranks only order the tranches of one deal (1 = paid first). Lettered tranches get
+# A label's rank only orders the tranches of one deal (1 = paid first): lettered tranches get
 # 100 × letter + number (A1=1, A2=2, B=101, B2=102, C=201); unlettered mezzanine sits after
-# every lettered tranche and subordinated last.
+# every lettered tranche and subordinated last. ``dense_ranks`` turns them into the warehouse's
+# payment priority 1, 2, 3 … once a deal's tranches are known.
 LETTER_STEP = 100
 MEZZANINE_RANK = 900
 SUBORDINATED_RANK = 999
@@ -75,3 +77,15 @@ def _from_letter(label: str, prefix: str | None, letter: str, number: str) -> Tr
     sub_label = f"{letter}{number}"
     rank = LETTER_STEP * (ord(letter) - ord("A")) + (int(number) if number else 1)
     return TrancheLabel("senior" if letter == "A" else "mezzanine", rank, sub_label)
+
+
+def dense_ranks(tranches: Iterable[dict[str, Any]]) -> None:
+    """Each deal's ``seniority_rank`` values become 1, 2, 3 … in the same order, equal ranks
+    staying equal, so that every source states one payment priority (B is 2nd, not 101st)."""
+    by_deal: dict[str, list[dict[str, Any]]] = {}
+    for tranche in tranches:
+        by_deal.setdefault(tranche["deal_id"], []).append(tranche)
+    for members in by_deal.values():
+        order = {rank: n for n, rank in enumerate(sorted({t["seniority_rank"] for t in members}), 1)}
+        for tranche in members:
+            tranche["seniority_rank"] = order[tranche["seniority_rank"]]

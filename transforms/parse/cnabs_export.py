@@ -1,5 +1,5 @@
 """CNABS securities export (real file: shared/real-world/cnabs_securities_export.xlsx) →
-core.tranches, core.deals, core.rating_actions (+ the rating agencies as institutions).
+core.tranches and core.deals (+ the rating agencies as institutions).
 
 Sheet 证券信息 has one row per tranche: 产品全称, 证券名称, 证券代码 (.IB/.SH/.SZ), 发行量 (元,
 a number), 发行量(万元) (text with commas, rounded to 0.01 万元), 还本方式, 类型 (优先级 / 夹层级 /
@@ -13,19 +13,31 @@ What the file does not say is left out or derived openly:
   the coupon from 发行利率, checked against the % text; a subordinated tranche's 0 is "no
   coupon" (NULL), not a 0 % coupon;
 * the market from the code suffix (.SH/.SZ exchange ABS); an .IB deal is ABN or credit ABS by
-  its name, and an interbank deal of a non-financial company can only be an ABN;
-* seniority is the class order (senior, mezzanine, subordinated), then the file order;
-* CNABS has no rating dates: the initial rating is dated the deal's 起息日 (the ratings are
-  published at issue); a current rating that differs needs ``as_of`` (the export date);
+  its name: an interbank deal of a non-financial company can only be an ABN, and a publicly
+  offered 资产支持证券 (not a 票据, not 定向) of anyone else is credit ABS;
+* seniority (1, 2, 3 …) follows the tranche labels when they all read (`优先A1`, `优先A2`, `次级`),
+  else the class order (senior, mezzanine, subordinated), then the file order;
+* CNABS has no tranche-label column: 证券名称 is the deal's short name and the label run together
+  (`24京东东裕3ABN002优先A`). The part all tranches of a deal share is the deal's short name, the
+  rest each tranche's label (`优先A`), as the Wind export's 项目简称 and 证券分层 state them; a
+  deal of one tranche is split before its label word (优先, 次, 中间 …), or kept whole;
+* CNABS prints no rating dates, and a rating without a date is not a rating action: the first
+  agency's (原始) rating is the tranche's initial rating; every agency's original and current
+  ratings are checked and kept in ``meta['ratings']`` but load nowhere. The dated history comes
+  from the rating-action documents;
 * two rows carry 利率形式's value `固定` in 还本方式, a CNABS column slip: amortisation is
   NULL there and the row is listed in ``meta['warnings']``;
 * the asset class comes from the deal name; names that do not state one (most ABN and
-  专项计划 shelf names) get `other` and are listed in ``meta['unclassified_deals']``.
+  专项计划 shelf names) leave it NULL, so that another source's class stands (the warehouse
+  files a deal no source classifies under `other`), and are listed in
+  ``meta['unclassified_deals']``.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -33,12 +45,12 @@ from typing import Any
 from transforms.normalise.ids import deal_id_for
 from transforms.normalise.markets import INTERBANK, market_from_code, refine_market
 from transforms.normalise.numbers import parse_rate
-from transforms.normalise.ratings import resolve_agency
+from transforms.normalise.ratings import agency, resolve_agency
 from transforms.normalise.text import fold_width
 from transforms.normalise.titles import parse_deal_name
+from transforms.normalise.tranches import dense_ranks, parse_tranche_label
 from transforms.parse.base import DocumentError, ParsedDocument
 from transforms.parse.parties import Parties
-from transforms.parse.rating_actions import derive_action
 from transforms.parse.tabular import Grid, Row, Table, find_table, locate_table, read_grids
 
 DOC_TYPE = "cnabs_export"
@@ -62,13 +74,20 @@ CLASS_ORDER = {"senior": 0, "mezzanine": 1, "subordinated": 2}
 AMORTISATION = {"过手": "pass_through", "到期还本": "bullet"}
 COLUMN_SLIPS = {"固定", "浮动"}  # 利率形式 values that CNABS sometimes writes into 还本方式
 COUPON_TYPES = {"固定": "fixed", "浮动": "floating"}
+_ROWS_PER_CLASS = 10_000_000  # ranks by class, then row: more rows than any sheet holds
 WAN_TOLERANCE = Decimal(50)  # 发行量(万元) is rounded to 0.01 万元
 _RATING_HEADER = re.compile(r"(.+?)\s*\((原始|当前)\)")
+# Where a tranche label starts, for a deal whose one tranche gives no shared part to split at.
+_LABEL_START = re.compile(r"(?:优先|次优|次级|次|中间|夹层|劣后)")
+# A shared part cannot end inside a label word (`…优先` when every tranche is 优先A/优先B).
+_PARTIAL_LABEL = re.compile(r"(?:优先|优|次优|次|中间|中|夹层|夹|劣后|劣)$")
+# A 资产支持证券 (not a 票据), with any bracketed labels after it: `…租赁资产支持证券（碳中和）`.
+_PUBLIC_SECURITY = re.compile(r"资产支持证券(?:[（(][^）)]*[）)])*$")
 # Originators that may issue credit ABS (NFRA-regulated financial institutions).
 _FINANCIAL_WORDS = ("银行", "信托", "金融", "租赁", "资产管理", "财务公司")
 
 
-def parse_cnabs_export(data: bytes, file_name: str = "", *, as_of: date | None = None) -> ParsedDocument:
+def parse_cnabs_export(data: bytes, file_name: str = "") -> ParsedDocument:
     grids = read_grids(data, file_name)
     table = find_table(grids, SYNONYMS, REQUIRED, "CNABS securities")
     rating_columns = _rating_columns(table)
@@ -86,7 +105,8 @@ def parse_cnabs_export(data: bytes, file_name: str = "", *, as_of: date | None =
         tranche = _tranche(row, deal, code, doc)
         tranches.append((row.number, tranche))
         deal["deal_amount_cny"] += tranche["amount_cny"]
-        _ratings(row, code, tranche, deal, rating_columns, parties, doc, as_of)
+        _ratings(row, code, tranche, rating_columns, parties, doc)
+    _split_short_names(deals.values(), [t for _, t in tranches])
     _rank(tranches)
     for _, tranche in tranches:
         doc.add("core.tranches", tranche)
@@ -141,11 +161,12 @@ def _deal(row: Row, name: str, code: str, value_dates: dict[str, date], doc: Par
     if market == INTERBANK:
         if parsed.originator and not any(word in parsed.originator for word in _FINANCIAL_WORDS):
             market = "abn"  # a non-financial company cannot originate credit ABS
+        elif _PUBLIC_SECURITY.search(name) and "定向" not in name:
+            market = "credit_abs"  # `永赢金租…租赁资产支持证券`: an ABN is a 票据 or a 定向 placement
         else:
             raise row.fail("deal_name_zh", "interbank deal: the name does not tell credit ABS from ABN")
     asset_class = parsed.asset_class
     if asset_class is None:
-        asset_class = "other"
         doc.meta["unclassified_deals"].append(name)
     return {
         "deal_id": deal_id_for(name), "deal_name_zh": name, "deal_short_name": None,
@@ -199,10 +220,9 @@ def _tranche(row: Row, deal: dict[str, Any], code: str, doc: ParsedDocument) -> 
     }
 
 
-def _ratings(row: Row, code: str, tranche: dict[str, Any], deal: dict[str, Any],
-             columns: list[tuple[str | None, str, str, str]], parties: Parties, doc: ParsedDocument,
-             as_of: date | None) -> None:
-    """Initial rating actions per agency; the tranche's initial rating is the first agency's."""
+def _ratings(row: Row, code: str, tranche: dict[str, Any], columns: list[tuple[str | None, str, str, str]],
+             parties: Parties, doc: ParsedDocument) -> None:
+    """Every agency's (original, current) into meta; the first original is the initial rating."""
     seen: dict[str, tuple[str | None, str | None]] = {}
     for agency_id, original_key, current_key, header in columns:
         original = row.rating(original_key, structured=True)
@@ -212,39 +232,49 @@ def _ratings(row: Row, code: str, tranche: dict[str, Any], deal: dict[str, Any],
                 raise row.fail("rating", f"rating under unknown agency column {header!r}", value=original or current)
             continue
         seen[agency_id] = (original, current)
-        if original is None and current is None:
-            continue
-        inst_id = parties.add_agency(agency_id)
-        if original is not None:
-            if tranche["initial_rating"] is None:
-                tranche["initial_rating"], tranche["initial_rating_agency_id"] = original, inst_id
-            if deal["value_date"] is None:
-                raise row.fail("rating", "cannot date the initial rating: the deal has no 起息日", check="missing_value")
-            _action(doc, row, code, inst_id, deal["value_date"], None, original, initial=True)
-        if current != original:
-            if as_of is None:
-                raise row.fail("rating", f"current rating {current} differs from {original}: pass as_of to date it",
-                               check="missing_value")
-            _action(doc, row, code, inst_id, as_of, original, current)
+        if original is not None and tranche["initial_rating"] is None:
+            tranche["initial_rating"] = original
+            # under its usual short name: a column header (`鹏元资信`) is no alias the warehouse should learn
+            tranche["initial_rating_agency_id"] = parties.add_agency(agency(agency_id).short_name)
     doc.meta["ratings"][code] = seen
 
 
-def _action(doc: ParsedDocument, row: Row, code: str, agency_id: str, when: date, before: str | None,
-            after: str | None, initial: bool = False) -> None:
-    doc.add("core.rating_actions", {
-        "tranche_id": code, "agency_id": agency_id, "action_date": when,
-        "action_type": derive_action(before, after, initial=initial),
-        "rating_before": before, "rating_after": after,
-        "source_page": row.number, "source_row_label": code,
-    })
+def _split_short_names(deals: Iterable[dict[str, Any]], tranches: list[dict[str, Any]]) -> None:
+    """证券名称 = deal short name + tranche label: the shared part names the deal, the rest the tranche."""
+    members: dict[str, list[dict[str, Any]]] = {}
+    for tranche in tranches:
+        members.setdefault(tranche["deal_id"], []).append(tranche)
+    for deal in deals:
+        names = [t["tranche_name"] for t in members[deal["deal_id"]]]
+        if len(names) > 1:
+            shared = _PARTIAL_LABEL.sub("", os.path.commonprefix(names))
+        else:
+            starts = [m.start() for m in _LABEL_START.finditer(names[0])]
+            shared = names[0][:starts[-1]] if starts else ""
+        if not shared or shared in names:
+            continue  # nothing to split at: the names stay whole
+        deal["deal_short_name"] = shared
+        for tranche in members[deal["deal_id"]]:
+            tranche["tranche_name"] = tranche["tranche_name"][len(shared):]
 
 
 def _rank(tranches: list[tuple[int, dict[str, Any]]]) -> None:
-    """Seniority within each deal: class order, then the order of the rows in the file."""
+    """Payment priority within each deal: by the labels when they all read and agree with 类型
+    (`优先A1` before `优先A2`), else by class, then the order of the rows in the file."""
     by_deal: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for number, tranche in tranches:
         by_deal.setdefault(tranche["deal_id"], []).append((number, tranche))
     for rows in by_deal.values():
-        for rank, (_, tranche) in enumerate(sorted(rows, key=lambda p: (CLASS_ORDER[p[1]["tranche_class"]], p[0])), 1):
-            tranche["seniority_rank"] = rank
+        labels = [_label_rank(t) for _, t in rows]
+        for (number, tranche), label_rank in zip(rows, labels):
+            tranche["seniority_rank"] = (label_rank if None not in labels
+                                         else CLASS_ORDER[tranche["tranche_class"]] * _ROWS_PER_CLASS + number)
+    dense_ranks(t for _, t in tranches)
 
+
+def _label_rank(tranche: dict[str, Any]) -> int | None:
+    try:
+        parsed = parse_tranche_label(tranche["tranche_name"])
+    except ValueError:
+        return None  # e.g. a bare `B`: mezzanine or subordinated
+    return parsed.seniority_rank if parsed.tranche_class == tranche["tranche_class"] else None

@@ -26,6 +26,7 @@ from typing import Any
 from transforms.normalise.headers import match_header
 from transforms.normalise.ids import deal_id_for
 from transforms.normalise.text import fold_width, squash_spaces
+from transforms.normalise.tranches import dense_ranks
 from transforms.parse import issuance_export
 from transforms.parse.base import DocumentError, ParsedDocument
 from transforms.parse.parties import Parties
@@ -323,6 +324,7 @@ def _results(sections: dict[str, Section], info: Section) -> ParsedDocument:
         doc.add("core.tranches", tranche)
     if amounts != total:
         raise head.fail("deal_amount_cny", f"is {total} but the tranches add up to {amounts}", check="inconsistent")
+    dense_ranks(doc.tables["core.tranches"])
     parties.emit(doc)
     return doc
 

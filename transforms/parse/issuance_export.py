@@ -27,7 +27,7 @@ from transforms.normalise.numbers import is_null_marker
 from transforms.normalise.ratings import parse_rating
 from transforms.normalise.text import fold_width
 from transforms.normalise.titles import ASSET_CLASSES, DealName, parse_deal_name
-from transforms.normalise.tranches import parse_tranche_label
+from transforms.normalise.tranches import dense_ranks, parse_tranche_label
 from transforms.parse.base import ParsedDocument
 from transforms.parse.parties import INSTITUTION_TYPES, Parties
 from transforms.parse.tabular import Row, canonical_rating, find_table, lookup, read_grids, split_list
@@ -181,6 +181,7 @@ def parse_issuance_export(data: bytes, file_name: str = "") -> ParsedDocument:
             deal["legal_maturity_date"] = max((d for d in legal[deal_id] if d is not None), default=None)
         _finish_deal(deal, extras[deal_id], sums[deal_id], deal_rows[deal_id], doc)
         doc.add("core.deals", deal)
+    dense_ranks(doc.tables["core.tranches"])
     parties.emit(doc)
     return doc
 

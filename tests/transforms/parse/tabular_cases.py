@@ -15,6 +15,7 @@ from transforms.normalise.ids import amc_id_for, deal_id_for, institution_id_for
 from transforms.parse.base import ParsedDocument
 from transforms.parse.parties import agency_institution_id
 from warehouse.migrate import apply_migrations
+from warehouse.tables import rule_for
 
 REAL = Path("/work/shared/real-world")
 PROVENANCE = ("document_id", "source_page", "source_table", "source_row_label")
@@ -47,16 +48,18 @@ def assert_cents(doc: ParsedDocument) -> None:
 
 def load_into_schema(doc: ParsedDocument) -> duckdb.DuckDBPyConnection:
     """Insert every core.* table of the document into a fresh warehouse: names, types, NOT NULL
-    and primary keys of the schema all have to hold."""
+    and primary keys of the schema all have to hold (a column the table rule gives a fallback
+    takes it where the document says nothing, as the loader does)."""
     con = duckdb.connect()
     apply_migrations(con)
     for table, rows in doc.tables.items():
         if not table.startswith("core.") or not rows:
             continue
-        columns = sorted({k for r in rows for k in r})
+        rule = rule_for(table)
+        columns = sorted({k for r in rows for k in r} | {c for c, _ in rule.fallbacks})
         con.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-            [[r.get(c) for c in columns] for r in rows],
+            [[r.get(c) if r.get(c) is not None else rule.fallback(c) for c in columns] for r in rows],
         )
     return con
 
@@ -129,9 +132,9 @@ def issuance_rows() -> dict[str, list[dict[str, Any]]]:
                 originator_retained_share=D("0.05"), period_return_rate=D("0.02"), delisting_date=date(2025, 1, 1)),
         tranche(d2, "135572.SZ", "优先A1", "senior", 1, "600000000.00", coupon_rate=D("0.0278"), coupon_type="fixed",
                 initial_rating="AA+sf", initial_rating_agency_id=ag, amortisation="bullet", legal_maturity_date=None),
-        tranche(d2, "135573.SZ", "优先B", "mezzanine", 101, "300000000.00", coupon_rate=D("0.035"),
+        tranche(d2, "135573.SZ", "优先B", "mezzanine", 2, "300000000.00", coupon_rate=D("0.035"),
                 coupon_type="floating", issue_price_per_100=D("99.8765"), expected_tenor_years=None),
-        tranche(d2, "135574.SZ", "次级", "subordinated", 999, "100000000.00", amortisation=None, issue_price_per_100=None),
+        tranche(d2, "135574.SZ", "次级", "subordinated", 3, "100000000.00", amortisation=None, issue_price_per_100=None),
         tranche(d3, "082480001.IB", "优先级", "senior", 1, "270000000.01", coupon_rate=D("0.0199"), coupon_type="fixed",
                 initial_rating="AAAsf", initial_rating_agency_id=LIANHE["institution_id"]),
         tranche(d3, "082480002.IB", "次级", "subordinated", 2, "30000000.00", expected_maturity_date=None),

@@ -91,29 +91,53 @@ def test_deals_carry_value_date_total_and_name_fields(doc):
     assert deal["deal_amount_cny"] == sum(t["amount_cny"] for t in doc.tables["core.tranches"]
                                           if t["deal_id"] == deal["deal_id"])
     assert all(d["value_date"] is not None for d in doc.tables["core.deals"])
-    assert len(doc.meta["unclassified_deals"]) == sum(d["asset_class"] == "other" for d in doc.tables["core.deals"])
+    assert len(doc.meta["unclassified_deals"]) == sum(d["asset_class"] is None for d in doc.tables["core.deals"]) > 0
 
 
 def test_each_agencys_original_and_current_ratings(doc, cells):
     header, rows = cells
     agency_columns = [(i, header[i].split("（")[0]) for i in range(13, 29, 2)]
-    actions = {(a["tranche_id"], a["agency_id"]): a for a in doc.tables["core.rating_actions"]}
-    expected = 0
+    by_code = {t["tranche_id"]: t for t in doc.tables["core.tranches"]}
+    rated = 0
     for r in rows:
         seen = doc.meta["ratings"][r[2]]
+        firsts = []
         for i, name in agency_columns:
             if name == "评级机构1":
                 assert r[i] in (None, "N/A") and r[i + 1] is None
                 continue
             agency = agency_institution_id(name)
-            original = seen[next(k for k in seen if agency_institution_id(k) == agency)][0]
+            original, current = seen[next(k for k in seen if agency_institution_id(k) == agency)]
             assert original == (None if r[i] in (None, "NR") else f"{r[i]}sf")
+            assert current == (None if r[i + 1] in (None, "NR") else f"{r[i + 1]}sf")
             if original is not None:
-                expected += 1
-                action = actions[r[2], agency]
-                assert (action["action_type"], action["rating_after"], action["rating_before"]) == (
-                    "initial", original, None)
-    assert len(doc.tables["core.rating_actions"]) == expected == 221
+                rated += 1
+                firsts.append((original, agency))
+        tranche = by_code[r[2]]
+        assert (tranche["initial_rating"], tranche["initial_rating_agency_id"]) == (firsts[0] if firsts else (None, None))
+    assert rated == 221
+
+
+def test_ratings_without_dates_are_no_rating_actions():
+    """CNABS dates no rating: neither the originals nor a changed current rating become actions."""
+    data = edit_xlsx(FILE.read_bytes(), {(4, "中诚信国际（当前）"): "AA+"}, sheet="证券信息")
+    doc = parse_cnabs_export(data)
+    assert "core.rating_actions" not in doc.tables
+    assert doc.meta["ratings"]["135572.SZ"]["ccxi"] == ("AAAsf", "AA+sf")
+    assert {t["tranche_id"]: t["initial_rating"] for t in doc.tables["core.tranches"]}["135572.SZ"] == "AAAsf"
+
+
+def test_security_names_split_into_deal_short_name_and_tranche_label(doc):
+    deals = {d["deal_id"]: d for d in doc.tables["core.deals"]}
+    named = {t["tranche_id"]: (deals[t["deal_id"]]["deal_short_name"], t["tranche_name"])
+             for t in doc.tables["core.tranches"]}
+    assert named["082400602.IB"] == ("24启赢1ABN002", "优先A")  # 24启赢1ABN002优先A
+    assert named["082400604.IB"] == ("24启赢1ABN002", "中间")
+    assert named["135574.SZ"] == ("荟臻021", "C")  # 荟臻021C
+    assert named["082400476.IB"] == ("24深圳新能1ABN001", "优先(绿色)")
+    single = [n for n in named.values() if n[0] is None]
+    assert len(single) == 10 and ("R润泽01" in {label for _, label in single})  # one tranche: kept whole
+    assert all(label for _, label in named.values())
 
 
 def test_the_two_column_slips_are_reported_not_guessed(doc):
@@ -134,16 +158,6 @@ def test_a_rating_under_the_unnamed_agency_column_is_refused():
     with pytest.raises(DocumentError, match="unknown agency") as err:
         parse_cnabs_export(data)
     assert err.value.page == 3
-
-
-def test_a_changed_current_rating_needs_the_export_date():
-    data = edit_xlsx(FILE.read_bytes(), {(4, "中诚信国际（当前）"): "AA+"}, sheet="证券信息")
-    with pytest.raises(DocumentError, match="pass as_of"):
-        parse_cnabs_export(data)
-    doc = parse_cnabs_export(data, as_of=date(2025, 12, 1))
-    tracking = [a for a in doc.tables["core.rating_actions"] if a["action_date"] == date(2025, 12, 1)]
-    assert [(a["tranche_id"], a["action_type"], a["rating_before"], a["rating_after"]) for a in tracking] == [
-        ("135572.SZ", "downgrade", "AAAsf", "AA+sf")]
 
 
 def test_edit_helper_keeps_the_file_readable():
