@@ -40,6 +40,7 @@ class GeneratedDocument:
     issue_year: int | None = None
     curve_id: str | None = None
     year: int | None = None
+    encoding: str | None = None  # of a text file (CSV, JSON), declared in the manifest
 
 
 def doc_id_for(*parts: object) -> str:
@@ -109,6 +110,7 @@ def rating_action_docs(world: World) -> list[GeneratedDocument]:
             file_name=name, title=f"资产支持证券跟踪评级结果汇总（{month:%Y年%m月}）",
             published_at=at(next_month(month) + timedelta(days=3)), channel="vendor_export",
             doc_type="rating_actions", source_doc_id=doc_id_for("rating_actions", month),
+            encoding=layout.encoding if ext == "csv" else None,
         ))
     return docs
 
@@ -148,6 +150,7 @@ def bond_valuation_docs(world: World) -> list[GeneratedDocument]:
             rel_path=f"market/valuations/{name}", data=render_bond_valuations(rows, layout),
             file_name=name, title=f"中债估值（{day:%Y-%m-%d}）", published_at=at(day, 18, 30),
             channel="market_data", doc_type="bond_valuations", source_doc_id=doc_id_for("valuations", day),
+            encoding=layout.encoding if ext == "csv" else None,
         ))
     return docs
 
@@ -320,7 +323,8 @@ def curve_extract_docs(world: World, groups: dict[tuple[str, int], list[dict]]) 
                 rel_path=f"market/curve_extracts/{curve_id}_{month:%Y%m}.{ext}", data=data, file_name=name,
                 title=f"{name_zh} {month:%Y年%m月}", published_at=at(next_month(month), 8),
                 channel="market_data", doc_type="yield_curve_extract",
-                source_doc_id=doc_id_for("curve_extract", curve_id, month, ext)))
+                source_doc_id=doc_id_for("curve_extract", curve_id, month, ext),
+                encoding=encoding if ext == "csv" else "utf-8"))
     return docs
 
 
@@ -332,7 +336,8 @@ def amc_docs(world: World) -> list[GeneratedDocument]:
     """The AMC registry, bond exports by year, bond events, issuer ratings, financials by period."""
     from sample_market.documents import amc_bonds as bonds_doc
     from sample_market.documents.amc_financials import DEFAULT_LAYOUT as FIN_LAYOUT, render_amc_financials
-    from sample_market.documents.amc_registry import render_amc_licence_events, render_amc_registry
+    from sample_market.documents.amc_registry import (EVENTS_LAYOUT, REGISTRY_LAYOUT, render_amc_licence_events,
+                                                       render_amc_registry)
 
     amcs = world.rows("core.amcs")
     if not amcs:
@@ -341,12 +346,13 @@ def amc_docs(world: World) -> list[GeneratedDocument]:
         GeneratedDocument(
             rel_path="vendor/amc/地方AMC名单.csv", data=render_amc_registry(amcs), file_name="地方AMC名单.csv",
             title="地方资产管理公司名单", published_at=at(date(2025, 12, 31), 16), channel="vendor_export",
-            doc_type="amc_registry", source_doc_id=doc_id_for("amc_registry")),
+            doc_type="amc_registry", source_doc_id=doc_id_for("amc_registry"), encoding=REGISTRY_LAYOUT.encoding),
         GeneratedDocument(
             rel_path="vendor/amc/地方AMC牌照变动.csv",
             data=render_amc_licence_events(world.rows("core.amc_licence_events"), amcs, use_short_names=True),
             file_name="地方AMC牌照变动.csv", title="地方资产管理公司牌照变动", published_at=at(date(2025, 12, 31), 16, 5),
-            channel="vendor_export", doc_type="amc_licence_events", source_doc_id=doc_id_for("amc_licence_events")),
+            channel="vendor_export", doc_type="amc_licence_events", source_doc_id=doc_id_for("amc_licence_events"),
+            encoding=EVENTS_LAYOUT.encoding),
     ]
     full, short = _amc_names(world), _amc_names(world, short=True)
     institutions = world.rows("core.institutions")

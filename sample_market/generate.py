@@ -48,6 +48,7 @@ def generate(out_dir: Path, scale: str = "seed", seed: int = 20251231) -> Genera
             doc_id=digest, rel_path=doc.rel_path, file_name=doc.file_name, title=doc.title,
             published_at=doc.published_at, channel=doc.channel, doc_type=doc.doc_type,
             source_doc_id=doc.source_doc_id, issue_year=doc.issue_year, curve_id=doc.curve_id, year=doc.year,
+            encoding=doc.encoding,
         ))
         outcomes.append({
             "document_id": digest, "rel_path": doc.rel_path, "title": doc.title, "doc_type": doc.doc_type,
@@ -61,16 +62,23 @@ def generate(out_dir: Path, scale: str = "seed", seed: int = 20251231) -> Genera
     return GenerateResult(out_dir, len(documents), time.perf_counter() - started)
 
 
+def fingerprinted_files() -> list[Path]:
+    """The generator's code and fonts, transforms/ (it borrows ids, labels and vocabularies) and
+    the warehouse's migrations (the truth is written in the warehouse's schema)."""
+    from warehouse.migrate import MIGRATIONS_DIR
+
+    root = Path(__file__).resolve().parent
+    return sorted([*root.rglob("*.py"), *root.rglob("*.ttf"), *(root.parent / "transforms").rglob("*.py"),
+                   root.parent / "warehouse" / "migrate.py", *MIGRATIONS_DIR.resolve().glob("*.sql")])
+
+
 def generator_fingerprint() -> str:
-    """A short hash of the generator's code and fonts: a changed generator never reuses a cache."""
+    """A short hash of ``fingerprinted_files``: a changed generator never reuses a cache."""
     import hashlib
 
     root = Path(__file__).resolve().parent
-    files = sorted([*root.rglob("*.py"), *root.rglob("*.ttf"),
-                    root.parent / "transforms" / "normalise" / "ids.py",
-                    root.parent / "transforms" / "derive" / "subordinated_cash_flows.py"])
     digest = hashlib.sha256()
-    for path in files:
+    for path in fingerprinted_files():
         digest.update(path.relative_to(root.parent).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

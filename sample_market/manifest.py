@@ -18,6 +18,8 @@ Keys of a line::
     issue_year     the deal's issue year (int) or null
     curve_id       optional: ChinaBond ycDefId of a yield-curve file
     year           optional: the curve file's year (with curve_id)
+    encoding       optional: how a text file (CSV, JSON) is encoded: utf-8 | utf-8-sig | gb18030;
+                   the server declares it as the Content-Type's charset
 
 Unknown keys are kept in ``ManifestEntry.extra`` and written back unchanged.
 """
@@ -40,8 +42,9 @@ downloads (yield curves, valuations, market totals, Wind-style exports)."""
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _KNOWN_KEYS = ("doc_id", "rel_path", "file_name", "title", "published_at", "channel", "doc_type",
-               "source_doc_id", "issue_year", "curve_id", "year")
-_OPTIONAL_KEYS = ("curve_id", "year")
+               "source_doc_id", "issue_year", "curve_id", "year", "encoding")
+_OPTIONAL_KEYS = ("curve_id", "year", "encoding")
+TEXT_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 
 
 class ManifestError(ValueError):
@@ -68,6 +71,7 @@ class ManifestEntry:
     issue_year: int | None = None
     curve_id: str | None = None
     year: int | None = None
+    encoding: str | None = None
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +103,8 @@ class ManifestEntry:
             raise ManifestError("curve_id and year go together (both set for a curve file, or neither)")
         if self.curve_id is not None and (not isinstance(self.curve_id, str) or not self.curve_id):
             raise ManifestError(f"curve_id must be a non-empty string: {self.curve_id!r}")
+        if self.encoding is not None and self.encoding not in TEXT_ENCODINGS:
+            raise ManifestError(f"encoding must be one of {TEXT_ENCODINGS}: {self.encoding!r}")
 
     @classmethod
     def from_dict(cls, data: dict) -> ManifestEntry:

@@ -417,9 +417,12 @@ def _series_id(series: str) -> str:
     return str(10_000_000 + int(hashlib.sha256(series.encode()).hexdigest()[:8], 16) % 90_000_000)
 
 
-def content_type_for(name: str) -> str:
-    """Content-Type of a file from its extension."""
-    return CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+def content_type_for(name: str, encoding: str | None = None) -> str:
+    """Content-Type of a file from its extension, with the charset of a text file that declares one."""
+    content_type = CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+    if encoding is None:
+        return content_type
+    return f"{content_type}; charset={encoding.removesuffix('-sig').upper()}"
 
 
 # -- listing queries ------------------------------------------------------------------------
@@ -849,7 +852,7 @@ class _Handler(BaseHTTPRequestHandler):
             "ETag": f'"{entry.doc_id}"',
             "Last-Modified": format_datetime(entry.published_at.astimezone(timezone.utc), usegmt=True),
         }
-        return Reply(200, data, content_type_for(entry.rel_path), headers)
+        return Reply(200, data, content_type_for(entry.rel_path, entry.encoding), headers)
 
     def _send(self, reply: Reply, plan: _Plan) -> None:
         body = reply.body

@@ -3,6 +3,7 @@ byte-for-byte reproducible (the manifest of SHA-256s proves it)."""
 
 from __future__ import annotations
 
+import codecs
 import json
 
 import fastexcel
@@ -22,6 +23,7 @@ def test_manifest_matches_the_files(sample_dir):
 def test_every_document_opens_with_standard_readers(sample_dir):
     variants = dict(pl.read_parquet(sample_dir / "expected_outcomes.parquet").select("rel_path", "variant").iter_rows())
     counts = {"pdf": 0, "xlsx": 0, "csv": 0, "json": 0}
+    encodings = set()
     for entry in read_manifest(sample_dir):
         data = (sample_dir / entry.rel_path).read_bytes()
         broken = variants[entry.rel_path] in {"truncated"}
@@ -41,19 +43,18 @@ def test_every_document_opens_with_standard_readers(sample_dir):
             assert reader.sheet_names, entry.rel_path
             reader.load_sheet(0, header_row=None)
         elif ext == "csv":
-            try:  # UTF-8 (with or without BOM) or else GB18030: the two encodings the market uses
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("gb18030")
-            header = text.splitlines()[0]
+            header = data.decode(entry.encoding).splitlines()[0]  # strict: the declared encoding, no guessing
             assert "," in header and any("\u4e00" <= ch <= "\u9fff" for ch in header), entry.rel_path
+            assert data.startswith(codecs.BOM_UTF8) == (entry.encoding == "utf-8-sig"), entry.rel_path  # BOM declared
+            encodings.add(entry.encoding)
         elif ext == "json":
-            records = json.loads(data)["data"]
+            records = json.loads(data.decode(entry.encoding))["data"]
             assert records and "曲线名称" in records[0], entry.rel_path
         else:
             raise AssertionError(f"unexpected format {entry.rel_path}")
         counts[ext] += 1
     assert all(counts.values()), counts
+    assert encodings == {"utf-8", "utf-8-sig", "gb18030"}  # the market's mix, each declared
 
 
 def test_same_seed_gives_byte_identical_documents(sample_dir, tmp_path):

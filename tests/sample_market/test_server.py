@@ -177,6 +177,7 @@ def test_manifest_round_trips_and_keeps_unknown_keys(tmp_path):
     ({"doc_id": "abc"}, "sha256"),
     ({"issue_year": "2021"}, "issue_year"),
     ({"curve_id": GOVT_CURVE}, "together"),
+    ({"encoding": "gbk"}, "encoding"),
 ])
 def test_manifest_refuses_bad_lines(tmp_path, change, message):
     build_market(tmp_path)
@@ -417,6 +418,27 @@ def test_vendor_index_and_downloads(market, market_dir):
     assert since["total"] == 1
     # trustee reports are not vendor files
     assert requests.get(market.url + "/vendor/docs/trustee/854841365.pdf", timeout=5).status_code == 404
+
+
+def test_text_downloads_declare_the_charset_the_manifest_states(market_dir):
+    """A GB18030 CSV is served as such: a client that trusts the header decodes it right."""
+    header, row = "日期,标准期限(年),收益率(%)", "2025-12-31,1,1.4321"
+    entries = read_manifest(market_dir)
+    for encoding, name in (("gb18030", "曲线_GB.csv"), ("utf-8-sig", "曲线_UTF8.csv")):
+        entries.append(put(market_dir, f"market/{name}", f"{header}\r\n{row}\r\n".encode(encoding), file_name=name,
+                           title=name, published_at="2026-01-01T08:00:00+08:00", channel="market_data",
+                           doc_type="yield_curve_extract", source_doc_id=str(900000100 + len(entries)),
+                           encoding=encoding))
+    write_manifest(market_dir, entries)
+    assert read_manifest(market_dir)[-1].encoding == "utf-8-sig"
+    with serve(market_dir) as running:
+        index = requests.get(running.url + "/vendor/index.json", params={"channel": "market_data"}, timeout=5).json()
+        served = {doc["file_name"]: requests.get(doc["url"], timeout=5) for doc in index["documents"]}
+    assert served["曲线_GB.csv"].headers["Content-Type"] == "text/csv; charset=GB18030"
+    assert served["曲线_UTF8.csv"].headers["Content-Type"] == "text/csv; charset=UTF-8"
+    assert served["曲线_GB.csv"].text.splitlines()[0] == header
+    assert served["曲线_UTF8.csv"].text.lstrip("\ufeff").splitlines()[0] == header
+    assert served["中债国债收益率曲线_2016.xlsx"].headers["Content-Type"] == XLSX_TYPE  # binary: no charset
 
 
 def test_manifest_change_is_picked_up_while_running(market, market_dir):
