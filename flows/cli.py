@@ -150,22 +150,13 @@ def sample_generate(
     console.print(f"{result.documents} documents in {out} ({result.seconds:.1f} s); truth in {out / 'truth'}")
 
 
-@sample_app.command("serve")
-def sample_serve(
-    directory: Path = typer.Option(..., "--dir", exists=True, help="A generated sample-market directory"),
-    port: int = typer.Option(0, help="Port on 127.0.0.1 (0 = any free port)"),
-    latency_ms: int = typer.Option(0, help="Added latency per request"),
-    error_rate: float = typer.Option(0.0, help="Share of requests answered 429/5xx"),
-    drop_rate: float = typer.Option(0.0, help="Share of connections dropped"),
-    truncate_rate: float = typer.Option(0.0, help="Share of bodies truncated"),
-    block_rate: float = typer.Option(0.0, help="Share answered with a 访问受限 page (status 200)"),
-) -> None:
-    """Serve a generated sample market on loopback like the real disclosure sites."""
-    from sample_market.server import Faults, serve_forever
+@sample_app.command("serve", add_help_option=False,
+                    context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def sample_serve(ctx: typer.Context) -> None:
+    """Serve a generated sample market on loopback like the real disclosure sites (--help: fault knobs)."""
+    from sample_market.server import main as serve_main
 
-    faults = Faults(latency_ms=latency_ms, error_rate=error_rate, drop_rate=drop_rate,
-                    truncate_rate=truncate_rate, block_rate=block_rate)
-    serve_forever(directory, port, faults)
+    raise typer.Exit(serve_main(ctx.args, prog="abs-etl sample serve"))
 
 
 def _print_summary(summary: dict) -> None:

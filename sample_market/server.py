@@ -986,9 +986,9 @@ def serve_forever(directory: str | os.PathLike, port: int = 0, faults: Faults | 
             echo("sample market: stopped")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of ``python -m sample_market.server`` (mirrors ``abs-etl sample serve``)."""
-    parser = argparse.ArgumentParser(prog="sample-market-serve", description=__doc__.split("\n", 1)[0])
+def build_parser(prog: str = "python -m sample_market.server") -> argparse.ArgumentParser:
+    """The command line of ``abs-etl sample serve`` and ``python -m sample_market.server``."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n", 1)[0])
     parser.add_argument("--dir", required=True, help="directory holding manifest.jsonl")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--port", type=int, default=0, help="port (0 = any free port)")
@@ -1020,9 +1020,9 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sample_market.server --dir DIR [--port 0] [--error-rate 0.2 …]``."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m sample_market.server") -> int:
+    """``abs-etl sample serve --dir DIR [--port 0] [--error-rate 0.2 …]``; 2 on a bad option or directory."""
+    args = build_parser(prog).parse_args(argv)
     try:
         faults = faults_from_args(args)
         serve_forever(args.dir, port=args.port, faults=faults, host=args.host)

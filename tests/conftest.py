@@ -1,4 +1,5 @@
-"""Fixtures shared across the suite: the seed-scale world and an in-memory warehouse of its truth."""
+"""Fixtures shared across the suite: the seed-scale world and an in-memory warehouse of its truth,
+and the same for a world built from another seed (other deals, the same calibrated figures)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import pytest
 from sample_market.truth import load_world
 from sample_market.world import build_world
 
+SEED = 20251231
+OTHER_SEED = 7
+
 
 @pytest.fixture(scope="session")
 def seed_world():
-    return build_world(scale="seed", seed=20251231)
+    return build_world(scale="seed", seed=SEED)
 
 
 @pytest.fixture(scope="session")
@@ -19,5 +23,19 @@ def truth_db(seed_world):
     """Core tables holding exactly the world's truth rows (no provenance)."""
     con = duckdb.connect()
     load_world(con, seed_world)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def other_seed_world():
+    return build_world(scale="seed", seed=OTHER_SEED)
+
+
+@pytest.fixture(scope="session")
+def other_truth_db(other_seed_world):
+    """Core tables holding exactly the truth of the world built from ``OTHER_SEED``."""
+    con = duckdb.connect()
+    load_world(con, other_seed_world)
     yield con
     con.close()

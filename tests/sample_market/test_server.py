@@ -15,6 +15,8 @@ import json
 import random
 import re
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -611,3 +613,25 @@ def test_command_line_options_become_faults(tmp_path):
                             drop_rate=0.1, shuffle_rate=1.0)
     assert main(["--dir", str(tmp_path / "no-such-dir")]) == 2
     assert main(["--dir", str(tmp_path), "--error-rate", "2"]) == 2
+
+
+def test_abs_etl_sample_serve_takes_every_knob(market_dir):
+    """The installed command: prints its URL, then serves with the knobs given (here every
+    listing page shuffled, answering with the same five entries)."""
+    command = [str(Path(sys.executable).with_name("abs-etl")), "sample", "serve", "--dir", str(market_dir),
+               "--shuffle", "--seed", "11", "--dup-page-rate", "0", "--error-statuses", "503"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert url, f"no URL in {first!r} (stderr: {proc.stderr.read() if proc.poll() is not None else ''})"
+        assert "shuffle_rate=1.0" in proc.stdout.readline()
+        rows = form_list(url.group(0), pageSize=5)
+        assert sorted(docids(rows)) == sorted([854841384, 854841365, 854800000, 854500000, 853000001])
+        assert docids(rows) != [854841384, 854841365, 854800000, 854500000, 853000001]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    refused = subprocess.run(command[:3] + ["--dir", str(market_dir), "--error-rate", "2"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "error_rate must be within 0..1" in refused.stderr

@@ -22,7 +22,6 @@ from sample_market.world import build_world
 from warehouse.migrate import apply_migrations
 from transforms.normalise.titles import parse_deal_name
 
-OTHER_SEED = 7
 SM = "asset_class = 'small_micro_loan'"
 BANK_TYPES = "('state_owned_bank', 'joint_stock_bank', 'city_commercial_bank', 'rural_commercial_bank')"
 PROVIDER_TYPE = f"CASE WHEN i.institution_type IN {BANK_TYPES} THEN 'commercial_bank' ELSE i.institution_type END"
@@ -308,9 +307,9 @@ def load_tables(con: duckdb.DuckDBPyConnection, world, tables=TABLES) -> None:
 
 
 @pytest.fixture(scope="module")
-def other_db():
+def other_db(other_seed_world):
     con = duckdb.connect()
-    load_tables(con, build_world(scale="seed", seed=OTHER_SEED))
+    load_tables(con, other_seed_world)
     yield con
     con.close()
 
