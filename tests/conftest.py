@@ -13,6 +13,14 @@ SEED = 20251231
 OTHER_SEED = 7
 
 
+def _truth_db(world):
+    """Core tables holding exactly the world's truth rows (no provenance)."""
+    con = duckdb.connect()
+    load_world(con, world)
+    yield con
+    con.close()
+
+
 @pytest.fixture(scope="session")
 def seed_world():
     return build_world(scale="seed", seed=SEED)
@@ -20,11 +28,7 @@ def seed_world():
 
 @pytest.fixture(scope="session")
 def truth_db(seed_world):
-    """Core tables holding exactly the world's truth rows (no provenance)."""
-    con = duckdb.connect()
-    load_world(con, seed_world)
-    yield con
-    con.close()
+    yield from _truth_db(seed_world)
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +38,4 @@ def other_seed_world():
 
 @pytest.fixture(scope="session")
 def other_truth_db(other_seed_world):
-    """Core tables holding exactly the truth of the world built from ``OTHER_SEED``."""
-    con = duckdb.connect()
-    load_world(con, other_seed_world)
-    yield con
-    con.close()
+    yield from _truth_db(other_seed_world)
