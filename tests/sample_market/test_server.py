@@ -615,9 +615,9 @@ def test_command_line_options_become_faults(tmp_path):
     assert main(["--dir", str(tmp_path), "--error-rate", "2"]) == 2
 
 
-def test_abs_etl_sample_serve_takes_every_knob(market_dir):
-    """The installed command: prints its URL, then serves with the knobs given (here every
-    listing page shuffled, answering with the same five entries)."""
+def test_abs_etl_sample_serve_takes_the_servers_own_options(market_dir):
+    """The installed command: prints its URL and the faults its options became, then serves
+    with them (here every listing page shuffled, answering with the same five entries)."""
     command = [str(Path(sys.executable).with_name("abs-etl")), "sample", "serve", "--dir", str(market_dir),
                "--shuffle", "--seed", "11", "--dup-page-rate", "0", "--error-statuses", "503"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -625,7 +625,9 @@ def test_abs_etl_sample_serve_takes_every_knob(market_dir):
         first = proc.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+", first)
         assert url, f"no URL in {first!r} (stderr: {proc.stderr.read() if proc.poll() is not None else ''})"
-        assert "shuffle_rate=1.0" in proc.stdout.readline()
+        faults = proc.stdout.readline()
+        for knob in ("seed=11", "error_statuses=(503,)", "dup_page_rate=0.0", "shuffle_rate=1.0"):
+            assert knob in faults, faults
         rows = form_list(url.group(0), pageSize=5)
         assert sorted(docids(rows)) == sorted([854841384, 854841365, 854800000, 854500000, 853000001])
         assert docids(rows) != [854841384, 854841365, 854800000, 854500000, 853000001]

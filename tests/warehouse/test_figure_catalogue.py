@@ -1,8 +1,8 @@
 """The figure catalogue answers every seed figure from ``marts`` alone.
 
-Run here on warehouses holding exactly the sample market's truth, for the seed and for another seed (the marts are views, so
-they are built the same way as in a published build); the end-to-end suite runs the same
-catalogue on the warehouse the pipeline published.
+Run here on warehouses holding exactly the sample market's truth, for the seed and for another
+seed (the marts are views, so they are built the same way as in a published build); the
+end-to-end suite runs the same catalogue on the warehouse the pipeline published.
 """
 
 from __future__ import annotations
