@@ -84,11 +84,30 @@ class Sources(BaseModel):
 class Pipeline(BaseModel):
     batch_size: int = Field(200, ge=1)
     max_workers: int = Field(2, ge=1)
+    # Where parse batches run: a local process pool ("process") or an existing Dask cluster
+    # ("dask", at dask_address, e.g. "tcp://127.0.0.1:8786").
+    task_runner: Literal["process", "dask"] = "process"
+    dask_address: str = ""
     quarantine_share_limit: float = Field(0.05, ge=0, le=1)
     # Tables a publishable build must hold rows in (e.g. ["core.deals", "core.tranches"]);
     # a build where one is missing or empty is refused.
     required_tables: list[str] = []
     lock_timeout_seconds: float = 3600
+
+
+class Limits(BaseModel):
+    """What one document may cost before it is quarantined instead of parsed (hostile input)."""
+
+    max_document_mb: float = Field(50, gt=0)          # bytes of one fetched/dropped document
+    max_uncompressed_mb: float = Field(200, gt=0)     # total inflated size of a ZIP container (XLSX)
+    max_zip_members: int = Field(2000, ge=1)          # members of a ZIP container
+    max_compression_ratio: float = Field(100, gt=1)   # inflated ÷ compressed, per container
+    max_pdf_pages: int = Field(500, ge=1)
+    max_text_chars: int = Field(5_000_000, ge=1)      # characters of text extracted from one document
+    max_json_depth: int = Field(64, ge=1)
+    max_json_mb: float = Field(50, gt=0)
+    seconds_per_document: float = Field(60, gt=0)
+    worker_memory_mb: int = Field(2048, ge=256)       # address-space limit of a parse worker process
 
 
 class Publish(BaseModel):
@@ -125,6 +144,7 @@ class Settings(BaseSettings):
     paths: Paths = Paths()
     sources: Sources = Sources()
     pipeline: Pipeline = Pipeline()
+    limits: Limits = Limits()
     publish: Publish = Publish()
     schedules: Schedules = Schedules()
 
