@@ -166,14 +166,6 @@ def _print_summary(summary: dict) -> None:
         console.print(f"[yellow]{len(failures)} downloads failed and will be retried next run[/yellow]")
 
 
-def main() -> None:  # pragma: no cover
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
-
-
 # ── operating with Prefect: backfill and deploy (flows/deployments.py, prefect.yaml) ─────
 @app.command()
 def backfill(
@@ -245,14 +237,14 @@ def deploy(
     console.print(f"start a worker: [bold]prefect worker start --pool {pool}[/bold]")
 
 
-# ── analysts: the seed reports' charts as an offline HTML page (warehouse/report.py) ─────
+# ── analysts: the seed reports' charts as an offline HTML page (reports/charts.py) ──────
 @app.command()
 def report(out: Path = typer.Option(..., "--out", help="Directory to write index.html and the chart PNGs into")) -> None:
     """Rebuild the seed reports' charts from the published warehouse (read-only): one PNG per
     chart and an offline index.html with a caption per chart naming the tables it reads."""
     from settings import get_settings
     from warehouse.publish import WarehouseLayout
-    from warehouse.report import build_report, has_marts, open_with_marts
+    from reports.charts import build_report, has_marts, open_with_marts
     from warehouse.status import open_read_only
 
     path = WarehouseLayout(get_settings().paths.warehouse_dir).published
@@ -270,3 +262,8 @@ def report(out: Path = typer.Option(..., "--out", help="Directory to write index
     for p in written:
         console.print(f"wrote {p}")
     console.print(f"open [bold]{out / 'index.html'}[/bold] in a browser ({len(written) - 1} charts)")
+
+
+# Last, after every command is defined: `python -m flows.cli <command>` sees them all.
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
