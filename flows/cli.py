@@ -103,29 +103,54 @@ def query(sql: str = typer.Argument(..., help="SQL to run on the published wareh
 
 
 @app.command()
-def figures(ids: list[str] = typer.Argument(None, help="Figure IDs such as L-02 S-07 (default: all)")) -> None:
-    """Answer seed-report figures from the published warehouse's marts, with printed values."""
+def figures(
+    ids: list[str] = typer.Argument(None, help="Figure IDs such as L-02 S-07 (default: all)"),
+    output: str = typer.Option("text", "--format", help="text (for people), json or csv (exact values, for scripts)"),
+    wide: bool = typer.Option(False, "--wide", help="One table per figure, as wide as the figure"),
+    all_rows: bool = typer.Option(False, "--all", help="Every row of long figures (text output folds after 20)"),
+) -> None:
+    """Answer seed-report figures from the published warehouse's marts, each value as the report
+    prints it (亿元, %, bp, dates) beside the report's printed value, ✓ or ✗."""
+    import shutil
+
+    from reports.printed import MAX_ROWS, answer, render_csv, render_json, render_text
     from settings import get_settings
-    from warehouse.figures import check_figure, load_catalogue, run_figure
+    from warehouse.figures import load_catalogue
     from warehouse.publish import WarehouseLayout
     from warehouse.status import open_read_only
 
+    if output not in ("text", "json", "csv"):
+        raise typer.BadParameter(f"--format must be text, json or csv, not {output!r}")
     catalogue = [f for f in load_catalogue() if not ids or f.id in set(ids)]
     if ids and len(catalogue) != len(set(ids)):
         unknown = sorted(set(ids) - {f.id for f in catalogue})
         raise typer.BadParameter(f"unknown figure IDs: {', '.join(unknown)}")
     con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
     try:
-        for figure in catalogue:
-            columns, rows = run_figure(con, figure)
-            problems = check_figure(con, figure)
-            table = Table(*columns, title=f"{figure.id} — {figure.description}",
-                          caption="matches the report" if not problems else "; ".join(problems))
-            for row in rows[:50]:
-                table.add_row(*("" if v is None else str(v) for v in row))
-            console.print(table)
+        answers = [answer(con, figure) for figure in catalogue]
     finally:
         con.close()
+    if output == "json":
+        sys.stdout.write(render_json(answers))
+    elif output == "csv":
+        sys.stdout.write(render_csv(answers))
+    elif wide:
+        for a in answers:
+            table = Table(*a.columns, title=f"{a.figure.id} — {a.figure.description}",
+                          caption="matches the report" if not a.mismatches else
+                          "differs: " + "; ".join(f"{c.column} {c.text} (report {c.printed_text})" for c in a.mismatches))
+            for row in (a.rows if all_rows else a.rows[:MAX_ROWS]):
+                table.add_row(*_printed_row(a, row))
+            console.print(table)
+    else:
+        width = shutil.get_terminal_size((80, 24)).columns
+        sys.stdout.write(render_text(answers, width=max(40, width), max_rows=10**9 if all_rows else MAX_ROWS))
+
+
+def _printed_row(a, row: tuple) -> list[str]:
+    from reports.printed import format_value
+
+    return [format_value(a.figure, c, v) for c, v in zip(a.columns, row)]
 
 
 @app.command()
