@@ -262,6 +262,73 @@ def deploy(
     console.print(f"start a worker: [bold]prefect worker start --pool {pool}[/bold]")
 
 
+# ── analysts: from a number to the documents behind it (reports/trace.py) ─────────────────
+@app.command()
+def trace(
+    subject: str = typer.Argument(..., help="A figure ID (S-07), a mart row (marts.deal_facts:deal_id=…), "
+                                            "a core row (core.deals:deal_id=…) or a bare key (a deal, tranche, bond or AMC id)"),
+    render: Optional[Path] = typer.Option(None, "--render", help="Write each cited PDF page as a PNG with the cited "
+                                                                 "cells boxed, and workbook cells as HTML, into this directory"),
+    output: str = typer.Option("text", "--format", help="text or json"),
+    all_items: bool = typer.Option(False, "--all", help="Every document and row (text output folds after 20 documents)"),
+) -> None:
+    """List the rows and documents behind a number: title, source, publish date, page, table, row
+    label, the line as printed, and whether a later revision superseded the document. Read-only."""
+    import shutil
+
+    from reports.trace import Tracer, parse_subject, render_pages, render_trace_text, trace_json
+    from settings import get_settings
+    from warehouse.figures import load_catalogue
+    from warehouse.publish import WarehouseLayout
+    from warehouse.status import open_read_only
+
+    try:
+        kind, value = parse_subject(subject)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
+    try:
+        tracer = Tracer(con)
+        try:
+            if kind == "figure":
+                figure = next((f for f in load_catalogue() if f.id == value), None)
+                if figure is None:
+                    raise typer.BadParameter(f"unknown figure ID {value}")
+                result = tracer.trace_figure(figure)
+            elif kind == "mart":
+                table, pairs = value
+                result = tracer.trace_mart(table, " AND ".join(f"CAST({k} AS VARCHAR) = '{v.replace(chr(39), chr(39) * 2)}'"
+                                                               for k, v in pairs.items()))
+            elif kind == "core":
+                result = tracer.trace_core(*value)
+            else:
+                hits = tracer.find_key(value)
+                if not hits:
+                    raise typer.BadParameter(f"{value!r} is not a figure ID nor a key of any core table")
+                result = tracer.trace_core(*hits[0])
+        except (ValueError, duckdb_error()) as exc:
+            raise typer.BadParameter(str(exc)) from None
+        if output == "json":
+            sys.stdout.write(trace_json(result))
+        else:
+            width = max(40, shutil.get_terminal_size((80, 24)).columns)
+            big = 10**9
+            sys.stdout.write(render_trace_text(result, width=width, max_documents=big if all_items else 20,
+                                               max_rows=big if all_items else 8))
+        if render is not None:
+            written = render_pages(tracer, result, render, max_documents=None if all_items else 20)
+            for path in written:
+                console.print(f"wrote {path}")
+    finally:
+        con.close()
+
+
+def duckdb_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.Error
+
+
 # ── analysts: the seed reports' charts as an offline HTML page (reports/charts.py) ──────
 @app.command()
 def report(out: Path = typer.Option(..., "--out", help="Directory to write index.html and the chart PNGs into")) -> None:
