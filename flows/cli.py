@@ -329,6 +329,49 @@ def duckdb_error() -> type[Exception]:
     return duckdb.Error
 
 
+# ── analysts: the written market review (reports/review.py) ──────────────────────────────
+@app.command()
+def review(
+    period: str = typer.Option(..., "--period", help="2025, 2025-H1, 2025-H2 or 2025-Q1 … 2025-Q4"),
+    out: Path = typer.Option(..., "--out", help="Directory to write review.html and review.pdf into"),
+    no_pdf: bool = typer.Option(False, "--no-pdf", help="Write the HTML only (no Chromium needed)"),
+) -> None:
+    """Write a Chinese market review of the period from the published warehouse (read-only):
+    sections like the seed reports, sentences and tables built from the numbers, the charts of
+    `abs-etl report`, every number linked to a footnote with its query and source documents.
+    Writes OUT/review.html (one offline file) and OUT/review.pdf (headless Chromium)."""
+    from reports.browser import BrowserMissing
+    from reports.charts import has_marts, open_with_marts
+    from reports.review import parse_period, write_review
+    from settings import get_settings
+    from warehouse.publish import WarehouseLayout
+    from warehouse.status import open_read_only
+
+    try:
+        window = parse_period(period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    path = WarehouseLayout(get_settings().paths.warehouse_dir).published
+    con = open_read_only(path)
+    try:
+        if not has_marts(con):
+            con.close()
+            con = open_with_marts(path)
+        with console.status(f"writing the {window.label} review from {path} …"):
+            try:
+                result = write_review(con, window, out, pdf=not no_pdf)
+            except BrowserMissing as exc:
+                console.print(f"[red]{exc}[/red]; the HTML is written: {out / 'review.html'}")
+                raise typer.Exit(2) from None
+    finally:
+        con.close()
+    console.print(f"wrote {result.html_path}" + (f" and {result.pdf_path}" if result.pdf_path else ""))
+    if not result.has_data:
+        console.print(f"[yellow]the warehouse holds no data for {window.label}: the review says so[/yellow]")
+    timings = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items())
+    console.print(f"{result.numbers} numbers, {result.footnotes} footnotes; {timings}")
+
+
 # ── analysts: the seed reports' charts as an offline HTML page (reports/charts.py) ──────
 @app.command()
 def report(out: Path = typer.Option(..., "--out", help="Directory to write index.html and the chart PNGs into")) -> None:

@@ -49,6 +49,7 @@ class Document:
     outcome: str | None
     superseded_by: str | None
     stored_path: str | None
+    supersedes: str | None = None
 
     @property
     def is_superseded(self) -> bool:
@@ -180,7 +181,7 @@ class Tracer:
             return {}
         rows = self.con.execute("""
             SELECT document_id, title, source, url, published_at, doc_type, file_format, outcome,
-                   superseded_by_document_id, stored_path
+                   superseded_by_document_id, stored_path, supersedes_document_id
             FROM raw.documents WHERE document_id IN (SELECT unnest(?))""", [ids]).fetchall()
         return {r[0]: Document(*r) for r in rows}
 
@@ -457,6 +458,10 @@ def render_trace_text(trace: Trace, width: int = 80, max_documents: int = 20, ma
             published = doc.published_at.date().isoformat() if hasattr(doc.published_at, "date") else str(doc.published_at or "—")
             status = (f"superseded by {_short(doc.superseded_by)}" if doc.superseded_by
                       else doc.outcome or "—")
+            if doc.supersedes:
+                status += f", revises {_short(doc.supersedes)}"
+            elif not doc.superseded_by:
+                status += ", not superseded"
             out += wrap(f"■\u00a0{doc.title or '(untitled)'}", 2)
             out += wrap(f"{doc.doc_type or '?'} · {doc.file_format or '?'} · source {doc.source or '?'} · "
                         f"published {published} · {status}", 4)
