@@ -276,6 +276,8 @@ def trace(
     label, the line as printed, and whether a later revision superseded the document. Read-only."""
     import shutil
 
+    import duckdb
+
     from reports.trace import Tracer, parse_subject, render_pages, render_trace_text, trace_json
     from settings import get_settings
     from warehouse.figures import load_catalogue
@@ -296,9 +298,7 @@ def trace(
                     raise typer.BadParameter(f"unknown figure ID {value}")
                 result = tracer.trace_figure(figure)
             elif kind == "mart":
-                table, pairs = value
-                result = tracer.trace_mart(table, " AND ".join(f"CAST({k} AS VARCHAR) = '{v.replace(chr(39), chr(39) * 2)}'"
-                                                               for k, v in pairs.items()))
+                result = tracer.trace_mart_row(*value)
             elif kind == "core":
                 result = tracer.trace_core(*value)
             else:
@@ -306,7 +306,7 @@ def trace(
                 if not hits:
                     raise typer.BadParameter(f"{value!r} is not a figure ID nor a key of any core table")
                 result = tracer.trace_core(*hits[0])
-        except (ValueError, duckdb_error()) as exc:
+        except (ValueError, duckdb.Error) as exc:
             raise typer.BadParameter(str(exc)) from None
         if output == "json":
             sys.stdout.write(trace_json(result))
@@ -321,12 +321,6 @@ def trace(
                 console.print(f"wrote {path}")
     finally:
         con.close()
-
-
-def duckdb_error() -> type[Exception]:
-    import duckdb
-
-    return duckdb.Error
 
 
 # ── analysts: the written market review (reports/review.py) ──────────────────────────────

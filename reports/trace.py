@@ -216,11 +216,17 @@ class Tracer:
         return self.trace_scopes(f"{mart} WHERE {where}", [Scope(mart, alias, _qualify(where, alias, self.columns(mart)))],
                                  [f"{mart} WHERE {where}"], **kwargs)
 
+    def trace_mart_row(self, mart: str, key: dict[str, str], **kwargs: Any) -> Trace:
+        """The mart rows whose columns equal ``key`` (values compared as text)."""
+        where = " AND ".join(f"CAST({_ident(k)} AS VARCHAR) = {_literal(v)}" for k, v in key.items())
+        return self.trace_mart(mart, where, **kwargs)
+
     def trace_core(self, table: str, key: dict[str, str], **kwargs: Any) -> Trace:
         _check_table(self.con, table)
         alias = self._alias()
         conditions = " AND ".join(f"CAST({alias}.{_ident(k)} AS VARCHAR) = {_literal(v)}" for k, v in key.items())
-        return self.trace_scopes(f"{table} {key}", [Scope(table, alias, conditions)], [f"{table} WHERE {key}"], **kwargs)
+        words = f"{table} " + ", ".join(f"{k}={v}" for k, v in key.items())
+        return self.trace_scopes(words, [Scope(table, alias, conditions)], [words], **kwargs)
 
     def find_key(self, value: str) -> list[tuple[str, dict[str, str]]]:
         """Core tables whose single-column primary key equals ``value`` (a deal, tranche, bond,
@@ -418,6 +424,10 @@ def parse_subject(text: str) -> tuple[str, Any]:
 
 
 # ── for people and scripts ─────────────────────────────────────────────────────────────────
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def _short(document_id: str | None) -> str:
     return (document_id or "")[:12]
 
@@ -440,8 +450,8 @@ def render_trace_text(trace: Trace, width: int = 80, max_documents: int = 20, ma
     tables = sorted({c.table for c in trace.citations})
     superseded = sum(1 for d in trace.documents.values() if d.is_superseded)
     documents = [d for d in groups if d]
-    out += wrap(f"{len(trace.citations):,} rows of {', '.join(tables) or 'no core table'} from "
-                f"{len(documents):,} documents" + (f" ({superseded} superseded by a later revision)" if superseded else ""), 2)
+    out += wrap(f"{_count(len(trace.citations), 'row')} of {', '.join(tables) or 'no core table'} from "
+                f"{_count(len(documents), 'document')}" + (f" ({superseded} superseded by a later revision)" if superseded else ""), 2)
     if None in groups:
         out += wrap(f"{len(groups[None]):,} rows carry no document (derived or typed in by the pipeline)", 2)
     for name in trace.untraced:
