@@ -133,10 +133,9 @@ class ReviewWriter:
     def _sources(self, note: Footnote) -> None:
         """The documents behind the query: the rows its filters select, traced to their documents."""
         scopes = figure_scopes(self.con, note.sql)
-        trace = self.tracer.trace_scopes(f"footnote {note.number}", scopes, [], printed=False)
         note.followed = [f"{s.table} WHERE {s.condition}" if s.condition != "TRUE" else f"{s.table}（全部行）"
                          for s in scopes]
-        docs = [trace.documents[d] for d in trace.by_document() if d in trace.documents]
+        docs = list(self.tracer.source_documents(scopes).values())
         note.documents = len(docs)
         note.by_type = dict(Counter(d.doc_type or "?" for d in docs).most_common())
         note.superseded = sum(1 for d in docs if d.is_superseded)

@@ -204,6 +204,19 @@ class Tracer:
             self.read_as_printed(trace)
         return trace
 
+    def source_documents(self, scopes: list[Scope]) -> dict[str, Document]:
+        """Only the documents behind ``scopes`` (one DISTINCT query per core table, no row list):
+        what a footnote needs."""
+        selects = []
+        for scope in scopes:
+            for core in self.core_scopes(scope)[0]:
+                if "document_id" in self.columns(core.table):
+                    selects.append(core.select(f"DISTINCT {core.alias}.document_id"))
+        if not selects:
+            return {}
+        ids = [r[0] for r in self.con.execute(" UNION ".join(selects)).fetchall() if r[0]]
+        return self.documents(ids)
+
     def trace_figure(self, figure: Figure, **kwargs: Any) -> Trace:
         scopes = figure_scopes(self.con, figure.query)
         words = [f"{s.table} WHERE {s.condition}" if s.condition != "TRUE" else f"{s.table} (every row)" for s in scopes]
