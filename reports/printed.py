@@ -108,8 +108,10 @@ def _cell(figure: Figure, column: str, value: Any, printed_row: dict[str, Any] |
 def answer(con: duckdb.DuckDBPyConnection, figure: Figure) -> Answer:
     """Run ``figure`` and pair every value with the report's printed value, if any."""
     columns, rows = run_figure(con, figure)
-    if len(rows) > 1:
-        shared_cols = [c for i, c in enumerate(columns) if len({repr(r[i]) for r in rows}) == 1]
+    if len(rows) > 1:  # one value on every row and not printed row by row: shown once
+        per_row_printed = {k for printed_row in figure.expected_rows for k in printed_row}
+        shared_cols = [c for i, c in enumerate(columns)
+                       if len({repr(r[i]) for r in rows}) == 1 and c not in per_row_printed]
     else:
         shared_cols = list(columns)
     shared = [_cell(figure, c, rows[0][columns.index(c)], figure.expected) for c in shared_cols] if rows else []

@@ -187,3 +187,21 @@ def test_fold_never_cuts():
     lines = fold(text, 20)
     assert all(columns_of(line) <= 20 for line in lines)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_the_verdict_is_the_catalogue_check(truth_db):
+    """What the text output marks ✓/✗ is what the catalogue's own check says, figure by figure,
+    also when a printed value is changed (shared or row-by-row)."""
+    from warehouse.figures import check_figure
+    from warehouse.marts import apply_marts
+
+    apply_marts(truth_db)
+    for figure in CATALOGUE.values():
+        a = answer(truth_db, figure)
+        assert (not a.mismatches and not a.missing_rows) == (check_figure(truth_db, figure) == []), figure.id
+    l12 = CATALOGUE["L-12"]
+    rows = [dict(r) for r in l12.expected_rows]
+    rows[0]["column_total"] = 999
+    wrong = replace(l12, expected_rows=tuple(rows))
+    a = answer(truth_db, wrong)
+    assert check_figure(truth_db, wrong) != [] and [c.column for c in a.mismatches] == ["column_total"]

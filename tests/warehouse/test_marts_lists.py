@@ -11,7 +11,6 @@ from datetime import date
 
 import pytest
 
-from tests.warehouse.conftest import insert
 from tests.warehouse.test_marts_amc import amc, bond
 from warehouse.figures import load_catalogue, run_figure
 from warehouse.marts import apply_marts
