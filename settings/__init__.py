@@ -105,7 +105,7 @@ class Limits(BaseModel):
     max_pdf_pages: int = Field(500, ge=1)
     max_text_chars: int = Field(5_000_000, ge=1)      # characters of text extracted from one document
     max_json_depth: int = Field(64, ge=1)
-    max_json_mb: float = Field(50, gt=0)
+    max_json_mb: float = Field(20, gt=0)
     seconds_per_document: float = Field(60, gt=0)
     worker_memory_mb: int = Field(2048, ge=256)       # address-space limit of a parse worker process
 

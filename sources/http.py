@@ -21,6 +21,8 @@ from typing import Callable
 
 import requests
 
+from transforms.sniff import json_depth, looks_like_html, sniff
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "abs-etl/0.1 (open data platform for China structured finance; source connectors)"
@@ -34,6 +36,8 @@ BLOCK_MARKERS = (
 """Text of the block pages that throttling sites serve with status 200."""
 
 EXPECTED_KINDS = ("pdf", "xlsx", "json", "html")
+MAX_JSON_DEPTH = 512
+"""Deeper JSON is not an API answer (listings nest 4 levels); refused before ``json.loads``."""
 
 
 class FetchError(Exception):
@@ -265,26 +269,24 @@ def _check_body(response: requests.Response, expect: str | None) -> None:
 
 
 def body_matches(body: bytes, expect: str) -> bool:
-    """Sniff the body: magic bytes for files, a parse for JSON, a tag for HTML."""
+    """Is the body the kind asked for? Decided by the pipeline's one sniffer (``transforms.sniff``);
+    JSON must also parse, after its nesting was counted over the bytes (no RecursionError)."""
+    kind = sniff(body).kind
     if expect == "pdf":
-        return b"%PDF-" in body[:1024]
+        return kind == "pdf"
     if expect == "xlsx":
-        return body.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+        return kind in ("xlsx", "xls", "zip")  # a broken zip is caught by the length check or retried
     if expect == "json":
+        if kind != "json" or json_depth(body, stop_at=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            return False
         try:
             json.loads(body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return False
         return True
     if expect == "html":
         return looks_like_html(body)
     return True
-
-
-def looks_like_html(body: bytes) -> bool:
-    """True if the start of the body is markup (doctype, html, head, body or script tag)."""
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<meta", b"<?xml", b"<title"))
 
 
 def _is_block_page(response: requests.Response) -> bool:
