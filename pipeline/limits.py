@@ -21,17 +21,11 @@ import zipfile
 from typing import Any
 from xml.parsers import expat
 
-from settings import Limits
+from settings import Limits, over_limit_text
 from transforms.parse.base import DocumentError
 from transforms.sniff import Sniffed, json_depth, pdf_facts, sniff, xml_parts_with_dtd, zip_inventory
 
 MB = 1 << 20
-
-_UNITS = {
-    "max_document_mb": "MB", "max_uncompressed_mb": "MB", "max_json_mb": "MB", "worker_memory_mb": "MB",
-    "seconds_per_document": "s", "max_pdf_pages": "page", "max_zip_members": "member",
-    "max_text_chars": "character", "max_json_depth": "level", "max_compression_ratio": "ratio",
-}
 
 
 class LimitExceeded(DocumentError):
@@ -39,23 +33,13 @@ class LimitExceeded(DocumentError):
 
     def __init__(self, name: str, limit: Any, had: str) -> None:
         self.limit_name, self.limit = name, limit
-        super().__init__(f"{had}, over the {_shown(name, limit)} limit (limits.{name})", check=f"limits.{name}")
+        super().__init__(over_limit_text(name, limit, had), check=f"limits.{name}")
 
 
 def over_limit(limits: Limits, name: str, had: str) -> LimitExceeded:
     """The quarantine error for ``limits.<name>``, e.g. ``over_limit(l, "seconds_per_document",
     "parsing took longer than 60 s")`` for a worker that timed out."""
     return LimitExceeded(name, getattr(limits, name), had)
-
-
-def _shown(name: str, value: Any) -> str:
-    unit = _UNITS.get(name, "")
-    number = f"{value:,.0f}" if float(value) == int(value) else f"{value:,}"
-    if unit in ("MB", "s"):
-        return f"{number} {unit}"
-    if unit == "ratio":
-        return f"{number}:1 compression"
-    return f"{number}-{unit}"
 
 
 def screen_document(data: bytes, limits: Limits) -> Sniffed:
