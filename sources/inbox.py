@@ -85,7 +85,8 @@ class InboxSource:
         return data
 
     def _files(self) -> Iterator[Path]:
-        """Regular files under the configured paths, skipping hidden and temp names."""
+        """Regular files under the configured paths, skipping hidden and temp names, and links
+        that lead out of the inbox (a dropped symlink must not fetch /etc/passwd)."""
         for root in self.paths:
             if root.is_file():
                 if not is_ignored(root.name):
@@ -94,12 +95,17 @@ class InboxSource:
             if not root.is_dir():
                 log.warning("inbox path %s does not exist", root)
                 continue
+            inside = root.resolve()
             for folder, dirs, files in os.walk(root):
                 dirs[:] = sorted(d for d in dirs if not is_ignored(d))
                 for name in sorted(files):
                     path = Path(folder, name)
-                    if not is_ignored(name) and path.is_file():
-                        yield path
+                    if is_ignored(name) or not path.is_file():
+                        continue
+                    if path.is_symlink() and not path.resolve().is_relative_to(inside):
+                        log.warning("inbox: skipping %s, a link to %s outside the inbox", path, path.resolve())
+                        continue
+                    yield path
 
     def _entry(self, path: Path, cursor: Cursor) -> ListingEntry | None:
         """Stat first (cheap), hash only files the cursor may still want."""

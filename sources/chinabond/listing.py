@@ -338,15 +338,16 @@ def parse_publish_time(value: object) -> datetime:
 def parse_appendix_ids(value: str | None, page_url: str) -> list[Attachment]:
     """``<attachId>=<stored name>=<original name>`` items (comma- or star-separated).
 
-    The file lives in the directory of the detail page under its stored name. Splitting
-    only before ``<digits>=`` keeps commas inside original names intact.
+    The file lives in the directory of the detail page under its stored name; a stored name
+    that is not one plain path component (``../x``, ``/etc/passwd``, ``%2e%2e``) is skipped, never
+    resolved. Splitting only before ``<digits>=`` keeps commas inside original names intact.
     """
     attachments, directory = [], page_url.rsplit("/", 1)[0] + "/"
     for item in _APPENDIX_SPLIT.split(value or ""):
         parts = [part.strip() for part in item.split("=", 2)]
         if len(parts) < 2 or not parts[1]:
             continue
-        stored = parts[1].replace("\\", "/").rsplit("/", 1)[-1]
+        stored = parts[1]
         if not is_plain_file_name(stored):
             log.warning("listing: skipping attachment with an unsafe stored name %.200r", parts[1])
             continue
@@ -376,7 +377,7 @@ def attachment_links(html: str, page_url: str) -> list[Attachment]:
         path = parts.path
         if not path.lower().endswith(DOCUMENT_EXTENSIONS) or url in seen:
             continue
-        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc) or "/../" in unquote(path) + "/":
+        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc) or ".." in unquote(href).split("/"):
             log.warning("listing: skipping attachment link off the site or with '..': %.200r", href)
             continue
         seen.add(url)
