@@ -8,6 +8,7 @@ environment, which must appear nowhere it leaves a trace.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -41,8 +42,8 @@ sys.exit(code)
 """
 
 
-def _tree_rss(root: int) -> int:
-    """Sum of resident memory of ``root`` and all its descendants, from /proc."""
+def _tree(root: int) -> list[int]:
+    """``root`` and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -53,18 +54,49 @@ def _tree_rss(root: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-    total, stack = 0, [root]
+    tree, stack = [], [root]
     while stack:
         pid = stack.pop()
+        tree.append(pid)
         stack.extend(children.get(pid, ()))
+    return tree
+
+
+def _rss(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                total += sum(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmRSS:"))
         except OSError:
             continue
     return total
+
+
+def _listening(pids: list[int]) -> set[str]:
+    """Local addresses of the TCP sockets these processes listen on (from /proc/net/tcp*)."""
+    listening = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A":
+                raw = bytes.fromhex(fields[1].split(":")[0])
+                words = [raw[i:i + 4][::-1] for i in range(0, len(raw), 4)]
+                listening[fields[9]] = str(ipaddress.ip_address(b"".join(words)))
+    found = set()
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:[") and target[8:-1] in listening:
+                    found.add(listening[target[8:-1]])
+        except OSError:
+            continue
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +120,13 @@ def hostile_run(seed_data, tmp_path_factory):
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(report), cli, "ingest", str(inbox)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=base)
-    peak_tree = 0
+    peak_tree, listening = 0, set()
     output = bytearray()
     os.set_blocking(proc.stdout.fileno(), False)
     while proc.poll() is None:
-        peak_tree = max(peak_tree, _tree_rss(proc.pid))
+        pids = _tree(proc.pid)
+        peak_tree = max(peak_tree, _rss(pids))
+        listening |= _listening(pids)
         output += proc.stdout.read() or b""
         time.sleep(0.05)
     elapsed = time.monotonic() - started
@@ -101,7 +135,7 @@ def hostile_run(seed_data, tmp_path_factory):
     yield {"cases": cases, "inbox": inbox, "data": data, "published": published, "before": before,
            "elapsed": elapsed, "peak_tree": peak_tree, "max_process_rss": usage["max_process_rss"],
            "returncode": proc.returncode, "output": output.decode("utf-8", "replace"), "secret": secret,
-           "prefect_home": base / "prefect"}
+           "prefect_home": base / "prefect", "listening": listening}
 
 
 def test_corpus_has_at_least_thirty_kinds():
@@ -176,3 +210,10 @@ def test_secret_appears_nowhere(hostile_run):
         with sqlite3.connect(db) as prefect_db:
             logs = prefect_db.execute("SELECT count(*), sum(instr(message, ?) > 0) FROM log", [secret]).fetchone()
         assert logs[0] > 0 and not logs[1]
+
+
+def test_local_services_listen_on_loopback_only(hostile_run):
+    """The run starts a temporary Prefect server: it, and anything else the run listens on, is
+    bound to a loopback address."""
+    assert hostile_run["listening"], "saw no listening socket (the temporary Prefect server should be one)"
+    assert all(ipaddress.ip_address(a).is_loopback for a in hostile_run["listening"]), hostile_run["listening"]
