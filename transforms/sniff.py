@@ -28,8 +28,6 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-# Formats a parser reads; everything else is refused with a reason.
-READABLE = frozenset({"pdf", "xlsx", "json", "text"})
 TEXT_ENCODINGS_TRIED = ("UTF-8", "GB18030", "UTF-16 (with a byte-order mark)")
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -58,11 +56,6 @@ class Sniffed:
     encoding: str | None = None
     problem: str | None = None
     check: str | None = None
-    members: tuple[str, ...] = field(default=(), repr=False)
-
-    @property
-    def readable(self) -> bool:
-        return self.problem is None and self.kind in READABLE
 
     @property
     def file_format(self) -> str:
@@ -113,18 +106,18 @@ def _sniff_zip(data: bytes) -> Sniffed:
                                "file is damaged; fetch it again")
     members = frozenset(names)
     if "xl/workbook.xml" in members:
-        return Sniffed("xlsx", members=names)
+        return Sniffed("xlsx")
     if "word/document.xml" in members:
-        return Sniffed("docx", members=names, check="unsupported_format",
+        return Sniffed("docx", check="unsupported_format",
                        problem="a Word document (.docx), not a spreadsheet or PDF: ask for the report as PDF or XLSX")
     if "ppt/presentation.xml" in members:
-        return Sniffed("pptx", members=names, check="unsupported_format",
+        return Sniffed("pptx", check="unsupported_format",
                        problem="a PowerPoint presentation (.pptx), not a spreadsheet or PDF")
     if "mimetype" in members and "content.xml" in members:
-        return Sniffed("ods", members=names, check="unsupported_format",
+        return Sniffed("ods", check="unsupported_format",
                        problem="an OpenDocument file (.ods/.odt), not read: save it as .xlsx")
     shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
-    return Sniffed("zip", members=names, check="unsupported_format",
+    return Sniffed("zip", check="unsupported_format",
                    problem=f"a ZIP archive of {len(names)} file(s) ({shown}) without a workbook: "
                            "unpack it and deliver the files inside")
 
@@ -347,17 +340,6 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
-def decode_text(data: bytes) -> str:
-    """The text of a text document, in the encoding :func:`sniff` found; ``ValueError`` with the
-    sniffer's reason when there is none."""
-    sniffed = sniff(data)
-    if sniffed.encoding is None or sniffed.problem:
-        raise ValueError(sniffed.problem or f"not a text document ({sniffed.kind})")
-    if sniffed.encoding == "utf-16":
-        return data.decode("utf-16")
-    return data.decode(sniffed.encoding)
-
-
 def _classify_text(data: bytes, text: str, encoding: str | None) -> Sniffed:
     start = text.lstrip("\ufeff \t\r\n")[:512]
     lowered = start.lower().encode("utf-8", errors="ignore")
@@ -452,8 +434,6 @@ class PdfFacts:
     truncated: str | None = None
     encrypted: bool = False
     dangerous: list[str] = field(default_factory=list)
-    streams: int = 0
-    image_bytes: int = 0
     content_bytes: int = 0
     over_budget: bool = False
     has_text: bool | None = False
@@ -483,12 +463,10 @@ def pdf_facts(data: bytes, inflate_budget: int) -> PdfFacts:
         body_start = match.end()
         body_end = _stream_end(data, header, body_start)
         position = body_end
-        facts.streams += 1
         if b"/Encrypt" in header:
             continue
         if re.search(rb"/Subtype\s*/Image", header):
-            facts.image_bytes += body_end - body_start
-            continue
+            continue  # image data is never inflated to read text
         filters = _filter_chain(header)
         if filters is None:
             facts.undecodable += 1
