@@ -104,6 +104,34 @@ def pdf_bomb(inflated_mb: int = 512) -> bytes:
     return minimal_pdf(objects)
 
 
+def object_stream_pdf(catalog_extra: bytes) -> bytes:
+    """A PDF 1.5 file whose catalog and page tree sit compressed in an object stream, found
+    through a cross-reference stream (what modern writers produce, and where a script hides)."""
+    packed = [b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog_extra, b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>"]
+    header = b"1 0 2 %d " % (len(packed[0]) + 1)
+    objstm = zlib.compress(header + packed[0] + b" " + packed[1])
+    loose = {
+        3: FONT,
+        4: stream(TEXT, flate=True),
+        5: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+           b"/Contents 4 0 R >>",
+        6: b"<< /Type /ObjStm /N 2 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (len(header), len(objstm))
+           + objstm + b"\nendstream",
+    }
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number, body in loose.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    offsets[7] = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 0xFFFF), struct.pack(">BIH", 2, 6, 0), struct.pack(">BIH", 2, 6, 1)]
+    rows += [struct.pack(">BIH", 1, offsets[n], 0) for n in (3, 4, 5, 6, 7)]
+    table = zlib.compress(b"".join(rows))
+    out += (b"7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n"
+            % len(table) + table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[7])
+    return bytes(out)
+
+
 def encrypted_pdf() -> bytes:
     from reportlab.lib import pdfencrypt
     from reportlab.pdfgen.canvas import Canvas
@@ -297,6 +325,9 @@ CORPUS: tuple[Hostile, ...] = (
     Hostile("PDF with a JavaScript action", "脚本.pdf", _js_pdf, ("PDF carries JavaScript: refused, not stripped",)),
     Hostile("PDF with an escaped JavaScript name and a Launch action", "隐藏脚本.pdf", _hidden_js_pdf,
             ("PDF carries JavaScript and a Launch action: refused",)),
+    Hostile("PDF with JavaScript inside a compressed object stream", "压缩对象脚本.pdf",
+            lambda: object_stream_pdf(b"/OpenAction << /S /JavaScript /JS (app.launchURL\\(1\\)) >> "),
+            ("PDF carries JavaScript: refused",)),
     Hostile("XLSX that inflates to 900 MB", "炸弹.xlsx", xlsx_bomb,
             ("xlsx inflates to 900.0 MB, over the 200 MB limit (limits.max_uncompressed_mb)",)),
     Hostile("XLSX with an entity-expansion DTD (billion laughs)", "实体膨胀.xlsx",

@@ -16,7 +16,8 @@ from settings import Limits, Settings
 from sources.http import BodyTooLargeError, HttpClient, HttpSettings
 from sources.inbox import InboxFileTooLarge, InboxSource
 from tests.hostile.corpus import (
-    BILLION_LAUGHS, CORPUS, html_page, image_pdf, pdf_bomb, real_workbook, replace_part, text_pdf, xlsx_bomb,
+    BILLION_LAUGHS, CORPUS, html_page, image_pdf, object_stream_pdf, pdf_bomb, real_workbook, replace_part, text_pdf,
+    xlsx_bomb,
 )
 from transforms.parse.base import DocumentError
 from transforms.parse.trustee_report import parse_trustee_report
@@ -67,6 +68,7 @@ def test_pdf_bomb_is_caught_with_bounded_memory():
 
 def test_text_pdf_and_small_workbook_pass():
     assert screen_document(text_pdf(3), LIMITS).kind == "pdf"
+    assert screen_document(object_stream_pdf(b""), LIMITS).kind == "pdf"  # compressed objects, xref stream
     assert screen_document(real_workbook(), LIMITS).kind == "xlsx"
     assert screen_document("证券代码,余额\n1,2\n".encode("gb18030"), LIMITS).encoding == "gb18030"
     assert screen_document(b'{"data": [[1, 2]]}', LIMITS).kind == "json"
