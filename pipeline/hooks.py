@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from pipeline.run import RunHooks
-from settings import Settings, get_settings
+from settings import Settings
 from transforms.parse.base import DocumentError, ParsedDocument
 from warehouse.rawstore import StoredDocument
 
@@ -33,10 +33,10 @@ def parse_order(doc: StoredDocument) -> tuple[int, str, str]:
 def parse_document(stored: StoredDocument, data: bytes, context: dict[str, Any]) -> ParsedDocument:
     """Screen the bytes against the limits, recognise the document and run its parser; unknown
     documents are a DocumentError."""
-    from pipeline.limits import screen_document
+    from pipeline.limits import limits_in, screen_document
     from transforms.parse.detect import PARSERS, TRUSTEE_REPORT, detect_doc_type
 
-    screen_document(data, context.get("limits") or get_settings().limits)
+    screen_document(data, limits_in(context))
     file_name, title = stored.file_name or "", stored.title or ""
     doc_type = detect_doc_type(data, file_name, title)
     if doc_type == TRUSTEE_REPORT:

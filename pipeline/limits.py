@@ -42,6 +42,17 @@ def over_limit(limits: Limits, name: str, had: str) -> LimitExceeded:
     return LimitExceeded(name, getattr(limits, name), had)
 
 
+def limits_in(context: Any) -> Limits:
+    """The limits a parse context carries (a dict's ``"limits"`` or a ``limits`` attribute), else
+    the process's configured ones (a parse worker inherits the run's environment)."""
+    found = context.get("limits") if isinstance(context, dict) else getattr(context, "limits", None)
+    if found is not None:
+        return found
+    from settings import get_settings
+
+    return get_settings().limits
+
+
 def screen_document(data: bytes, limits: Limits) -> Sniffed:
     """What the document is, or a ``DocumentError`` saying why it must not be parsed.
 

@@ -167,3 +167,10 @@ def test_zip_sizes_are_read_from_the_central_directory_only():
         assert sum(i.file_size for i in archive.infolist()) > 250 << 20
     with pytest.raises(LimitExceeded, match=r"xlsx inflates to 250\.0 MB"):
         screen_document(bomb, LIMITS)
+
+
+def test_parse_context_carries_the_run_limits():
+    from pipeline.limits import limits_in
+
+    assert limits_in({"limits": Limits(max_pdf_pages=3)}).max_pdf_pages == 3
+    assert limits_in({}) == Settings().limits  # a worker without them reads the configured ones
