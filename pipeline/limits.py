@@ -1,7 +1,8 @@
 """Screening before parsing: every limit of ``[limits]`` and every reason the bytes give.
 
 :func:`screen_document` runs once at the top of the per-document parse and is the only
-place these checks live. It is cheap by construction: it reads a ZIP's central directory
+place these checks live (the fetch side also refuses bodies over ``max_document_mb`` while
+streaming, so they are never stored). It is cheap by construction: it reads a ZIP's central directory
 (never a member's body, except the prolog of XML parts and, for big workbooks, the shared
 strings), inflates a PDF's streams against a budget in 1 MB chunks (nothing kept), asks pdfium
 only for the page count and, when needed, character counts, and counts JSON nesting over the
