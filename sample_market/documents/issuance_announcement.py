@@ -27,17 +27,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sample_market.documents.trustee_report import _Heading, _Num, _Para, _render_pdf, _Table
-from transforms.normalise.titles import ASSET_CLASSES
-from transforms.parse.issuance_export import (
+from sample_market.documents.code_labels import (
     AMORTISATION_LABELS,
-    CLASS_LABELS,
     COUPON_TYPE_LABELS,
     ENHANCEMENT_KIND_LABELS,
+    INSTITUTION_TYPE_LABELS as TYPE_LABELS,
     RELATION_LABELS,
     SUBCLASS_LABELS,
+    TRANCHE_CLASS_LABELS as CLASS_LABELS,
+    asset_class_label,
 )
-from transforms.parse.parties import TYPE_LABELS
+from sample_market.documents.trustee_report import _Heading, _Num, _Para, _render_pdf, _Table
 
 OFFERING_SUFFIX = "发行说明书（摘要）"
 RESULTS_SUFFIX = "发行结果公告"
@@ -141,7 +141,7 @@ def offering_items(
             ("项目名称", deal["deal_name_zh"]),
             ("项目简称", deal.get("deal_short_name") or NA),
             ("产品类型", "信贷资产支持证券"),
-            ("基础资产类型", ASSET_CLASSES[asset][0] if asset in ASSET_CLASSES else asset),
+            ("基础资产类型", asset_class_label(asset)),
             ("基础资产细分", SUBCLASS_LABELS.get(deal.get("asset_subclass"), NA)),
             ("发行方式", {True: "公开发行", False: "定向发行", None: NA}[deal.get("is_public_offering")]),
             ("发行日期", style.date(deal.get("issue_date"))),
