@@ -37,7 +37,7 @@ from sample_market.documents.code_labels import (
     TRANCHE_CLASS_LABELS as CLASS_LABELS,
     asset_class_label,
 )
-from sample_market.documents.trustee_report import _Heading, _Num, _Para, _render_pdf, _Table
+from sample_market.documents.render import Heading as _Heading, Num as _Num, Para as _Para, Table as _Table, render_pdf as _render_pdf
 
 OFFERING_SUFFIX = "发行说明书（摘要）"
 RESULTS_SUFFIX = "发行结果公告"
