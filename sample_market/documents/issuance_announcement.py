@@ -440,9 +440,16 @@ def render_issuance_results(deal: Mapping[str, Any], tranches: Sequence[Mapping[
                             fmt: str = "pdf") -> bytes:
     items = results_items(deal, tranches, institutions, style)
     if fmt == "xlsx":
-        workbook = style.xlsx or XlsxStyle(first_sheet=RESULTS_SUFFIX, widths=((0, 0, 24), (1, 8, 16)),
-                                           number_formats="money", gap_after_table=0, empty_cells=True)
-        created = dt.datetime.combine(deal.get("value_date") or dt.date(2000, 1, 1), dt.time(9, 0))
-        return render_xlsx(items, results_title(deal, style), created, workbook)
+        return _render_xlsx(items, results_title(deal, style), deal.get("value_date"), style.xlsx)
     trustee = institutions[deal["trustee_id"]]["full_name_zh"] if deal.get("trustee_id") else ""
     return render_pdf(items, results_title(deal, style), trustee, style.footer)
+
+
+V1_WORKBOOK = XlsxStyle(first_sheet=RESULTS_SUFFIX, widths=((0, 0, 24), (1, 8, 16)), number_formats="money",
+                        gap_after_table=0, empty_cells=True)
+
+
+def _render_xlsx(items: list[Any], title: str, day: dt.date | None, workbook: XlsxStyle | None = None) -> bytes:
+    """The results as a workbook: by default one sheet, items one under another, amounts as numbers."""
+    created = dt.datetime.combine(day or dt.date(2000, 1, 1), dt.time(9, 0))
+    return render_xlsx(items, title, created, workbook or V1_WORKBOOK)
