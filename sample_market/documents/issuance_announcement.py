@@ -69,7 +69,8 @@ LABELS = {
     "role": "角色", "institution": "机构名称", "institution_short": "简称", "institution_type": "机构类型",
     "enhancer": "增信方", "enhancement_kind": "增信方式", "enhancer_relation": "与发起机构关系",
     "enhancer_rating": "主体评级",
-    "structure_tranche": "档次", "tranche_class": "类别", "amount": "发行金额", "share": "占比", "total": "合计",
+    "structure_tranche": "档次", "tranche_class": "类别", "structure_amount": "发行金额", "share": "占比",
+    "total": "合计", "amount": "发行金额",
     "tranche_name": "证券名称", "security_code": "证券代码", "seniority": "偿付顺序", "coupon_rate": "票面利率",
     "coupon_type": "利率类型", "issue_price": "发行价格（元）", "amortisation": "还本方式",
     "expected_maturity": "预期到期日", "tranche_legal_maturity": "法定到期日", "tenor": "预期期限（年）",
@@ -324,7 +325,8 @@ def _structure(deal: Mapping[str, Any], tranches: Sequence[Mapping[str, Any]], s
              f"{(t['amount_cny'] / total * 100).quantize(_CENT)}%"] for t in _ordered(tranches)]
     rows.append([s.label("total"), s.dash, s.amount(sum((t["amount_cny"] for t in tranches), Decimal(0)), unit),
                  "100.00%"])
-    header = [s.label("structure_tranche"), s.label("tranche_class"), s.with_unit("amount", unit), s.label("share")]
+    header = [s.label("structure_tranche"), s.label("tranche_class"), s.with_unit("structure_amount", unit),
+              s.label("share")]
     if s.structure_shape == "columns":
         body = [[header[k], *(row[k] for row in rows)] for k in range(1, 4)]
         width = 0.8 / len(rows)

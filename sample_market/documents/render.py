@@ -136,6 +136,18 @@ def wrap(text: str, size: float, width: float) -> list[str]:
     return [*lines, current] if current else lines
 
 
+def _wrap_cell(text: str, size: float, width: float) -> list[str]:
+    """Wrap inside a table cell; a run without break points (a long number) is cut by characters."""
+    lines = []
+    for line in wrap(text, size, width):
+        while text_width(line, size) > width and len(line) > 1:
+            cut = max(k for k in range(1, len(line) + 1) if text_width(line[:k], size) <= width or k == 1)
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return lines
+
+
 def _is_word(token: str) -> bool:
     return bool(token) and token[0] != " " and ord(token[0]) < 0x2E80
 
@@ -207,8 +219,10 @@ class PageFlow:
 
     def row(self, cells: Sequence[str], edges: list[float], align: Sequence[str], header: bool = False,
             wrap_cells: bool = False) -> None:
-        if wrap_cells:
-            return self.wrapped_row(cells, edges, header)
+        too_long = any(text and text_width(text, 5) > edges[i + 1] - edges[i] - 2 * CELL_PAD
+                       for i, text in enumerate(cells))
+        if wrap_cells or too_long:  # a cell that cannot shrink enough wraps, so no text runs into the next
+            return self.wrapped_row(cells, edges, align, header)
         base = self.y - ROW_H + 5.5
         for index, text in enumerate(cells):
             if not text:
@@ -225,19 +239,21 @@ class PageFlow:
         if header:
             self.ops.append(("h", edges[0], self.y + 0.6, edges[-1]))
 
-    def wrapped_row(self, cells: Sequence[str], edges: list[float], header: bool) -> None:
-        """A header row whose long cells wrap onto several lines, as real reports print them."""
+    def wrapped_row(self, cells: Sequence[str], edges: list[float], align: Sequence[str], header: bool) -> None:
+        """A row whose long cells wrap onto several lines inside the cell, as real reports print them."""
         laid = []
         for index, text in enumerate(cells):
             room = edges[index + 1] - edges[index] - 2 * CELL_PAD
-            laid.append(wrap(text, WRAP_SIZE, room) if text and text_width(text, TABLE_SIZE) > room else [text])
+            laid.append(_wrap_cell(text, WRAP_SIZE, room) if text and text_width(text, TABLE_SIZE) > room else [text])
         height = ROW_H + (max(len(lines) for lines in laid) - 1) * WRAP_LINE
         for index, lines in enumerate(laid):
             left, right = edges[index] + CELL_PAD, edges[index + 1] - CELL_PAD
             size = TABLE_SIZE if len(lines) == 1 else WRAP_SIZE
+            where = "c" if header else align[index]
+            x = left if where == "l" else right if where == "r" else (left + right) / 2
             for k, line in enumerate(lines):
                 if line:
-                    self.text((left + right) / 2, self.y - 11.5 - k * WRAP_LINE, line, size, "c")
+                    self.text(x, self.y - 11.5 - k * WRAP_LINE, line, size, where)
         self.y -= height
         self.ops.append(("h", edges[0], self.y, edges[-1]))
         if header:

@@ -298,7 +298,8 @@ class ReportLayout:
     basic_style: str = "table"  # table | lines (label：value paragraphs) | pairs (two pairs a row)
     basic_colon: str = "："
     cover_split: bool = False  # 报告日期： / trustee / date as three blocks
-    notes: Mapping[str, str] = field(default_factory=dict)  # label key → "label" | "value": a note marker there
+    label_notes: tuple[str, ...] = ()  # label keys printed with a footnote marker
+    value_notes: tuple[str, ...] = ()  # fields (or tranche rows) whose value carries a footnote marker
     note_marker: str = "(注{n})"
     split_tables: tuple[str, ...] = ()  # blocks whose table breaks onto the next page part-way
     continued: str = ""  # caption above a table's continued part
@@ -630,7 +631,7 @@ class _Builder:
         text = self.L[key]
         if "{unit}" in text:
             text = text.format(unit=unit or self.unit)
-        if self.tpl.notes.get(key) == "label":
+        if key in self.tpl.label_notes:
             text += self.marker()
         return text
 
@@ -640,15 +641,16 @@ class _Builder:
 
     def noted(self, key: str | None, cell: Num | str) -> Num | str:
         """The cell with a note marker glued to it, for a layout that notes this key's value."""
-        if key is None or self.tpl.notes.get(key) != "value":
+        if key is None or key not in self.tpl.value_notes:
             return cell
         if isinstance(cell, Num):
             return Num(cell.text + self.marker(), None)
         return cell + self.marker()
 
-    def head_unit(self, unit: str) -> str:
-        """The unit in a column header, where the layout states units there."""
-        if self.tpl.unit_where not in ("header", "label"):
+    def head_unit(self, unit: str, label: str = "") -> str:
+        """The unit after a header or label, where the layout states units there (and ``label``
+        does not already say it)."""
+        if self.tpl.unit_where not in ("header", "label") or f"({unit})" in label or f"（{unit}）" in label:
             return ""
         return (self.tpl.unit_text or "（{unit}）").format(unit=unit)
 
@@ -782,7 +784,7 @@ class _Builder:
                 continue
             if self.tpl.unit_where == "label" and isinstance(amount, Num) and amount.value is not None \
                     and not isinstance(amount.value, int) and key not in _NOT_AMOUNTS:
-                label += self.head_unit(unit)
+                label += self.head_unit(unit, label)
             cells: list[str | Num] = []
             for col in cols:
                 if col == "seq":
@@ -923,7 +925,7 @@ class _Builder:
             key=lambda h: int(h["period_number"]),
         )
         heads = {"period": L["h_period"], "date": L["h_date"],
-                 "amount": self.label("h_amount", unit) + self.head_unit(unit), "rate": L["h_rate"]}
+                 "amount": (amount := self.label("h_amount", unit)) + self.head_unit(unit, amount), "rate": L["h_rate"]}
         body = []
         for row in (*earlier, self.r.pool):
             n = int(row["period_number"])
@@ -1005,7 +1007,8 @@ class _Builder:
         """Tranches as rows (as prospectuses print them): one column per metric."""
         header = [self.tpl.tranche_header]
         for key in keys:
-            header.append(self.label(key, unit) + (self.head_unit(unit) if key in _TRANCHE_AMOUNTS else ""))
+            label = self.label(key, unit)
+            header.append(label + (self.head_unit(unit, label) if key in _TRANCHE_AMOUNTS else ""))
         body = [[tranche["tranche_name"], *(self.tranche_cell(k, tranche, pay, unit) for k in keys)]
                 for tranche, pay in pays]
         label_w = 0.12
