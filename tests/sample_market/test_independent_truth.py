@@ -5,6 +5,7 @@ sample_market/ imports the pipeline (transforms/, pipeline/, expectations/, flow
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,25 @@ def test_the_generators_ids_follow_the_warehouses_id_rule(name):
 
     for kind in ("institution_id_for", "deal_id_for", "amc_id_for"):
         assert getattr(base, kind)(name) == getattr(ids, kind)(name)
+
+
+def _string_constants(text: str) -> list[tuple[str, int]]:
+    """String literals of a module that are not docstrings (paths, names a module might open)."""
+    tree = ast.parse(text)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.value, node.lineno) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def test_nothing_under_sample_market_reads_the_pipelines_files():
+    """Nor by path: the fuzzer's spellings and the printed labels are the generator's own data,
+    never the parsers' vocabulary files."""
+    found = []
+    for source in sorted((ROOT / "sample_market").rglob("*.py")):
+        for value, line in _string_constants(source.read_text(encoding="utf-8")):
+            if re.search(r"(?:^|[/\\\\.])(?:transforms|pipeline|expectations)(?:$|[/\\\\.])", value):
+                found.append(f"{source.relative_to(ROOT)}:{line}: {value!r}")
+    assert found == []
+    assert _string_constants('"""doc"""\nPATH = "transforms/parse/vocab.toml"\n') == [("transforms/parse/vocab.toml", 2)]
