@@ -127,9 +127,19 @@ def _outline(rng: random.Random) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple([("basic", ("basic",)), *body] if _chance(rng, 0.9) else [body[0], ("basic", ("basic",)), *body[1:]])
 
 
+# Label lists in the spellings file that are parallel: a report spells all of a group in one style.
+PARALLEL_LABELS = (("d1_30", "d31_60", "d61_90", "d90"), ("collection_start", "collection_end"), ("c_begin", "c_end"))
+
+
 def _report_labels(rng: random.Random, bare_rates: bool, history_date: str) -> dict[str, str]:
     labels = {}
+    for group in PARALLEL_LABELS:
+        lists = [texts("trustee_report", "labels", key) for key in group]
+        style = rng.randrange(min(len(options) for options in lists))
+        labels.update({key: options[style] for key, options in zip(group, lists)})
     for key in REPORT_LABEL_KEYS:
+        if key in labels:
+            continue
         if key in ("h_rate", "c_share"):
             labels[key] = _pick(rng, "trustee_report", "labels", key, where=lambda t: ("%" in t) == bare_rates)
         elif key == "h_date":

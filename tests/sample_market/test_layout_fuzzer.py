@@ -227,3 +227,10 @@ def test_fuzzed_layouts_load_and_no_loaded_document_has_a_wrong_value(seed_world
         pytest.fail(f"{replay}: {len(loaded)} of {len(readings)} loaded (at least 99 % must); most common reasons: "
                     + "; ".join(f"{n}× {reason}" for reason, n in lf.failure_classes([r.error for r in refused], 8))
                     + " — e.g. " + "; ".join(f"{r.case.replay}: {r.error}" for r in refused[:3]), pytrace=False)
+
+
+def test_parallel_spelling_lists_line_up():
+    """Lists a report draws in one style (bucket names, period ends) have one entry per style."""
+    for group in lf.PARALLEL_LABELS:
+        lengths = {len(lf.texts("trustee_report", "labels", key)) for key in group}
+        assert len(lengths) == 1, (group, lengths)
