@@ -229,7 +229,8 @@ def draw_report_layout(rng: random.Random) -> tr.ReportLayout:
         labels=_report_labels(rng, bare, history_date),
         headings=_report_headings(rng, extras),
         tranche_rows=tuple(tranche_rows),
-        tranche_header=_pick(rng, "trustee_report", "labels", "tranche_header"),
+        tranche_header=_pick(rng, "trustee_report", "labels", "tranche_header",  # 项目 heads a column of labels only
+                             where=lambda t: tranche_orientation == "columns" or t != "项目"),
         tranches_per_block=rng.randint(2, 6),
         repeat_header=_chance(rng, 0.6),
         section_new_page=_chance(rng, 0.3),

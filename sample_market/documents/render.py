@@ -430,7 +430,7 @@ def render_xlsx(items: list[Any], title: str, created: dt.datetime, style: XlsxS
             state["row"] += 1 + style.gap_after_text
         elif isinstance(item, Table):
             rows = ([item.header] if item.header else []) + item.rows
-            if item.kind == "kv" and style.kv == "pairs":
+            if item.kind == "kv" and style.kv == "pairs" and item.header is None:
                 rows = [[*a, *b] for a, b in zip(rows[::2], [*rows[1::2], []])]
             for cells in rows:
                 if item.kind == "kv" and style.kv == "merged" and len(cells) == 2:

@@ -802,7 +802,7 @@ class _Builder:
         total = sum(widths[c] for c in cols)
         return Table(
             [heads[c] for c in cols], body, tuple(widths[c] / total for c in cols),
-            tuple(align[c] for c in cols), self.tpl.repeat_header, keys,
+            tuple(align[c] for c in cols), self.tpl.repeat_header, keys, "kv",
         )
 
     def money(self, field_name: str, row: Mapping[str, Any] | None = None, block: str = "pool") -> Num:
