@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -476,12 +477,10 @@ class _Sources:
     enhancements: dict[str, list[Mapping[str, Any]]]
 
 
-_SOURCES: dict[int, _Sources] = {}
-
-
 def _sources(world: World) -> _Sources:
-    if id(world) in _SOURCES:
-        return _SOURCES[id(world)]
+    """Indexed once per world (kept in its extras, as the catalogue keeps its own indexes)."""
+    if "_fuzz_sources" in world.extras:
+        return world.extras["_fuzz_sources"]
     tranches: dict[str, list[Mapping[str, Any]]] = {}
     for t in world.rows("core.tranches"):
         tranches.setdefault(t["deal_id"], []).append(t)
@@ -499,8 +498,7 @@ def _sources(world: World) -> _Sources:
         tranches=tranches, institutions={i["institution_id"]: i for i in world.rows("core.institutions")},
         labels=labels, enhancements=enhancements,
     )
-    _SOURCES.clear()
-    _SOURCES[id(world)] = sources
+    world.extras["_fuzz_sources"] = sources
     return sources
 
 
@@ -633,8 +631,6 @@ def _same(found: Any, value: Any) -> bool:
 
 def failure_classes(errors: Sequence[str], top: int = 12) -> list[tuple[str, int]]:
     """The most common failure reasons, with the document-specific parts (numbers, names) folded."""
-    import re
-
     def fold(error: str) -> str:
         error = re.sub(r"'([^']{13,})'|「[^」]{13,}」|“[^”]*”", "…", error)  # long quoted values: names, numbers
         return re.sub(r"\d[\d,.]*", "N", error)[:160]

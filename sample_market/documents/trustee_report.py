@@ -972,7 +972,7 @@ class _Builder:
                       tuple("l" if c == "status" else "r" for c in cols), self.tpl.repeat_header, keys)]
 
     def block_tranche(self) -> list[Any]:
-        r, L, tpl, unit = self.r, self.L, self.tpl, self.unit_for("tranche")
+        r, tpl, unit = self.r, self.tpl, self.unit_for("tranche")
         by_id = {t["tranche_id"]: t for t in r.tranches}
         pays = [(by_id[p["tranche_id"]], p) for p in r.payments]
         if not pays:
