@@ -2,10 +2,12 @@
 
 Real trustees each use their own template, and the pipeline must read all of them, so the
 renderer draws one deal × one period from rows shaped like the warehouse schema
-(``core.pool_performance``, ``core.tranche_payments``, ``core.liquidation_events``) through
-one of several templates that differ the way trust companies do: section order and
-numbering, row-label synonyms, column order, units (元 / 万元, named in a header or a
-``金额单位`` line), not-applicable markers, date spellings and page breaks inside tables.
+(``core.pool_performance``, ``core.tranche_payments``, ``core.liquidation_events``) through a
+``ReportLayout`` that says how a trust company lays it out: section order, titles and
+numbering, row-label synonyms, column order and table orientation, units per table (元 /
+万元 / 亿元, named in a header, a ``金额单位`` line, a note, a label or the value), not-applicable
+markers, date spellings, notes, boilerplate sections and page breaks inside tables. The sample
+market publishes three trustees' templates (``TEMPLATE_SPECS``); ``layout_fuzzer`` draws others.
 Variants add what the pipeline must survive (revisions, English duplicates, truncated files,
 scanned pages, mis-encoded text, a missing row, an unreadable number).
 
