@@ -236,15 +236,19 @@ def _sections(style: AnnouncementLayout, order: Sequence[str], blocks: Mapping[s
         if unit and style.unit_where == "line":
             items.append(Para((style.unit_text or "金额单位：{unit}").format(unit=unit), 8, "right", 0))
         for item in body:
-            if isinstance(item, Table):
-                item.wrap_header = style.wrap_headers
-            if isinstance(item, Table) and key in style.split_tables and len(item.rows) >= 4:
+            if not isinstance(item, Table):
+                items.append(item)
+                continue
+            item.wrap_header = style.wrap_headers
+            if key in style.split_tables and len(item.rows) >= 4:
                 cut = len(item.rows) // 2
                 items += [dataclasses.replace(item, rows=item.rows[:cut]), PageBreak(),
                           dataclasses.replace(item, rows=item.rows[cut:])]
             else:
                 items.append(item)
-        if unit and style.unit_where == "note":
+            if unit and style.unit_where == "note":  # 「本表」: a note under every table it speaks of
+                items.append(Para((style.unit_text or "注：金额单位为人民币{unit}。").format(unit=unit), 8, "left", 2))
+        if unit and style.unit_where == "note" and not any(isinstance(item, Table) for item in body):
             items.append(Para((style.unit_text or "注：金额单位为人民币{unit}。").format(unit=unit), 8, "left", 2))
     return items
 
