@@ -49,6 +49,18 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
         raise ValueError(f"unknown source {source!r}: sample_market, chinabond or inbox")
 
 
+INBOX_DOWNLOAD_CONCURRENCY = 4  # local files: a few reads at once keep the disk busy
+
+
+def download_concurrency(settings: Settings, source: str) -> int:
+    """Downloads in flight at once per source: polite for real sites, high for the loopback market."""
+    if source == "sample_market":
+        return settings.sources.sample_market.download_concurrency
+    if source == "chinabond":
+        return settings.sources.chinabond.download_concurrency
+    return INBOX_DOWNLOAD_CONCURRENCY
+
+
 def chinabond_sources(base_url: str, curve_base_url: str, http: HttpClient, page_size: int,
                       curve_years: list[int] | tuple[int, ...], curves: list[CurveDef] | None = None) -> list[Source]:
     listings: list[Source] = [
