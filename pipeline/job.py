@@ -20,7 +20,6 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,7 +47,7 @@ from warehouse.tables import RULES, rule_for
 # the warehouse already holds. Families whose parsers never read names parse as soon as they
 # arrive; every other document (AMC bonds, financials, ratings, licence events, anything
 # unknown) waits for the reference phase and parses against the names it declared.
-DECLARES_NAMES = ("amc_registry", "issuance_export", "offering_circular", "issuance_results")
+DECLARES_NAMES = ("amc_registry", "issuance_export", "offering_document", "offering_circular", "issuance_results")
 NAME_FREE = ("trustee_report", "yield_curve", "yield_curve_extract", "rating_actions", "bond_valuations",
              "market_totals", "outstanding_snapshot", "cnabs_export", "deal_names")
 REFERENCE, INDEPENDENT, NAMED = "reference", "independent", "uses names"
@@ -64,7 +63,7 @@ Submit = Callable[[BatchSpec], Future]
 
 
 def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")[:16] + "Z-" + uuid.uuid4().hex[:6]
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def document_kind(doc: StoredDocument) -> str:
@@ -82,18 +81,21 @@ def parse_phase(kind: str) -> str:
     return INDEPENDENT if kind in NAME_FREE else NAMED
 
 
-@dataclass
 class Job:
-    """The state of one run over one build: open it, run its stages, close it (publish or discard)."""
+    """The state of one run over one build: open it, run its stages, close it (publish or discard).
 
-    settings: Settings
-    flow_name: str = "build_warehouse"
-    run_id: str = field(default_factory=new_run_id)
-    extra_documents: tuple[StoredDocument, ...] = ()
-    after_load: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = ()
-    download_concurrency: int = 1   # per source (``pipeline.sources.download_concurrency``)
+    A plain class on purpose: Prefect tasks take it as an argument, and Prefect walks dataclass
+    arguments looking for futures.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(self, settings: Settings, *, flow_name: str = "build_warehouse", run_id: str | None = None,
+                 extra_documents: Iterable[StoredDocument] = (),
+                 after_load: Iterable[Callable[[duckdb.DuckDBPyConnection], None]] = (),
+                 download_concurrency: int = 1) -> None:
+        self.settings, self.flow_name, self.run_id = settings, flow_name, run_id or new_run_id()
+        self.extra_documents = tuple(extra_documents)
+        self.after_load = tuple(after_load)
+        self.download_concurrency = download_concurrency   # per source (``pipeline.sources.download_concurrency``)
         self.layout = WarehouseLayout(self.settings.paths.warehouse_dir)
         self.store = RawStore(self.settings.paths.raw_dir)
         self.summary: dict[str, Any] = {
@@ -396,12 +398,14 @@ class ParseSchedule:
             if on_progress:
                 on_progress(len(self.fetched))
 
-    def finish(self, on_batch: Callable[[BatchResult], None] | None = None) -> list[StoredDocument]:
-        """Every download is in: flush, end the reference phase, parse the rest, collect."""
+    def finish(self, on_batch: Callable[[BatchResult], None] | None = None,
+               freeze: Callable[[list[ParsedDoc]], ParseContext] | None = None) -> list[StoredDocument]:
+        """Every download is in: flush, end the reference phase (``freeze`` its names into the
+        context of the documents that use them), parse the rest, collect."""
         for kind in [k for k in self.pending if parse_phase(k) != NAMED]:
             self._flush(kind)
-        reference = self._collect(REFERENCE, on_batch)
-        context = self.job.reference_context(d for r in reference for d in r.documents)
+        reference = [d for r in self._collect(REFERENCE, on_batch) for d in r.documents]
+        context = (freeze or self.job.reference_context)(reference)
         for kind in [k for k in self.pending if parse_phase(k) == NAMED]:
             self._flush(kind, context)
         self._collect(INDEPENDENT, on_batch)

@@ -36,9 +36,8 @@ def sample_dir(e2e_settings) -> Path:
 @pytest.fixture(scope="session")
 def seed_run(e2e_settings, sample_dir) -> dict:
     """Run the main job (plain functions, real HTTP to the loopback server) once."""
-    from pipeline.hooks import default_hooks
-    from pipeline.run import run_job
+        from pipeline.run import run_job
     from pipeline.sources import open_sources
 
     with open_sources(e2e_settings, "sample_market") as sources:
-        return run_job(e2e_settings, sources, default_hooks(e2e_settings))
+        return run_job(e2e_settings, sources)
