@@ -33,6 +33,7 @@ from transforms.parse.base import DocumentError, ParsedDocument
 from warehouse.rawstore import StoredDocument
 
 MB = 1024 * 1024
+STARTUP_SECONDS = 120  # imports on a loaded machine; a worker that cannot start fails the batch (retried)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,14 @@ class ParseWorker:
         self._to_child = Connection(down_w, readable=False, writable=True)
         self._from_child = Connection(up_r, readable=True, writable=False)
         self.started += 1
+        # The time limit is per document: wait for the imports to finish before the clock starts.
+        try:
+            ready = self._from_child.poll(STARTUP_SECONDS) and self._from_child.recv_bytes() == b"ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            status = self._stop(kill=True)
+            raise RuntimeError(f"the parse worker did not start within {STARTUP_SECONDS} s (exit status {status})")
 
     def _stop(self, kill: bool = False) -> int | None:
         """End the child (politely unless ``kill``); returns its exit status."""
@@ -172,6 +181,7 @@ def _child(read_fd: int, write_fd: int, memory_mb: int, entry: str) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     inbox = Connection(read_fd, readable=True, writable=False)
     outbox = Connection(write_fd, readable=False, writable=True)
+    outbox.send_bytes(b"ready")
     while True:
         try:
             stored, context = pickle.loads(inbox.recv_bytes())
