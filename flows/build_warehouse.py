@@ -155,7 +155,7 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
                                                         "name": listing.source.name, "count": len(listing.entries)})
                          for listing in listings]
             with _progress_bar() as bar:
-                schedule.drain(stored, lambda: all(f.state.is_final() for f in downloads), bar.fetched)
+                schedule.drain(stored, lambda: all(f.wrapped_future.done() for f in downloads), bar.fetched)
                 for future in downloads:
                     job.record_fetch(future.result(), time.perf_counter() - started)
 

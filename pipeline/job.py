@@ -51,6 +51,7 @@ DECLARES_NAMES = ("amc_registry", "issuance_export", "offering_document", "offer
 NAME_FREE = ("trustee_report", "yield_curve", "yield_curve_extract", "rating_actions", "bond_valuations",
              "market_totals", "outstanding_snapshot", "cnabs_export", "deal_names")
 REFERENCE, INDEPENDENT, NAMED = "reference", "independent", "uses names"
+UNKNOWN_NAME = "unknown_entity"  # the check of a parse that met a name no document declared
 
 QUALITY_TABLES = ("dq.results", "dq.quarantine")
 
@@ -406,6 +407,11 @@ class ParseSchedule:
             self._flush(kind)
         reference = [d for r in self._collect(REFERENCE, on_batch) for d in r.documents]
         context = (freeze or self.job.reference_context)(reference)
+        # A reference document that named what only another declares (licence events saved
+        # under a registry's name) parses again, against the frozen names, with the rest.
+        for doc in reference:
+            if doc.error is not None and doc.error.get("check") == UNKNOWN_NAME:
+                self.pending.setdefault(f"{document_kind(doc.stored)} (with reference names)", []).append(doc.stored)
         for kind in [k for k in self.pending if parse_phase(k) == NAMED]:
             self._flush(kind, context)
         self._collect(INDEPENDENT, on_batch)

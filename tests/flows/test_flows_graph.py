@@ -32,7 +32,7 @@ def drop(tmp_path_factory) -> Path:
     for deal in sorted(p for p in (market / "issuance").iterdir() if (market / "reports" / p.name).exists())[:4]:
         picks += sorted(deal.glob("*.pdf")) + sorted((market / "reports" / deal.name).glob("*"))[:6]
     picks += sorted((market / "market" / "curves").glob("*"))[:1]
-    for i, path in enumerate(dict.fromkeys(picks)):
+    for i, path in enumerate(p for p in dict.fromkeys(picks) if "broken" not in p.name):
         target = inbox / f"{i:03d}-{path.name}"
         shutil.copy2(path, target)
     return inbox
