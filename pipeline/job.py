@@ -124,6 +124,8 @@ class Job:
             self.summary["build_path"] = str(self.build)
             self.con = duckdb.connect(str(self.build))
             self.stashed = import_stashed_quality(self.con, self.layout)
+            for stale in self.layout.builds_dir.glob("work-*"):  # batch files of a run that died
+                shutil.rmtree(stale, ignore_errors=True)
             self.work_dir = self.layout.builds_dir / f"work-{self.run_id}"
             self.work_dir.mkdir(parents=True, exist_ok=True)
             self.schemas = {t: polars_schema(self.con, t) for t in RULES}
