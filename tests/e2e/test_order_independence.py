@@ -17,7 +17,7 @@ from warehouse.rawstore import RawStore
 
 pytestmark = pytest.mark.slow
 
-VOLATILE = {"raw.documents": ["first_seen_at", "last_seen_at", "run_id"]}
+VOLATILE = {"raw.documents": ["first_seen_at", "last_seen_at", "run_id", "stored_path"]}  # times, run, data dir
 
 
 def tables(path) -> dict[str, pl.DataFrame]:
