@@ -16,6 +16,7 @@ and ends with `market-year: N documents, T s, peak RSS M MB` (whole run, Prefect
 included). Numbers depend on the machine and its load: `uptime` is printed with them.
 
     python bench/market_year.py [--data data/bench] [--scaling] [--no-baseline] [--parse-rate DOCS_PER_S]
+    python bench/market_year.py --scale seed      # the same on the seed world, in a few minutes
 """
 
 from __future__ import annotations
@@ -40,13 +41,13 @@ STAGES = ("fetch_s", "parse_s", "decide_s", "validate_s", "load_s", "audit_s", "
 
 
 # ── the world ────────────────────────────────────────────────────────────────────────────
-def market_year(cache: Path) -> Path:
+def market_year(cache: Path, scale: str = "market-year") -> Path:
     from sample_market.generate import ensure_generated
 
     started = time.monotonic()
-    path = ensure_generated(cache, scale="market-year", seed=SEED)
+    path = ensure_generated(cache, scale=scale, seed=SEED)
     if time.monotonic() - started > 5:
-        print(f"generated the market-year world in {time.monotonic() - started:.0f} s → {path}")
+        print(f"generated the {scale} world in {time.monotonic() - started:.0f} s → {path}")
     return path
 
 
@@ -135,10 +136,11 @@ def fresh_data(base: Path, name: str, sample_cache: Path) -> Path:
     return data
 
 
-def env_for(data: Path, workers: int | None = None) -> dict[str, str]:
+def env_for(data: Path, workers: int | None = None, scale: str = "market-year") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ABS_ETL_")}
-    env.update(ABS_ETL_PATHS__DATA_DIR=str(data), ABS_ETL_SOURCES__SAMPLE_MARKET__SCALE="market-year",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180")
+    env.update(ABS_ETL_PATHS__DATA_DIR=str(data), ABS_ETL_SOURCES__SAMPLE_MARKET__SCALE=scale,
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+               PYTHONUNBUFFERED="1")
     env.setdefault("PREFECT_HOME", str(data / "prefect-home"))
     if workers:
         env["ABS_ETL_PIPELINE__MAX_WORKERS"] = str(workers)
@@ -163,15 +165,16 @@ if __name__ == "__main__":
 """
 
 
-def job(base: Path, name: str, sample_cache: Path, *, plain: bool = False, workers: int | None = None) -> dict:
+def job(base: Path, name: str, sample_cache: Path, *, plain: bool = False, workers: int | None = None,
+        scale: str = "market-year") -> dict:
     data = fresh_data(base, name, sample_cache)
     if plain:
         script = base / "plain_run.py"
         script.write_text(PLAIN)
         args = [sys.executable, str(script)]
     else:
-        args = [str(Path(sys.executable).parent / "abs-etl"), "run", "--scale", "market-year"]
-    wall, peak, began = run_measured(args, env_for(data, workers), base / "runs" / f"{name}.log")
+        args = [str(Path(sys.executable).parent / "abs-etl"), "run", "--scale", scale]
+    wall, peak, began = run_measured(args, env_for(data, workers, scale), base / "runs" / f"{name}.log")
     summary = last_run(data)
     return {"name": name, "wall_s": wall, "peak_mb": peak / 2**20, "startup_s": began, "summary": summary,
             "documents": summary.get("documents_fetched", 0), "timings": summary.get("timings", {})}
@@ -227,12 +230,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scaling", action="store_true", help="also 0.25× and 0.5×, and 1 vs 2 parse workers")
     parser.add_argument("--no-baseline", action="store_true", help="skip the run without Prefect")
     parser.add_argument("--parse-rate", type=float, help="our parse, documents/s per core (default: measure)")
+    parser.add_argument("--scale", choices=("market-year", "seed"), default="market-year",
+                        help="seed: the same measurements on the 1,439-document seed world (a quick check)")
     args = parser.parse_args(argv)
     base = args.data.resolve()
     base.mkdir(parents=True, exist_ok=True)
     print(f"machine: {cores()} cores; load average {os.getloadavg()[0]:.2f}, {os.getloadavg()[1]:.2f}, "
           f"{os.getloadavg()[2]:.2f}")
-    world = market_year(base / "market-year-cache")
+    cache = base / f"{args.scale}-cache"
+    world = market_year(cache, args.scale)
     if args.parse_rate:
         rate, raw = args.parse_rate, None
     else:
@@ -252,8 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         p1, p2 = one["timings"].get("parse_s", 0), two["timings"].get("parse_s", 0)
         print(f"\nparse stage, 0.25×: 1 worker {p1:.1f} s, 2 workers {p2:.1f} s → {p1 / p2 if p2 else 0:.2f}× "
               f"(whole runs {one['wall_s']:.1f} s and {two['wall_s']:.1f} s)")
-    full = job(base, "1x market-year", base / "market-year-cache")
-    baseline = None if args.no_baseline else job(base, "1x market-year without Prefect", base / "market-year-cache", plain=True)
+    full = job(base, f"1x {args.scale}", cache, scale=args.scale)
+    baseline = None if args.no_baseline else job(base, f"1x {args.scale} without Prefect", cache, plain=True,
+                                                 scale=args.scale)
     report(full, rate, baseline)
     runs.append(full)
     if args.scaling:
@@ -262,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['name']:<20}{r['documents']:>10,}{r['wall_s']:>10.1f}{1000 * r['wall_s'] / max(r['documents'], 1):>15.2f}"
                   f"{r['peak_mb']:>10,.0f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
-    print(f"market-year: {full['documents']:,} documents, {full['wall_s']:.0f} s, peak RSS {full['peak_mb']:,.0f} MB")
+    print(f"{args.scale}: {full['documents']:,} documents, {full['wall_s']:.0f} s, peak RSS {full['peak_mb']:,.0f} MB")
     return 0
 
 

@@ -15,11 +15,12 @@ them. ``run_graph`` is the graph itself, run inside whichever flow calls it (``b
 
 from __future__ import annotations
 
+import os
 import queue
 import sys
 import time
-from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,34 @@ def parse_task_runner(settings: Settings):
     return ProcessPoolTaskRunner(max_workers=p.max_workers)
 
 
+@contextmanager
+def api_for_workers() -> Iterator[str]:
+    """Make the API this flow reports to the API of the task-runner's worker processes.
+
+    Spawned workers read ``PREFECT_API_URL`` from the environment; without it each would start
+    a temporary server of its own (seconds and ~150 MB each, and their task runs would not show
+    on this run). With no server configured, this flow runs on Prefect's temporary server: the
+    workers get its address."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start()  # the running temporary server (one per process), or a new one
+        url = server.api_url
+    before = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield url
+    finally:
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
+
+
 def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_name: str,
               extra_documents: Iterable[Any] = (), after_load: Iterable[Callable] = (),
               progress_key: str = "build-warehouse-progress") -> dict[str, Any]:
@@ -147,7 +176,8 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
             for hint, n in listing.counts().items():
                 planned[hint or "document"] = planned.get(hint or "document", 0) + n
         stored: queue.Queue = queue.Queue()
-        with parse_task_runner(settings) as parsers, ThreadPoolTaskRunner(max_workers=max(1, len(listings))) as fetchers:
+        with api_for_workers(), parse_task_runner(settings) as parsers, \
+                ThreadPoolTaskRunner(max_workers=max(1, len(listings))) as fetchers:
             schedule = ParseSchedule(job, lambda spec: parsers.submit(parse_documents, {"spec": spec}), planned)
             for doc in job.extra_documents:
                 schedule.add(doc)
