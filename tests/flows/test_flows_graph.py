@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -97,8 +98,6 @@ def _kind(path: Path) -> str:
 
 
 def test_the_build_is_a_graph_of_named_stage_tasks(prefect_server, in_process, drop):
-    from prefect.runtime import flow_run  # noqa: F401  (the client settings are active)
-
     from flows.build_warehouse import build_warehouse
 
     data = in_process("process", ABS_ETL_PIPELINE__MAX_WORKERS="2", ABS_ETL_PIPELINE__BATCH_SIZE="10")
@@ -108,9 +107,7 @@ def test_the_build_is_a_graph_of_named_stage_tasks(prefect_server, in_process, d
     fetched = summary["documents_fetched"]
     assert fetched == len(list(drop.iterdir()))
     assert summary["documents"]["quarantined"] == 0, summary["message"]
-    batches = 0
-    for kind, n in __import__("collections").Counter(_kind(p) for p in drop.iterdir()).items():
-        batches += -(-n // 10)
+    batches = sum(-(-n // 10) for n in Counter(_kind(p) for p in drop.iterdir()).values())
     names = task_names(prefect_server, str(state.state_details.flow_run_id), batches)
     for expected in ("list inbox", f"fetch inbox: {fetched} documents", "freeze the names",
                      f"resolve codes and decide outcomes of {fetched} documents", "stage core.tranche_payments",
