@@ -28,7 +28,7 @@ import duckdb
 import polars as pl
 
 from pipeline import steps
-from pipeline.batches import BatchResult, BatchSpec, ParsedDoc, batch_label
+from pipeline.batches import ROW_COLUMNS, BatchResult, BatchSpec, ParsedDoc, batch_label
 from pipeline.fetch import FetchReport, Listing, download_listing, list_source, read_cursors, write_cursors
 from pipeline.hooks import ParseContext
 from pipeline.isolation import WorkerLimits
@@ -54,6 +54,7 @@ REFERENCE, INDEPENDENT, NAMED = "reference", "independent", "uses names"
 UNKNOWN_NAME = "unknown_entity"  # the check of a parse that met a name no document declared
 
 QUALITY_TABLES = ("dq.results", "dq.quarantine")
+ROW_COLUMNS_PUBLISHED = {"document_id": pl.String, "_published_at": pl.String}
 
 
 class Future(Protocol):
@@ -250,12 +251,14 @@ class Job:
     def stage_table(self, table: str) -> int:
         """One table's rows of loaded documents: scanned from the batch files, codes resolved,
         newest document wins per key; returns the rows staged."""
-        loaded = [r.document_id for r in self.results if r.outcome == LOADED]
+        # the loaded documents, with the publish time of the copy registered (a copy of the same
+        # bytes listed at another time may be the one that was parsed)
+        loaded = pl.DataFrame({"document_id": [r.document_id for r in self.results if r.outcome == LOADED],
+                               "_published_at": [r.stored.published_at or "" for r in self.results
+                                                 if r.outcome == LOADED]}, schema=ROW_COLUMNS_PUBLISHED)
         schema = {c: t for c, t in self.schemas[table].items() if c in self.columns[table]}
-        from pipeline.batches import ROW_COLUMNS
-
         frame = (pl.scan_parquet(self.files[table], schema={**schema, **ROW_COLUMNS}, missing_columns="insert")
-                 .filter(pl.col("document_id").is_in(loaded)))
+                 .drop("_published_at").join(loaded.lazy(), on="document_id", how="inner", maintain_order="left"))
         if table == BARE_CODES_TABLE:
             frame = resolve_bare_codes(frame, self.code_map)
         frame = frame.sort("_published_at", "document_id", "_seq").drop("_seq").collect()
