@@ -53,6 +53,7 @@ def rebuild(seed_run, e2e_settings, tmp_path, *, order: str, workers: int, batch
     return tables(settings.paths.published_path)
 
 
+@pytest.mark.timeout(1800)  # a whole seed build on one worker, on a shared machine
 @pytest.mark.parametrize("order, workers, batch_size", [("shuffled", 1, 37), ("reversed", 2, 200)])
 def test_same_documents_in_any_order_on_any_number_of_workers_give_the_same_warehouse(
         seed_run, e2e_settings, tmp_path, order, workers, batch_size):
