@@ -52,6 +52,8 @@ def in_process(prefect_server, tmp_path, monkeypatch):
         get_settings.cache_clear()
         return data
 
+    # as on a worker: the server's address in the environment, which task-runner processes inherit
+    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
     with prefect_server.client_settings():
         yield use
     get_settings.cache_clear()
@@ -129,8 +131,8 @@ def test_a_dask_cluster_runs_the_same_graph_and_builds_the_same_warehouse(prefec
 
     from flows.build_warehouse import build_warehouse
 
-    # every Dask worker reports to the same Prefect server (without it each starts its own)
-    monkeypatch.setenv("PREFECT_API_URL", prefect_server.api_url)
+    # every Dask worker reports to the same Prefect server (without it each starts its own):
+    # the cluster's worker processes inherit PREFECT_API_URL from the fixture's environment
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster:
         on_dask = in_process("dask", ABS_ETL_PIPELINE__TASK_RUNNER="dask",
