@@ -117,8 +117,12 @@ def test_the_build_is_a_graph_of_named_stage_tasks(prefect_server, in_process, d
                      "open build"):
         assert any(n.startswith(expected) for n in names), f"no task run {expected!r} in {names}"
     parses = [n for n in names if n.startswith("parse ")]
-    assert any(n.startswith("parse trustee_report 1–10 of ") for n in parses), parses
-    assert any(n.startswith("parse trustee_report 11–") for n in parses), parses  # batches of 10
+    # inbox files are batched by the family their names suggest (the reports' names suggest none)
+    assert any(n.startswith("parse document 1–10 of ") for n in parses), parses
+    assert any(n.startswith("parse document 11–20 of ") for n in parses), parses  # batches of 10
+    assert any(n.startswith("parse amc_registry 1–") for n in parses), parses     # the reference phase
+    # the licence events, saved under a registry's name, parse again against the frozen names
+    assert "parse amc_registry (with reference names) 1–1 of 1" in parses, parses
     counted = sum(int(n.split(" of ")[0].split("–")[1].replace(",", "")) - int(n.split(" of ")[0].split(" ")[-1]
                   .split("–")[0]) + 1 for n in parses if "(with reference names)" not in n)
     assert counted == fetched  # every document in exactly one batch (a reference re-parse aside)
@@ -143,7 +147,7 @@ def test_a_dask_cluster_runs_the_same_graph_and_builds_the_same_warehouse(prefec
     assert dask_summary["outcome"] == "published", dask_summary.get("message")
     assert any("parse" in prefix for prefix in on_the_cluster), on_the_cluster  # the batches ran on Dask
     names = task_names(prefect_server, str(state.state_details.flow_run_id), 1)
-    assert any(n.startswith("parse trustee_report") for n in names), names
+    assert any(n.startswith("parse document") for n in names), names
 
     on_pool = in_process("pool", ABS_ETL_PIPELINE__MAX_WORKERS="1", ABS_ETL_PIPELINE__BATCH_SIZE="200")
     monkeypatch.delenv("ABS_ETL_PIPELINE__TASK_RUNNER")
