@@ -6,7 +6,7 @@ the held-back deals' offering documents and trustee reports are the new 1% — a
 incremental `abs-etl run`, then a third run with nothing new. Prints each run's time, the
 incremental run as a share of the full run, and the nothing-new run beside Prefect's start-up.
 
-    python bench/incremental.py [--data data/bench] [--held-back 0.01]
+    python bench/incremental.py [--data data/bench] [--held-back 0.01] [--scale seed]
 """
 
 from __future__ import annotations
@@ -26,25 +26,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--held-back", type=float, default=0.01, help="share of deals that arrive on the new day")
+    parser.add_argument("--scale", choices=("market-year", "seed"), default="market-year",
+                        help="seed: the same three runs on the 1,439-document seed world (a quick check)")
     args = parser.parse_args(argv)
     base = args.data.resolve()
     base.mkdir(parents=True, exist_ok=True)
     print(f"machine: {my.cores()} cores; load average {os.getloadavg()[0]:.2f}")
-    world = my.market_year(base / "market-year-cache")
+    cache = base / f"{args.scale}-cache"
+    world = my.market_year(cache, args.scale)
     keep = 1 - args.held_back
-    before = base / f"market-year-{keep:g}"
+    before = base / f"{args.scale}-{keep:g}"
     my.subset(world, keep, before)
 
     data = my.fresh_data(base, "incremental", before)
     bin_ = str(Path(sys.executable).parent / "abs-etl")
-    command = [bin_, "run", "--scale", "market-year"]
-    env = my.env_for(data)
+    command = [bin_, "run", "--scale", args.scale]
+    env = my.env_for(data, scale=args.scale)
     logs = base / "runs"
 
     full_s, full_peak, _ = my.run_measured(command, env, logs / "incremental-full.log")
     full = my.last_run(data)
     (data / "sample_market").unlink()
-    (data / "sample_market").symlink_to((base / "market-year-cache").resolve(), target_is_directory=True)
+    (data / "sample_market").symlink_to(cache.resolve(), target_is_directory=True)
     day_s, day_peak, day_start = my.run_measured(command, env, logs / "incremental-day.log")
     day = my.last_run(data)
     none_s, none_peak, none_start = my.run_measured(command, env, logs / "incremental-nothing.log")
