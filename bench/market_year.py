@@ -51,9 +51,11 @@ def market_year(cache: Path, scale: str = "market-year") -> Path:
     return path
 
 
-def subset(world: Path, fraction: float, into: Path) -> Path:
+def subset(world: Path, fraction: float, into: Path, *, earliest: bool = False) -> Path:
     """A sample-market directory holding every document of a fraction of the deals (by a hash
-    of the deal id) and every document that is not one deal's: the same world, smaller."""
+    of the deal id) and every document that is not one deal's: the same world, smaller. With
+    ``earliest``, the first ``fraction`` of the documents by publish time instead (the world as
+    it stood before its latest days)."""
     from sample_market.manifest import MANIFEST_NAME
 
     target = into / world.name
@@ -61,11 +63,16 @@ def subset(world: Path, fraction: float, into: Path) -> Path:
         return target
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
+    lines = (world / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()
+    cutoff = sorted(json.loads(line)["published_at"] for line in lines)[int(fraction * (len(lines) - 1))]
     keep_lines = []
-    for line in (world / MANIFEST_NAME).read_text(encoding="utf-8").splitlines():
+    for line in lines:
         entry = json.loads(line)
         deal = next((part for part in entry["rel_path"].split("/") if part.startswith("deal_")), None)
-        if deal is not None and int(hashlib.sha256(deal.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF >= fraction:
+        if earliest:
+            if entry["published_at"] > cutoff:
+                continue
+        elif deal is not None and int(hashlib.sha256(deal.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF >= fraction:
             continue
         keep_lines.append(line)
         link = target / entry["rel_path"]
