@@ -28,7 +28,8 @@ def check_source_agreement(con: duckdb.DuckDBPyConnection, run_id: str, frames: 
     """Record disagreements of coalesced tables; returns {table: {column: rows that disagree}}.
 
     ``frames`` are the rows about to be merged (one per key); ``lost`` the batch rows that lost
-    to them (``frames_to_load``). Call before the merge, while the warehouse holds the old values.
+    to them (``pipeline.job.Job.stage_table``). Call before the merge, while the warehouse holds
+    the old values.
     """
     lost = list(lost)
     now = datetime.now(timezone.utc)

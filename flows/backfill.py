@@ -1,6 +1,7 @@
 """Backfill a date range: the wiring that turns a normal run into "reprocess [from, to]".
 
-A backfill run is an ordinary ``pipeline.run.run_job`` with three changes:
+A backfill run is an ordinary run of the job's graph (``flows.build_warehouse.run_graph``)
+with three changes:
 
 - each source lists the window only (``WindowedSource``): entries published from ``date_from``
   00:00 to ``date_to`` 24:00 Beijing time, whatever the source's cursor says;

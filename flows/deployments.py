@@ -5,7 +5,7 @@
     ingest_amc_bonds          daily                                          → build_warehouse
     rebuild_marts             after every completed load (event trigger)     → warehouse/marts/*.sql
     reconcile_warehouse       weekly, read-only full reconciliation          → expectations
-    backfill_warehouse        on demand: reprocess a date range              → pipeline.run.run_job
+    backfill_warehouse        on demand: reprocess a date range              → the build_warehouse graph
 
 Every flow that writes holds the writer slot (``flows.writer_slot``) for the whole build, so
 two runs never build the warehouse at once: the second waits, then runs. Each leaves the
@@ -100,7 +100,7 @@ def _load(title: str, source: str | None, inbox_paths: list[str] | None, calenda
     with writer_slot(logger, settings.pipeline.lock_timeout_seconds) as slot:
         t = time.monotonic()
         try:
-            summary = build_warehouse(source=source, inbox_paths=inbox_paths)
+            summary = build_warehouse(source=source, inbox_paths=inbox_paths, hold_writer_slot=False)
         except BaseException:
             _report_failed_run(title, settings, slot.acquired_at)
             raise
@@ -125,7 +125,7 @@ def _report(title: str, summary: dict[str, Any], source: str, settings, timings:
 
 
 def _report_failed_run(title: str, settings, since) -> None:
-    """A refused or failed build still leaves a summary: the reason ``run_job`` recorded
+    """A refused or failed build still leaves a summary: the reason the job recorded
     (only if it is this run's record, i.e. started after this run took the writer slot)."""
     from datetime import datetime
 
@@ -140,34 +140,22 @@ def _report_failed_run(title: str, settings, since) -> None:
 
 
 # ── backfill ─────────────────────────────────────────────────────────────────────────────
-@task(name="backfill-window", cache_policy=NO_CACHE, task_run_name="backfill {source} documents published {date_from} to {date_to}")
 def backfill_window(source: str, date_from: date, date_to: date, inbox_paths: list[str] | None) -> dict[str, Any]:
-    """Reprocess what the sources published in the window (see ``flows.backfill``)."""
-    from prefect.artifacts import create_progress_artifact, update_progress_artifact
-
+    """Reprocess what the sources published in the window (see ``flows.backfill``) through the
+    job's graph, as tasks of this flow run."""
     from flows.backfill import Window, plan_backfill, restore_cursors
-    from pipeline.hooks import default_hooks
-    from pipeline.run import run_job
+    from flows.build_warehouse import run_graph
     from pipeline.sources import open_sources
     from warehouse.rawstore import RawStore
 
     settings = get_settings()
     logger = get_run_logger()
     window = Window(date_from, date_to)
-    progress_id = create_progress_artifact(progress=0.0, key="backfill-warehouse-progress",
-                                           description=f"Documents parsed for {window}")
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage == "parse" and total:
-            update_progress_artifact(progress_id, progress=100.0 * done / total)
-
     with open_sources(settings, source, inbox_paths=inbox_paths) as sources:
         plan = plan_backfill(sources, RawStore(settings.paths.raw_dir), window)
-        hooks = default_hooks(settings)
-        hooks.after_load.append(restore_cursors(plan))
-        summary = run_job(settings, plan.sources, hooks, flow_name="backfill_warehouse",
-                          progress=progress, extra_documents=plan.replayed)
-    update_progress_artifact(progress_id, progress=100.0)
+        summary = run_graph(settings, plan.sources, source=source, flow_name="backfill_warehouse",
+                            extra_documents=plan.replayed, after_load=[restore_cursors(plan)],
+                            progress_key="backfill-warehouse-progress")
     summary["notes"] = plan.notes()
     logger.info("%s — %s", summary["message"], "; ".join(summary["notes"]))
     return summary

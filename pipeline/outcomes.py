@@ -27,7 +27,7 @@ class DocumentResult:
 
     stored: StoredDocument
     doc_type: str | None = None
-    parsed: ParsedDocument | None = None
+    parsed: ParsedDocument | None = None   # or, when rows went to batch files, only ``meta`` below
     error: DocumentError | None = None
     outcome: str | None = None
     reason: str | None = None
@@ -60,8 +60,8 @@ def decide_outcomes(
         if r.error is not None:
             r.outcome, r.reason = QUARANTINED, str(r.error)
             continue
-        assert r.parsed is not None, "a result without error must carry its parse"
-        r.meta = dict(r.parsed.meta)
+        if r.parsed is not None:
+            r.meta = dict(r.parsed.meta)
         if r.meta.get("is_english"):
             r.outcome, r.reason = SKIPPED, "English version of a Chinese document"
             continue

@@ -26,7 +26,8 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
     elif source == "chinabond":
         cb = settings.sources.chinabond
         http = HttpClient(HttpSettings(read_timeout=cb.timeout_seconds, max_attempts=cb.max_attempts,
-                                       max_body_mb=settings.limits.max_document_mb))
+                                       max_body_mb=settings.limits.max_document_mb),
+                          session=pooled_session(3 * cb.download_concurrency))
         yield chinabond_sources(cb.base_url, cb.curve_base_url, http, cb.page_size, curve_years=())
     elif source == "sample_market":
         from sample_market.generate import ensure_generated
@@ -39,7 +40,8 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
         with serve(directory, host=sm.host, faults=faults) as server:
             http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
                                            max_total_seconds=120.0, max_attempts=12,
-                                           max_body_mb=settings.limits.max_document_mb))
+                                           max_body_mb=settings.limits.max_document_mb),
+                              session=pooled_session(3 * sm.download_concurrency))
             curves = _sample_curves(directory)
             years = sorted({year for _, year in curves})
             sources = chinabond_sources(server.url, server.url, http, 100, curve_years=years,
@@ -49,6 +51,30 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
             yield sources
     else:
         raise ValueError(f"unknown source {source!r}: sample_market, chinabond or inbox")
+
+
+def pooled_session(connections: int):
+    """A requests session that keeps a connection per concurrent download (urllib3 keeps 10)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, connections))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+INBOX_DOWNLOAD_CONCURRENCY = 4  # local files: a few reads at once keep the disk busy
+
+
+def download_concurrency(settings: Settings, source: str) -> int:
+    """Downloads in flight at once per source: polite for real sites, high for the loopback market."""
+    if source == "sample_market":
+        return settings.sources.sample_market.download_concurrency
+    if source == "chinabond":
+        return settings.sources.chinabond.download_concurrency
+    return INBOX_DOWNLOAD_CONCURRENCY
 
 
 def chinabond_sources(base_url: str, curve_base_url: str, http: HttpClient, page_size: int,

@@ -65,6 +65,8 @@ class SampleMarketSettings(BaseModel):
     block_rate: float = Field(0.0, ge=0, le=1)
     latency_ms: int = Field(0, ge=0)
     fault_seed: int = 0
+    # Downloads in flight at once: the loopback server is ours to load.
+    download_concurrency: int = Field(16, ge=1)
 
 
 class ChinabondSettings(BaseModel):
@@ -73,6 +75,8 @@ class ChinabondSettings(BaseModel):
     page_size: int = Field(100, ge=1, le=100)
     timeout_seconds: float = 30
     max_attempts: int = 6
+    # Downloads in flight at once: a real site gets a polite few.
+    download_concurrency: int = Field(2, ge=1)
 
 
 class Sources(BaseModel):
@@ -81,9 +85,13 @@ class Sources(BaseModel):
     chinabond: ChinabondSettings = ChinabondSettings()
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 class Pipeline(BaseModel):
-    batch_size: int = Field(200, ge=1)
-    max_workers: int = Field(2, ge=1)
+    batch_size: int = Field(200, ge=1)                       # documents per parse task
+    max_workers: int = Field(default_factory=_cores, ge=1)   # parse worker processes (default: the cores)
     # Where parse batches run: a local process pool ("process") or an existing Dask cluster
     # ("dask", at dask_address, e.g. "tcp://127.0.0.1:8786").
     task_runner: Literal["process", "dask"] = "process"

@@ -28,6 +28,27 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     ]
 
 
+_DUCK_TO_POLARS = {
+    "VARCHAR": pl.String, "INTEGER": pl.Int32, "BIGINT": pl.Int64, "BOOLEAN": pl.Boolean,
+    "DATE": pl.Date, "DOUBLE": pl.Float64, "TIMESTAMP WITH TIME ZONE": pl.Datetime("us", "UTC"),
+}
+
+
+def polars_schema(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, pl.DataType]:
+    """The table's columns as polars types (DECIMAL keeps its precision and scale), in table order."""
+    schema, name = table.split(".")
+    out: dict[str, pl.DataType] = {}
+    for column, kind in con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "ORDER BY column_index", [schema, name]).fetchall():
+        if kind.startswith("DECIMAL"):
+            precision, scale = (int(x) for x in kind[8:-1].split(","))
+            out[column] = pl.Decimal(precision, scale)
+        else:
+            out[column] = _DUCK_TO_POLARS[kind]
+    return out
+
+
 def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Replace rows with the same key, insert the rest; returns rows written."""
     if frame.is_empty():

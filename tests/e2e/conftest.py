@@ -35,10 +35,11 @@ def sample_dir(e2e_settings) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_run(e2e_settings, sample_dir) -> dict:
-    """Run the main job (plain functions, real HTTP to the loopback server) once."""
-    from pipeline.hooks import default_hooks
+    """Run the main job (plain functions, real HTTP to the loopback server) once, parsing on
+    two isolated worker processes."""
     from pipeline.run import run_job
-    from pipeline.sources import open_sources
+    from pipeline.sources import download_concurrency, open_sources
 
+    e2e_settings.pipeline.max_workers = 2
     with open_sources(e2e_settings, "sample_market") as sources:
-        return run_job(e2e_settings, sources, default_hooks(e2e_settings))
+        return run_job(e2e_settings, sources, download_concurrency=download_concurrency(e2e_settings, "sample_market"))

@@ -82,3 +82,21 @@ def test_the_ui_shows_the_run_and_its_summary_artifact(chromium, prefect_server,
                      "checks passed", run_name):
         assert expected in page, f"{expected!r} not shown on the artifact page:\n{page[:3000]}"
     assert (OUTPUT / "prefect-ui-run-summary.png").stat().st_size > 20_000
+
+
+def test_the_ui_shows_the_stage_tasks_of_the_build(chromium, prefect_server, first_run, tmp_path):
+    """The build is a graph a data engineer can read: its run page (graph and task runs) names
+    every stage — list, fetch, parse batches, the reference phase, decide, validate, load, audit,
+    publish — each with its own timing."""
+    server = prefect_server
+    children = server.api("POST", "/flow_runs/filter",
+                          {"flow_runs": {"parent_flow_run_id": {"any_": [first_run.flow_run_id]}}})
+    build = next(c for c in children if c["name"] == "build-warehouse-inbox")
+    page = render(chromium, f"{server.url}/runs/flow-run/{build['id']}?tab=Task%20Runs",
+                  OUTPUT / "prefect-ui-build-stages.png", tmp_path / "profile")
+    assert "Can't connect to Server API" not in page
+    for stage in ("open build", "list inbox", "fetch inbox: 1 documents", "parse document 1–1 of 1",
+                  "freeze the names 0 reference documents declare", "resolve codes and decide outcomes of 1 documents",
+                  "validate 0 tables (expectations gate)", "load into the build", "audit the build", "publish build"):
+        assert any(line.startswith(stage) for line in page.splitlines()), f"{stage!r} not shown:\n{page[:3000]}"
+    assert (OUTPUT / "prefect-ui-build-stages.png").stat().st_size > 20_000
