@@ -155,7 +155,7 @@ def import_stashed_quality(con: duckdb.DuckDBPyConnection, layout: WarehouseLayo
     files = sorted((layout.warehouse_dir / "dq_pending").glob("*.parquet"))
     for path in files:
         table = ".".join(path.name.split(".")[1:3])
-        con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{path}')")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet('{path}')")
     return files
 
 

@@ -39,3 +39,11 @@ def other_seed_world():
 @pytest.fixture(scope="session")
 def other_truth_db(other_seed_world):
     yield from _truth_db(other_seed_world)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium binary; installed once per machine by scripts/system-deps.sh if missing."""
+    from tests.browser import find_or_install_chromium
+
+    return find_or_install_chromium()
