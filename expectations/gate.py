@@ -23,6 +23,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -171,10 +172,9 @@ class Checkpoints:
     ``run_name`` (the pipeline's run id) names the validations in the Data Docs."""
 
     def __init__(self, run_name: str | None = None) -> None:
-        from datetime import datetime, timezone
-
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        import great_expectations as gx
+        import great_expectations as gx  # takes seconds: imported only when a gate runs
+        from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -182,8 +182,6 @@ class Checkpoints:
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         self.source = self.context.data_sources.add_pandas("staged")
-        from great_expectations.core.run_identifier import RunIdentifier
-
         self.run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
 
     def run(self, table: str, frame: pl.DataFrame, parents: ParentKeys) -> list[dict[str, Any]]:

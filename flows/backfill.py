@@ -23,15 +23,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from pipeline.fetch import write_cursors
+from settings import MARKET_TIMEZONE
 from sources.base import Cursor, ListingEntry, Source
 from warehouse.rawstore import RawStore, StoredDocument
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -47,11 +45,11 @@ class Window:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.date_from, time(0), SHANGHAI)
+        return datetime.combine(self.date_from, time(0), MARKET_TIMEZONE)
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.date_to + timedelta(days=1), time(0), SHANGHAI)
+        return datetime.combine(self.date_to + timedelta(days=1), time(0), MARKET_TIMEZONE)
 
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
@@ -112,7 +110,7 @@ def stored_in_window(store: RawStore, window: Window) -> list[StoredDocument]:
             continue
         moment = datetime.fromisoformat(doc.published_at)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=SHANGHAI)
+            moment = moment.replace(tzinfo=MARKET_TIMEZONE)
         if window.contains(moment):
             out.append(doc)
     return out

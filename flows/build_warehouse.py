@@ -11,12 +11,12 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
 from flows.run_artifacts import publish_run_artifacts
 from pipeline.run import run_job
-from pipeline.sources import open_sources
+from pipeline.sources import FEEDS, open_sources
 from settings import get_settings
 
 
 @task(name="run-pipeline", task_run_name="build warehouse from {source}")
-def run_pipeline(source: str, inbox_paths: list[str] | None) -> dict[str, Any]:
+def run_pipeline(source: str, inbox_paths: list[str] | None, feeds: list[str] | None = None) -> dict[str, Any]:
     """Fetch, parse, validate, load, audit and publish; progress goes to a Prefect artifact and,
     on a terminal, to a progress bar."""
     from rich.progress import Progress
@@ -38,15 +38,17 @@ def run_pipeline(source: str, inbox_paths: list[str] | None) -> dict[str, Any]:
                 bar.update(parsing, completed=done, total=total, visible=True)
                 update_progress_artifact(progress_id, progress=100.0 * done / total)
 
-        with open_sources(settings, source, inbox_paths=inbox_paths) as sources:
+        with open_sources(settings, source, inbox_paths=inbox_paths, feeds=feeds or FEEDS) as sources:
             summary = run_job(settings, sources, default_hooks(settings), progress=progress)
     get_run_logger().info(summary["message"])
     return summary
 
 
 @flow(name="build_warehouse", flow_run_name="build-warehouse-{source}", log_prints=True)
-def build_warehouse(source: str = "sample_market", inbox_paths: list[str] | None = None) -> dict[str, Any]:
-    """Fetch what is new, parse, validate, load, audit and publish the warehouse."""
-    summary = run_pipeline(source, inbox_paths)
+def build_warehouse(source: str = "sample_market", inbox_paths: list[str] | None = None,
+                    feeds: list[str] | None = None) -> dict[str, Any]:
+    """Fetch what is new (from every feed, or only ``feeds``: see ``pipeline.sources``), parse,
+    validate, load, audit and publish the warehouse."""
+    summary = run_pipeline(source, inbox_paths, feeds)
     publish_run_artifacts("Warehouse build", summary, Path(summary["published_path"]), summary.get("timings"))
     return summary

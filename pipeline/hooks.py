@@ -105,7 +105,9 @@ def default_hooks(settings: Settings) -> RunHooks:
     from expectations.gate import validate
     from expectations.reconcile import check_required_tables, run_reconciliations
 
-    from transforms.derive.subordinated_cash_flows import derive_in_warehouse
+    from transforms.derive.subordinated_cash_flows import TABLE as CASH_FLOWS
+    from transforms.derive.subordinated_cash_flows import derive_frame
+    from warehouse.load import replace_rows
     from warehouse.marts import apply_marts
 
     limit = settings.pipeline.quarantine_share_limit
@@ -116,5 +118,5 @@ def default_hooks(settings: Settings) -> RunHooks:
         validate=lambda con, frames, run_id: validate(con, frames, run_id, limit, settings.paths.dq_docs_dir),
         audit=lambda con, run_id: (check_required_tables(con, run_id, settings.pipeline.required_tables),
                                    run_reconciliations(con, run_id)),
-        after_load=[derive_in_warehouse, apply_marts],
+        after_load=[lambda con: replace_rows(con, CASH_FLOWS, derive_frame(con)), apply_marts],
     )
