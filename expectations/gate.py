@@ -96,13 +96,11 @@ def cascade(gate: GateResult, removed: dict[str, pl.DataFrame], warehouse_keys: 
                 gone = removed.get(check.parent) if check.kind == "references" else None
                 if gone is None or gone.is_empty() or frame.is_empty() or not check.applies_to(frame):
                     continue
-                still = _keys_of(check, gate.frames.get(check.parent), warehouse_keys)
-                lost = (gone.select(check.parent_columns).rename(dict(zip(check.parent_columns, check.columns)))
-                        .cast({c: frame.schema[c] for c in check.columns}))
-                orphans = frame.join(lost.unique(), on=list(check.columns), how="semi")
+                on = list(check.columns)
+                orphans = frame.join(_as_child(gone.select(check.parent_columns), check, frame), on=on, how="semi")
+                still = _keys(check.parent, check.parent_columns, gate.frames, warehouse_keys)
                 if still is not None and not orphans.is_empty():
-                    orphans = orphans.join(still.cast({c: frame.schema[c] for c in check.columns}),
-                                           on=list(check.columns), how="anti")
+                    orphans = orphans.join(_as_child(still, check, frame), on=on, how="anti")
                 if orphans.is_empty():
                     continue
                 for row in orphans.iter_rows(named=True):
@@ -110,21 +108,16 @@ def cascade(gate: GateResult, removed: dict[str, pl.DataFrame], warehouse_keys: 
                     gate.quarantined.append(_record(
                         table, f"parent_quarantined({check.name})", check.columns, row,
                         because=f"its {check.parent} row ({parent}) was quarantined in this run"))
-                frame = frame.join(orphans.select(check.columns).unique(), on=list(check.columns), how="anti",
-                                   maintain_order="left")
+                frame = frame.join(orphans.select(on).unique(), on=on, how="anti", maintain_order="left")
                 gate.frames[table] = frame
                 followed[table] = pl.concat([followed[table], orphans]) if table in followed else orphans
         removed = followed
 
 
-def _keys_of(check: Check, batch: pl.DataFrame | None, warehouse_keys: ParentKeys) -> pl.DataFrame | None:
-    """Keys of ``check``'s parent in the batch and the warehouse, named like the child's columns."""
-    parts = [k for k in (warehouse_keys.get((check.parent, check.parent_columns)),
-                         batch.select(check.parent_columns) if batch is not None and not batch.is_empty()
-                         and all(c in batch.columns for c in check.parent_columns) else None) if k is not None]
-    if not parts:
-        return None
-    return pl.concat(parts, how="vertical_relaxed").unique().rename(dict(zip(check.parent_columns, check.columns)))
+def _as_child(keys: pl.DataFrame, check: Check, child: pl.DataFrame) -> pl.DataFrame:
+    """Parent keys renamed and typed like the child's referring columns, without repeats."""
+    renamed = keys.rename(dict(zip(check.parent_columns, check.columns)))
+    return renamed.cast({c: child.schema[c] for c in check.columns}).unique()
 
 
 def _record(table: str, check_name: str, columns: tuple[str, ...], row: dict[str, Any], because: str = "") -> dict[str, Any]:
@@ -157,14 +150,16 @@ def warehouse_parent_keys(con: duckdb.DuckDBPyConnection, tables: list[str]) -> 
 
 def parent_keys(frames: dict[str, pl.DataFrame], warehouse_keys: ParentKeys) -> ParentKeys:
     """The build's parent keys: the rows about to be loaded plus what the warehouse holds."""
-    out: ParentKeys = {}
-    for (parent, columns), stored in warehouse_keys.items():
-        batch = frames.get(parent)
-        parts = [stored]
-        if batch is not None and all(c in batch.columns for c in columns):
-            parts.append(batch.select(columns).drop_nulls())
-        out[(parent, columns)] = pl.concat(parts, how="vertical_relaxed").unique()
-    return out
+    return {pair: _keys(*pair, frames, warehouse_keys) for pair in warehouse_keys}
+
+
+def _keys(parent: str, columns: tuple[str, ...], frames: dict[str, pl.DataFrame],
+          warehouse_keys: ParentKeys) -> pl.DataFrame | None:
+    parts = [k for k in (warehouse_keys.get((parent, columns)),) if k is not None]
+    batch = frames.get(parent)
+    if batch is not None and all(c in batch.columns for c in columns):
+        parts.append(batch.select(columns).drop_nulls())
+    return pl.concat(parts, how="vertical_relaxed").unique() if parts else None
 
 
 class Checkpoints:
