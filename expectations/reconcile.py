@@ -11,6 +11,7 @@ Relationships between tables (a tranche without its deal) are GX expectations of
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import duckdb
 
 from warehouse.dq import write_results
