@@ -13,8 +13,10 @@ on the rows about to be loaded decides whether the build may be published.
    expectation and sample offending rows, or when more rows were quarantined than the
    configured share.
 
-Plain functions without Prefect: the run's validate step calls :func:`validate`; a per-table
-task can call :func:`quarantine_rows`, :func:`parent_keys` and :func:`run_checkpoint` itself.
+Plain functions without Prefect: the run's validate step calls :func:`validate`. A graph that
+validates tables in separate tasks can take the steps apart: :func:`warehouse_parent_keys` and
+:func:`quarantine_rows` over the whole batch (the cascade follows rows across tables), then
+:func:`parent_keys` and one :func:`run_checkpoint` per table, then :func:`save`.
 """
 
 from __future__ import annotations
