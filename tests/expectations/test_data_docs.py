@@ -10,6 +10,7 @@ import re
 from html import unescape
 
 import duckdb
+import polars as pl
 import pytest
 
 from expectations.data_docs import CDN_ASSETS, NODE_MODULES, external_resources
@@ -18,8 +19,6 @@ from tests.browser import OUTPUT, dump_dom, page_text
 from tests.expectations.test_gate import deals, performance, tranches
 from warehouse.migrate import apply_migrations
 from warehouse.publish import PublishRefused
-
-import polars as pl
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +75,19 @@ def test_index_lists_the_validations_offline(chromium, docs, tmp_path):
     assert "values must be unique." in page and "≈66.667% unexpected" in page, page[:2000]
     assert "2589001.IB" in page                                           # the duplicated key, as GX saw it
     assert "names a row of core.deals" in page                            # the relationship, described
+
+
+def test_missing_or_unknown_assets_are_named_and_leave_the_pages_as_they_were(tmp_path):
+    from expectations.data_docs import OfflineDocsError, make_offline
+
+    site = tmp_path / "site"
+    site.mkdir()
+    page = site / "index.html"
+    original = '<html><head><script src="https://code.jquery.com/jquery-3.7.1.min.js"></script></head></html>'
+    page.write_text(original, encoding="utf-8")
+    with pytest.raises(OfflineDocsError, match=r"jquery/dist/jquery.min.js.*install-data-docs-assets.sh"):
+        make_offline(site, node_modules=tmp_path / "nothing-installed")
+    assert page.read_text(encoding="utf-8") == original
+    page.write_text(original.replace("jquery-3.7.1", "jquery-9.9.9"), encoding="utf-8")
+    with pytest.raises(OfflineDocsError, match=r"no local copy of https://code.jquery.com/jquery-9.9.9.min.js"):
+        make_offline(site)
