@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from expectations.checks import Check
-from expectations.gate import Checkpoints, parent_keys, quarantine_rows, run_suites, warehouse_parent_keys
+from expectations.gate import parent_keys, quarantine_rows, run_checkpoint, run_suites, warehouse_parent_keys
 from expectations.suites import all_checks, all_suites
 from warehouse.tables import RULES as LOAD_RULES
 
@@ -101,7 +101,7 @@ def test_each_batch_check_fails_the_checkpoint_on_its_corruption(truth_frames, t
     _needs_values(frame, check)
     rows = 1 if check.mostly == 1 else max(2, int(frame.height * (1 - check.mostly)) + 2)
     broken = corrupt(frame, check, rows)
-    results = Checkpoints().run(check.table, broken, truth_parents)
+    results = run_checkpoint(check.table, broken, truth_parents)
     assert [r["expectation"] for r in results if not r["success"]] == [check.name]
     prepared = check.prepare(broken, truth_parents)
     found = prepared.filter(check.failing()).height
