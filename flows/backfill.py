@@ -27,8 +27,8 @@ from typing import Any
 import duckdb
 
 from pipeline.fetch import write_cursors
-from settings import MARKET_TIMEZONE
 from sources.base import Cursor, ListingEntry, Source
+from transforms.normalise.dates import MARKET_TIMEZONE
 from warehouse.rawstore import RawStore, StoredDocument
 
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
+
 import chinese_calendar
 
-from settings import MARKET_TIMEZONE
+from transforms.normalise.dates import MARKET_TIMEZONE
 
 Calendar = Literal["business", "exchange", "every_day"]
 CALENDARS: tuple[str, ...] = ("business", "exchange", "every_day")

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from settings import MARKET_TIMEZONE, Settings
+from settings import Settings
 from sources.base import Source
 from sources.chinabond.curves import CURVES, CurveDef, CurveSource
 from sources.chinabond.listing import OFFERING_DOCUMENTS, TRUSTEE_REPORTS, ChinaBondListing, ChinaBondListingSettings
@@ -29,6 +29,7 @@ from sources.http import HttpClient, HttpSettings
 from sources.inbox import InboxSource
 from sources.vendor_feed import SOURCE as VENDOR_FEED
 from sources.vendor_feed import VendorFeed
+from transforms.normalise.dates import MARKET_TIMEZONE
 
 MARKET_DATA, TRUSTEE_REPORT_FEED, AMC_BONDS = "market_data", "trustee_reports", "amc_bonds"
 FEEDS: tuple[str, ...] = (MARKET_DATA, TRUSTEE_REPORT_FEED, AMC_BONDS)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sample_market.world.base import World
-from settings import MARKET_TIMEZONE
+from transforms.normalise.dates import MARKET_TIMEZONE
 
 GENERATOR_VERSION = "1"
 

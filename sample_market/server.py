@@ -85,7 +85,7 @@ from typing import Callable, Sequence
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from sample_market.manifest import MANIFEST_NAME, ManifestEntry, ManifestError, read_manifest
-from settings import MARKET_TIMEZONE
+from transforms.normalise.dates import MARKET_TIMEZONE
 
 log = logging.getLogger(__name__)
 

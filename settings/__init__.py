@@ -15,17 +15,12 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "abs-etl.toml"
-
-MARKET_TIMEZONE = ZoneInfo("Asia/Shanghai")
-"""Beijing time: the market publishes in it, reports date in it, the schedules and China's
-business-day calendar run in it. Every other module takes the zone from here."""
 
 
 class Paths(BaseModel):

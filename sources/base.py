@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Iterable, Iterator, Protocol, runtime_checkable
-from settings import MARKET_TIMEZONE as SHANGHAI
 
-# Every publish time is kept in Beijing time (settings.MARKET_TIMEZONE): the sites publish in
-# it and analysts read it.
+from transforms.normalise.dates import MARKET_TIMEZONE as SHANGHAI
+
+# Every publish time is kept in Beijing time (MARKET_TIMEZONE): the sites publish in it and
+# analysts read it.
 
 
 def to_shanghai(value: datetime) -> datetime:

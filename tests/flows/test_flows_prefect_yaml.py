@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from flows.business_days import CALENDARS
-from settings import DEFAULT_CONFIG, MARKET_TIMEZONE
+from settings import DEFAULT_CONFIG
+from transforms.normalise.dates import MARKET_TIMEZONE
 
 REPO = Path(__file__).resolve().parents[2]
 GRAPH = {  # deployment → (flow, cron or None)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
-from settings import MARKET_TIMEZONE
 from transforms.normalise.numbers import NULL_MARKERS
 from transforms.normalise.text import fold_width
+
+MARKET_TIMEZONE = ZoneInfo("Asia/Shanghai")
+"""Beijing time, the project's one time zone: the market publishes in it and its documents date
+in it (an epoch time is the Beijing calendar day it names), the schedules and China's
+business-day calendar run in it. Every other module takes the zone from here."""
 
 # Excel's 1900 date system makes 1900-01-01 day 1 and wrongly includes 1900-02-29 (serial
 # 60); from serial 61 on, day 0 is effectively 1899-12-30.
