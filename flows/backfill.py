@@ -91,7 +91,7 @@ class BackfillPlan:
 
     def notes(self) -> list[str]:
         listed = ", ".join(f"{s.name}: {s.listed}" for s in self.sources) or "none"
-        return [f"window {self.window} (Asia/Shanghai publish times)",
+        return [f"window {self.window} ({MARKET_TIMEZONE.key} publish times)",
                 f"entries listed by the sources in the window — {listed}",
                 f"{len(self.replayed)} documents in the raw store were published in the window "
                 "(those the warehouse already registered are duplicates and load nothing)",

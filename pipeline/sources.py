@@ -47,7 +47,8 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
     """The sources of ``feeds`` (all by default) for ``source``; the inbox (``inbox_paths``)
     belongs to the trustee-report feed, and ``source="inbox"`` reads only the inbox."""
     feeds = _checked(feeds)
-    inbox = [InboxSource([Path(p) for p in inbox_paths])] if inbox_paths and TRUSTEE_REPORT_FEED in feeds else []
+    inbox = ([InboxSource([Path(p) for p in inbox_paths], max_document_mb=settings.limits.max_document_mb)]
+             if inbox_paths and TRUSTEE_REPORT_FEED in feeds else [])
     if source == "inbox":
         if not inbox_paths:
             raise ValueError("the inbox source needs paths: abs-etl ingest PATH…")
@@ -57,7 +58,8 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
         yield inbox
     elif source == "chinabond":
         cb = settings.sources.chinabond
-        http = HttpClient(HttpSettings(read_timeout=cb.timeout_seconds, max_attempts=cb.max_attempts))
+        http = HttpClient(HttpSettings(read_timeout=cb.timeout_seconds, max_attempts=cb.max_attempts,
+                                       max_body_mb=settings.limits.max_document_mb))
         this_year = datetime.now(MARKET_TIMEZONE).year
         yield [*chinabond_sources(cb.base_url, cb.curve_base_url, http, cb.page_size, feeds,
                                   curve_years=(this_year - 1, this_year)), *inbox]
@@ -71,7 +73,8 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
                         truncate_rate=sm.truncate_rate, drop_rate=sm.drop_rate, block_rate=sm.block_rate)
         with serve(directory, host=sm.host, faults=faults) as server:
             http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
-                                           max_total_seconds=120.0, max_attempts=12))
+                                           max_total_seconds=120.0, max_attempts=12,
+                                           max_body_mb=settings.limits.max_document_mb))
             curves = _sample_curves(directory)
             sources = chinabond_sources(server.url, server.url, http, 100, feeds,
                                         curve_years=sorted({year for _, year in curves}),
