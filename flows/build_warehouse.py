@@ -35,7 +35,7 @@ from pipeline.batches import BatchResult, BatchSpec, ParsedDoc, parse_batch
 from pipeline.fetch import FetchReport, Listing
 from pipeline.hooks import ParseContext
 from pipeline.job import Job, ParseSchedule
-from pipeline.sources import download_concurrency, open_sources
+from pipeline.sources import FEEDS, download_concurrency, open_sources
 from settings import Settings, get_settings
 
 STAGE = {"cache_policy": NO_CACHE, "log_prints": True}
@@ -237,8 +237,9 @@ class _progress_bar:
 
 @flow(name="build_warehouse", flow_run_name="build-warehouse-{source}", log_prints=True)
 def build_warehouse(source: str = "sample_market", inbox_paths: list[str] | None = None,
-                    hold_writer_slot: bool = True) -> dict[str, Any]:
-    """Fetch what is new, parse, validate, load, audit and publish the warehouse.
+                    feeds: list[str] | None = None, hold_writer_slot: bool = True) -> dict[str, Any]:
+    """Fetch what is new (from every feed, or only ``feeds``: see ``pipeline.sources``), parse,
+    validate, load, audit and publish the warehouse.
 
     Holds the warehouse writer slot for the whole build, unless the calling flow holds it
     (``hold_writer_slot=False``, as the cadence flows of ``flows.deployments`` do)."""
@@ -246,7 +247,7 @@ def build_warehouse(source: str = "sample_market", inbox_paths: list[str] | None
     logger = get_run_logger()
     slot = writer_slot(logger, settings.pipeline.lock_timeout_seconds) if hold_writer_slot else nullcontext()
     with slot as held:
-        with open_sources(settings, source, inbox_paths=inbox_paths) as sources:
+        with open_sources(settings, source, inbox_paths=inbox_paths, feeds=feeds or FEEDS) as sources:
             summary = run_graph(settings, sources, source=source, flow_name="build_warehouse")
     timings = {"writer_slot_wait_s": held.waited_s} if held is not None else {}
     publish_run_artifacts("Warehouse build", summary, Path(summary["published_path"]), timings)

@@ -300,7 +300,9 @@ class Job:
     def load(self) -> dict[str, int]:
         """Merge every staged table, register every document, quarantine, cursors, derive, marts."""
         from expectations.agreement import check_source_agreement
-        from transforms.derive.subordinated_cash_flows import derive_in_warehouse
+        from transforms.derive.subordinated_cash_flows import TABLE as CASH_FLOWS
+        from transforms.derive.subordinated_cash_flows import derive_frame
+        from warehouse.load import replace_rows
         from warehouse.marts import apply_marts
 
         t = time.perf_counter()
@@ -312,7 +314,7 @@ class Job:
         steps.register_documents(self.con, self.results, self.run_id)
         steps.quarantine_documents(self.con, self.results, self.run_id)
         write_cursors(self.con, self.fetch.cursors)
-        derive_in_warehouse(self.con)
+        replace_rows(self.con, CASH_FLOWS, derive_frame(self.con))
         apply_marts(self.con)
         for step in self.after_load:
             step(self.con)
@@ -481,7 +483,7 @@ def import_stashed_quality(con: duckdb.DuckDBPyConnection, layout: WarehouseLayo
     files = sorted((layout.warehouse_dir / "dq_pending").glob("*.parquet"))
     for path in files:
         table = ".".join(path.name.split(".")[1:3])
-        con.execute(f"INSERT INTO {table} SELECT * FROM read_parquet('{path}')")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet('{path}')")
     return files
 
 

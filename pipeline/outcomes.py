@@ -2,7 +2,9 @@
 quarantined — so that every document fetched is accounted for.
 
 Rules, in order:
-- bytes already registered (same SHA-256) → ``duplicate`` (never parsed twice);
+- bytes already registered (same SHA-256), or seen earlier in this batch → ``duplicate``:
+  their rows are never loaded twice (the run drops documents it registered under the same
+  source id before parsing; the same bytes listed under another id are parsed, then dropped here);
 - parse failed → ``quarantined`` with the parser's reason (document, page, field, value);
 - English version of a report → ``skipped`` (the Chinese one carries the data);
 - two versions of one report (same ``report_key``): the latest published loads, earlier ones

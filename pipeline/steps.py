@@ -14,6 +14,7 @@ import polars as pl
 
 from pipeline.outcomes import SUPERSEDED, DocumentResult, count_outcomes
 from transforms.sniff import sniff
+from warehouse.dq import write_quarantine, write_run
 from warehouse.load import merge_rows
 from warehouse.rawstore import StoredDocument
 
@@ -89,32 +90,24 @@ def _file_format(stored: StoredDocument) -> str | None:
 
 def quarantine_documents(con: duckdb.DuckDBPyConnection, results: list[DocumentResult], run_id: str) -> int:
     """One dq.quarantine row per quarantined document, with the parser's where and why."""
-    now = datetime.now(timezone.utc)
-    n = 0
-    for r in results:
-        if r.outcome != "quarantined" or r.error is None:
-            continue
-        e = r.error
-        con.execute(
-            "INSERT INTO dq.quarantine VALUES (?, NULL, ?, ?, ?, ?, ?, ?, NULL, ?)",
-            [run_id, r.document_id, e.page, e.field, e.value, e.check,
-             f"{r.stored.title or r.stored.file_name or r.document_id}: {e}", now],
-        )
-        n += 1
-    return n
+    return write_quarantine(con, run_id, (
+        {"document_id": r.document_id, "source_page": r.error.page, "field": r.error.field,
+         "offending_value": r.error.value, "check_name": r.error.check,
+         "reason": f"{r.stored.title or r.stored.file_name or r.document_id}: {r.error}"}
+        for r in results if r.outcome == "quarantined" and r.error is not None))
 
 
 def record_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> None:
     counts = summary.get("documents", {})
-    con.execute(
-        "INSERT OR REPLACE INTO dq.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            summary["run_id"], summary["flow_name"], summary["started_at"], summary.get("finished_at"),
-            summary["outcome"], summary.get("message"), summary.get("documents_fetched"),
-            counts.get("loaded"), counts.get("superseded"), counts.get("duplicate"), counts.get("skipped"),
-            counts.get("quarantined"), summary.get("rows_quarantined", 0), summary.get("build_path"),
-        ],
-    )
+    write_run(con, {
+        "run_id": summary["run_id"], "flow_name": summary["flow_name"],
+        "started_at": datetime.fromisoformat(summary["started_at"]),
+        "finished_at": datetime.fromisoformat(summary["finished_at"]) if summary.get("finished_at") else None,
+        "outcome": summary["outcome"], "message": summary.get("message"),
+        "documents_fetched": summary.get("documents_fetched"), "documents_loaded": counts.get("loaded"),
+        "documents_superseded": counts.get("superseded"), "documents_duplicate": counts.get("duplicate"),
+        "documents_skipped": counts.get("skipped"), "documents_quarantined": counts.get("quarantined"),
+        "rows_quarantined": summary.get("rows_quarantined", 0), "build_path": summary.get("build_path")})
 
 
 def summarise(results: list[DocumentResult]) -> dict[str, Any]:

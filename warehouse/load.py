@@ -1,4 +1,5 @@
-"""The only code that writes core rows: keyed merges of parsed rows into a build.
+"""The only code that writes core rows: keyed merges of parsed rows into a build, and the
+whole-table replacement of tables derived from other core tables.
 
 Rows arrive as polars frames already normalised and validated. Duplicate keys inside one
 batch are an error here (DuckDB's MERGE would silently keep both), so callers deduplicate
@@ -58,9 +59,7 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     unknown = sorted(set(frame.columns) - set(columns))
     if unknown:
         raise KeyError(f"{table} has no columns {unknown}")
-    dup = frame.group_by(list(rule.key)).len().filter(pl.col("len") > 1)
-    if not dup.is_empty():
-        raise DuplicateKeyError(f"{table}: {dup.height} keys appear more than once in one batch, e.g. {dup.row(0)}")
+    _refuse_duplicate_keys(table, frame, rule)
     con.register("_incoming", frame.to_arrow())
     try:
         key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in rule.key)
@@ -79,6 +78,36 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     finally:
         con.unregister("_incoming")
     return frame.height
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Make ``frame`` the whole content of ``table`` (a table derived from other core tables,
+    recomputed from all of them each run, so rows that no longer follow disappear)."""
+    rule = rule_for(table)
+    unknown = sorted(set(frame.columns) - set(table_columns(con, table)))
+    if unknown:
+        raise KeyError(f"{table} has no columns {unknown}")
+    _refuse_duplicate_keys(table, frame, rule)
+    con.register("_incoming", frame.to_arrow())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table}")
+        if not frame.is_empty():
+            cols = ", ".join(frame.columns)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_incoming")
+    return frame.height
+
+
+def _refuse_duplicate_keys(table: str, frame: pl.DataFrame, rule: TableRule) -> None:
+    dup = frame.group_by(list(rule.key)).len().filter(pl.col("len") > 1)
+    if not dup.is_empty():
+        raise DuplicateKeyError(f"{table}: {dup.height} keys appear more than once in one batch, e.g. {dup.row(0)}")
 
 
 def _coalesced(rule: TableRule, column: str, incoming: bool) -> str:

@@ -17,7 +17,7 @@ from pipeline.run import run_job
 from settings import Settings
 from sources.inbox import InboxSource
 from warehouse.figures import load_catalogue, run_figure
-from warehouse.publish import PublishRefused
+from warehouse.publish import PublishRefused, WarehouseLayout
 
 pytestmark = pytest.mark.slow
 YI = Decimal(100_000_000)
@@ -30,6 +30,10 @@ def copy_of_published(seed_run, e2e_settings, tmp_path) -> Settings:
     for part in ("raw", "warehouse"):
         shutil.copytree(e2e_settings.paths.data_dir / part, settings.paths.data_dir / part)
     return settings
+
+
+def published_file(settings: Settings):
+    return WarehouseLayout(settings.paths.warehouse_dir).published
 
 
 def answers(path, ids) -> dict[str, list[dict]]:
@@ -55,7 +59,7 @@ def test_one_more_deal_changes_the_figures_by_exactly_that_deal(seed_run, e2e_se
     from sample_market.documents.issuance_export import render_issuance_export
 
     settings = copy_of_published(seed_run, e2e_settings, tmp_path)
-    before = answers(settings.paths.published_path, ["L-02", "L-04", "S-01", "A-10"])
+    before = answers(published_file(settings), ["L-02", "L-04", "S-01", "A-10"])
     template = next(d for d in seed_world.rows("core.deals")
                     if d["asset_class"] == "leasing" and d["asset_subclass"] == "corporate_leasing"
                     and d["value_date"].year == 2025)
@@ -88,7 +92,7 @@ def test_one_more_deal_changes_the_figures_by_exactly_that_deal(seed_run, e2e_se
     summary = run_job(settings, [InboxSource([drop])], flow_name="ingest")
     assert summary["outcome"] == "published" and summary["documents"]["loaded"] == 1, summary["message"]
 
-    after = answers(settings.paths.published_path, ["L-02", "L-04", "S-01", "A-10"])
+    after = answers(published_file(settings), ["L-02", "L-04", "S-01", "A-10"])
     b2, a2 = before["L-02"][0], after["L-02"][0]
     assert a2["deals"] == b2["deals"] + 1
     assert Decimal(str(a2["amount_yi"])) - Decimal(str(b2["amount_yi"])) == Decimal("5.00")
@@ -109,7 +113,7 @@ def test_revision_that_breaks_a_reconciliation_is_refused(seed_run, e2e_settings
     )
 
     settings = copy_of_published(seed_run, e2e_settings, tmp_path)
-    published = settings.paths.published_path
+    published = published_file(settings)
     before = hashlib.sha256(published.read_bytes()).hexdigest()
     npl = {d["deal_id"] for d in seed_world.rows("core.deals") if d["asset_class"] == "npl"}
     deal_id = sorted(set(seed_world.extras["trustee_report_deals"]) - npl)[0]  # NPL pools have no roll-forward
@@ -145,11 +149,11 @@ def test_a_refused_runs_checks_join_the_history_of_the_next_publish(tmp_path):
 
     with pytest.raises(PublishRefused, match=r"core\.deals is empty"):
         run_job(settings, [InboxSource([drop])], run_id="refused-run")
-    assert not settings.paths.published_path.exists()
+    assert not published_file(settings).exists()
     (drop / "note2.txt").write_text("another\n")
     settings.pipeline.required_tables = []
     run_job(settings, [InboxSource([drop])], run_id="next-run")
-    con = duckdb.connect(str(settings.paths.published_path), read_only=True)
+    con = duckdb.connect(str(published_file(settings)), read_only=True)
     assert con.execute("SELECT run_id, outcome FROM dq.runs ORDER BY run_id").fetchall() == [
         ("next-run", "published"), ("refused-run", "refused")]
     assert con.execute("SELECT expectation, success FROM dq.results WHERE run_id = 'refused-run' "

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from pipeline.run import run_job
+from warehouse.publish import WarehouseLayout
 from settings import Settings
 from warehouse.rawstore import RawStore
 
@@ -50,7 +51,7 @@ def rebuild(seed_run, e2e_settings, tmp_path, *, order: str, workers: int, batch
         documents.reverse()
     summary = run_job(settings, [], extra_documents=documents)
     assert summary["outcome"] == "published"
-    return tables(settings.paths.published_path)
+    return tables(WarehouseLayout(settings.paths.warehouse_dir).published)
 
 
 @pytest.mark.timeout(1800)  # a whole seed build on one worker, on a shared machine
