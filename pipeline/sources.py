@@ -66,13 +66,14 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
                                   curve_years=(this_year - 1, this_year)), *inbox]
     elif source == "sample_market":
         from sample_market.generate import ensure_generated
-        from sample_market.server import Faults, serve
+        from sample_market.server import Faults
+        from sample_market.server_process import ServerProcess
 
         sm = settings.sources.sample_market
         directory = ensure_generated(settings.paths.sample_dir, scale=sm.scale, seed=sm.seed)
         faults = Faults(seed=sm.fault_seed, latency_ms=sm.latency_ms, error_rate=sm.error_rate,
                         truncate_rate=sm.truncate_rate, drop_rate=sm.drop_rate, block_rate=sm.block_rate)
-        with serve(directory, host=sm.host, faults=faults) as server:
+        with ServerProcess(directory, host=sm.host, faults=faults, access_log=sm.access_log) as server:  # its own core, not our GIL
             http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
                                            max_total_seconds=120.0, max_attempts=12,
                                            max_body_mb=settings.limits.max_document_mb),

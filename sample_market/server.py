@@ -968,12 +968,17 @@ def serve(directory: str | os.PathLike, host: str = "127.0.0.1", port: int = 0,
 
 
 def serve_forever(directory: str | os.PathLike, port: int = 0, faults: Faults | None = None,
-                  host: str = "127.0.0.1", echo: Callable[[str], None] | None = None) -> None:
+                  host: str = "127.0.0.1", echo: Callable[[str], None] | None = None,
+                  parent_pid: int | None = None) -> None:
     """Serve until Ctrl-C, announcing the URL first (the ``abs-etl sample serve`` command).
 
     ``echo`` prints a line (default: stdout, flushed, so a parent reading a pipe sees the URL).
+    With ``parent_pid``, serving ends when that process is gone (a server a run started never
+    outlives it, even when the run is killed).
     """
     echo = echo or (lambda text: print(text, flush=True))
+    if parent_pid:
+        threading.Thread(target=_exit_with, args=(parent_pid,), name="exit-with-parent", daemon=True).start()
     with serve(directory, host=host, port=port, faults=faults) as running:
         echo(f"sample market: serving {running.directory} at {running.url} (Ctrl-C to stop)")
         if running.faults.active:
@@ -982,6 +987,22 @@ def serve_forever(directory: str | os.PathLike, port: int = 0, faults: Faults | 
             threading.Event().wait()
         except KeyboardInterrupt:
             echo("sample market: stopped")
+
+
+def _exit_with(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def fault_options(faults: Faults) -> list[str]:
+    """The command-line options that give a server these faults (``faults_from_args`` reversed)."""
+    low, high = faults.latency_ms
+    return ["--seed", str(faults.seed), "--latency-ms", f"{low!r}-{high!r}",
+            "--error-rate", repr(faults.error_rate), "--error-statuses", ",".join(map(str, faults.error_statuses)),
+            "--drop-rate", repr(faults.drop_rate), "--truncate-rate", repr(faults.truncate_rate),
+            "--dup-page-rate", repr(faults.dup_page_rate), "--shuffle-rate", repr(faults.shuffle_rate),
+            "--block-rate", repr(faults.block_rate)]
 
 
 def build_parser(prog: str = "python -m sample_market.server") -> argparse.ArgumentParser:
@@ -1000,6 +1021,8 @@ def build_parser(prog: str = "python -m sample_market.server") -> argparse.Argum
     parser.add_argument("--shuffle-rate", type=float, default=0.0, help="share of listing pages out of order")
     parser.add_argument("--shuffle", action="store_true", help="every listing page out of order (--shuffle-rate 1)")
     parser.add_argument("--block-rate", type=float, default=0.0, help="share of requests answered by a 访问受限 page")
+    parser.add_argument("--access-log", default="", help="append every request answered to this file")
+    parser.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)  # end with this process
     return parser
 
 
@@ -1023,7 +1046,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m sample_market
     args = build_parser(prog).parse_args(argv)
     try:
         faults = faults_from_args(args)
-        serve_forever(args.dir, port=args.port, faults=faults, host=args.host)
+        if args.access_log:
+            handler = logging.FileHandler(args.access_log, encoding="utf-8")
+            handler.setLevel(logging.DEBUG)
+            log.addHandler(handler)
+            log.setLevel(logging.DEBUG)
+        serve_forever(args.dir, port=args.port, faults=faults, host=args.host, parent_pid=args.parent_pid)
     except (ValueError, OSError) as exc:
         print(f"sample market: {exc}", file=sys.stderr)
         return 2

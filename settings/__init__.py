@@ -61,6 +61,8 @@ class SampleMarketSettings(BaseModel):
     fault_seed: int = 0
     # Downloads in flight at once: the loopback server is ours to load.
     download_concurrency: int = Field(16, ge=1)
+    # A file the server appends every request it answers to ("" = none): what a run asked for.
+    access_log: str = ""
 
 
 class ChinabondSettings(BaseModel):

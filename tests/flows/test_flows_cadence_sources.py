@@ -7,8 +7,8 @@ over the tables it loaded as assets."""
 
 from __future__ import annotations
 
-import logging
 import re
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -62,31 +62,24 @@ def endpoint(method: str, path: str, doc_types: dict[str, str]) -> str:
     return f"{method} {path}"
 
 
-class AccessLog(logging.Handler):
-    """The sample server's access log lines (it logs each request at DEBUG), kept in a list.
-    Attached to the server's own logger: Prefect reconfigures the root logger's handlers."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 def run_and_log(directory: Path, flow, **parameters) -> tuple[dict, set[str]]:
+    """Run the flow with the server's access log (``sources.sample_market.access_log``) in a
+    fresh file; returns the summary and what the requests asked for."""
+    from settings import get_settings
+
     doc_types = {entry.rel_path: entry.doc_type for entry in read_manifest(directory)}
-    logger, access = logging.getLogger("sample_market.server"), AccessLog()
-    level = logger.level
-    logger.addHandler(access)
-    logger.setLevel(logging.DEBUG)
+    access = Path(tempfile.mkdtemp()) / "access.log"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ABS_ETL_SOURCES__SAMPLE_MARKET__ACCESS_LOG", str(access))
+    get_settings.cache_clear()
     try:
         summary = flow(calendar="every_day", **parameters)
     finally:
-        logger.removeHandler(access)
-        logger.setLevel(level)
+        patch.undo()
+        get_settings.cache_clear()
+    lines = access.read_text(encoding="utf-8").splitlines()
     requests = {endpoint(m, unquote(p.split("?")[0]), doc_types)
-                for line in access.lines for m, p in ACCESS.findall(line)}
+                for line in lines for m, p in ACCESS.findall(line)}
     assert summary["outcome"] == "published", summary.get("message")
     return summary, requests
 
