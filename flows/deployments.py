@@ -3,6 +3,7 @@
     ingest_market_data        daily after the close, exchange trading days   → build_warehouse
     discover_trustee_reports  several times per business day                 → build_warehouse
     ingest_amc_bonds          daily                                          → build_warehouse
+    discover_exchange_disclosures  SSE, SZSE, chinamoney, four times a day  → build_warehouse
     rebuild_marts             after every completed load (event trigger)     → warehouse/marts/*.sql
     reconcile_warehouse       weekly, read-only full reconciliation          → expectations
     backfill_warehouse        on demand: reprocess a date range              → pipeline.run.run_job
@@ -85,6 +86,16 @@ def discover_trustee_reports(source: str | None = None, inbox_paths: list[str] |
 def ingest_amc_bonds(source: str | None = None, calendar: Calendar = "every_day") -> dict[str, Any] | State:
     """Local-AMC bonds, their events, ratings and financials, once a day."""
     return _load("AMC bonds", source, None, calendar)
+
+
+@flow(name="discover_exchange_disclosures", flow_run_name=_named("discover-exchange-disclosures"), **FAILURE_HOOKS)
+def discover_exchange_disclosures(source: str | None = None, calendar: Calendar = "business") -> dict[str, Any] | State:
+    """Exchange ABS 收益分配报告 and 资产管理报告 (SSE, SZSE) and ABN 资产运营报告 (chinamoney).
+
+    With real sites configured (default source ``chinabond``) this flow reads the ``exchanges``
+    sources; the sample market and an inbox are read whole, as by every flow."""
+    default = get_settings().sources.default
+    return _load("Exchange disclosures", source or ("exchanges" if default == "chinabond" else default), None, calendar)
 
 
 def _load(title: str, source: str | None, inbox_paths: list[str] | None, calendar: str) -> dict[str, Any] | State:

@@ -18,6 +18,7 @@ GRAPH = {  # deployment → (flow, cron key in [schedules] or None)
     "ingest-market-data-daily": ("ingest_market_data", "market_data_cron"),
     "discover-trustee-reports-business-hours": ("discover_trustee_reports", "trustee_reports_cron"),
     "ingest-amc-bonds-daily": ("ingest_amc_bonds", "amc_bonds_cron"),
+    "discover-exchange-disclosures-business-hours": ("discover_exchange_disclosures", "exchange_disclosures_cron"),
     "rebuild-marts-after-loads": ("rebuild_marts", None),
     "reconcile-warehouse-weekly": ("reconcile_warehouse", "weekly_reconciliation_cron"),
     "backfill-warehouse-on-demand": ("backfill_warehouse", None),
