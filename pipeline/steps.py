@@ -68,6 +68,9 @@ def frames_to_load(results: list[DocumentResult], con: duckdb.DuckDBPyConnection
                 )
     frames, lost = {}, []
     for table, rows in sorted(by_table.items()):
+        for column, value in rule_for(table).defaults:
+            for row in rows:
+                row.setdefault(column, value)
         columns = table_columns(con, table)
         if not columns:
             raise KeyError(f"parser produced rows for unknown table {table}")

@@ -1,5 +1,5 @@
 -- Pool performance of every deal with trustee-report histories (core.pool_performance), one row per
--- report period, placed on a months-on-book axis: months_on_book = whole months from the deal's
+-- report period (grain payment_period: annual rows of 资产管理报告 are left out), placed on a months-on-book axis: months_on_book = whole months from the deal's
 -- value date (起息日) to the end of the collection period. Cumulative default rate as reported
 -- (90+ 累计违约率, cumulative defaults / initial pool). Revolving multiple = cumulative revolving
 -- purchases to date / initial pool balance (循环购买倍数). Cumulative recovery rate = cumulative
@@ -55,6 +55,7 @@ SELECT p.deal_id,
        p.not_applicable_reason
 FROM core.pool_performance p
 JOIN marts.deal_facts d ON d.deal_id = p.deal_id
+WHERE p.grain = 'payment_period'
 WINDOW to_date AS (PARTITION BY p.deal_id ORDER BY p.period_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
 
 COMMENT ON VIEW marts.pool_performance_by_mob IS 'How pools performed period by period — balance, defaults, delinquencies, revolving purchases, recoveries — by months on book; one row per deal and report period, 资产池表现（按账龄）';
