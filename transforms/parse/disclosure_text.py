@@ -1,0 +1,211 @@
+"""A disclosure PDF as its reader sees it: a title, numbered sections, prose and tables.
+
+Exchange-ABS and ABN documents (收益分配报告, 资产管理报告, 资产运营报告) are mostly prose with
+a few tables, under headings numbered ``一、``, ``（一）``, ``第三节`` or ``第一章``. This module
+cuts a PDF's text layer (lines and cells rebuilt from character positions by the trustee-report
+reader) into that shape, so the family parsers can look things up by label — a section by its
+heading words, a table by its header words, a value by the words before it — without caring
+about positions. It knows no family's labels: those live in each parser's vocabulary file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, unit_from_header
+from transforms.normalise.text import fold_width, squash_spaces
+from transforms.parse.base import DocumentError
+from transforms.parse.trustee_report import Line, _align, _pdf_lines, join_wrapped
+
+_HEADING = re.compile(
+    r"^(?:第(?P<chapter>[一二三四五六七八九十]+)[章节]|(?P<top>[一二三四五六七八九十]+)\s*[、.．]"
+    r"|[（(](?P<sub>[一二三四五六七八九十]+)[)）])\s*(?P<name>\S.*)$")
+_UNIT_LINE = re.compile(r"^(?:金额)?单位\s*[:：]\s*(?:人民币)?(?P<unit>万元|亿元|元)")
+_NUMBERISH = re.compile(r"^[-+]?[\d,]+(?:\.\d+)?%?$")
+
+
+def key(text: str) -> str:
+    """Text as matched: width-folded, without spaces."""
+    return squash_spaces(fold_width(text or ""))
+
+
+@dataclass
+class TextTable:
+    """Rows under one header line, cells aligned to the header's columns (None = empty)."""
+
+    header: list[str]
+    rows: list[list[str | None]]
+    pages: list[int]
+    page: int
+    section: str
+    unit: str | None = None
+
+    def column(self, words: Iterable[str]) -> int | None:
+        """Index of the first header cell containing one of the words (in the order given)."""
+        keys = [key(h) for h in self.header]
+        for word in words:
+            w = key(word)
+            for index, head in enumerate(keys):
+                if w and w in head:
+                    return index
+        return None
+
+    def has(self, words: Iterable[str]) -> bool:
+        return self.column(words) is not None
+
+    def unit_of(self, index: int) -> str:
+        """The money unit of a column: its header's bracket, else the table's unit line, else 元."""
+        found = unit_from_header(self.header[index]) if index < len(self.header) else None
+        if found in ("CNY", "wan", "yi"):
+            return found
+        return {"万元": "wan", "亿元": "yi"}.get(self.unit or "", "CNY")
+
+    def row_labelled(self, words: Iterable[str], column: int = 0) -> tuple[int, list[str | None]] | None:
+        """(index, row) of the first row whose label cell equals (then contains) one of the words."""
+        words = [key(w) for w in words]
+        labels = [key(r[column] or "") for r in self.rows]
+        for exact in (True, False):
+            for word in words:
+                for index, label in enumerate(labels):
+                    if label and (label == word if exact else word in label):
+                        return index, self.rows[index]
+        return None
+
+
+@dataclass
+class Section:
+    """Everything under one heading: its prose lines and tables (sub-headings start new sections)."""
+
+    name: str
+    level: int
+    page: int
+    parent: str = ""
+    prose: list[tuple[int, str]] = field(default_factory=list)
+    tables: list[TextTable] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent} / {self.name}" if self.parent else self.name
+
+    def text(self) -> str:
+        """The prose joined as one text, line wraps undone."""
+        out = ""
+        for _, line in self.prose:
+            out = join_wrapped(out, line) if out else line
+        return out
+
+
+@dataclass
+class DisclosureText:
+    """A whole document: title lines, sections in order, and every table."""
+
+    title_lines: list[str]
+    sections: list[Section]
+    pages: int
+
+    @property
+    def title(self) -> str:
+        out = ""
+        for line in self.title_lines:
+            out = join_wrapped(out, line) if out else line
+        return out
+
+    def find(self, words: Iterable[str], *, within: Section | None = None) -> Section | None:
+        """The first section whose heading contains one of the words (tried in order)."""
+        for word in words:
+            w = key(word)
+            for section in self.sections:
+                if within is not None and section.parent != within.name and section is not within:
+                    continue
+                if w in key(section.name):
+                    return section
+        return None
+
+    def under(self, top: Section) -> list[Section]:
+        """A top-level section and the sub-sections that follow it."""
+        return [s for s in self.sections if s is top or (s.level > top.level and s.parent == top.name)]
+
+    def tables(self, sections: Iterable[Section] | None = None) -> list[TextTable]:
+        return [t for s in (self.sections if sections is None else sections) for t in s.tables]
+
+    def text(self) -> str:
+        return "".join(s.text() for s in self.sections)
+
+
+def read_disclosure(data: bytes, *, title_stops: Iterable[str] = ()) -> DisclosureText:
+    """Cut a PDF into title, sections, prose and tables. ``title_stops`` are words that start
+    the body (the title is the lines before the first of them, a heading or a table)."""
+    return from_lines(_pdf_lines(data), title_stops=title_stops)
+
+
+def from_lines(lines: list[Line], *, title_stops: Iterable[str] = ()) -> DisclosureText:
+    stops = [key(s) for s in title_stops]
+    title: list[str] = []
+    in_title = True
+    preface = Section("", 0, lines[0].page if lines else 1)
+    sections: list[Section] = [preface]
+    current, top = preface, ""
+    table: TextTable | None = None
+    header_line: Line | None = None
+    unit: str | None = None
+    for line in lines:
+        if len(line.cells) == 1:
+            text = line.cells[0].text.strip()
+            heading = _HEADING.match(text)
+            if heading and (heading.group("chapter") or heading.group("top") or heading.group("sub")):
+                in_title, table, header_line, unit = False, None, None, None
+                level = 2 if heading.group("sub") else 1
+                current = Section(heading.group("name").strip(), level, line.page, parent="" if level == 1 else top)
+                if level == 1:
+                    top = current.name
+                sections.append(current)
+                continue
+            unit_line = _UNIT_LINE.match(key(text))
+            if unit_line:
+                unit, table, header_line = unit_line.group("unit"), None, None
+                continue
+            if in_title and not any(s and key(text).startswith(s) for s in stops):
+                title.append(text)
+                continue
+            in_title = False
+            table, header_line = None, None
+            current.prose.append((line.page, text))
+            continue
+        in_title = False
+        texts = [c.text.strip() for c in line.cells]
+        if table is not None and header_line is not None and texts == [c.text.strip() for c in header_line.cells]:
+            continue  # the header repeated on a new page: the same table goes on
+        if table is None:
+            header_line = line
+            table = TextTable(texts, [], [], line.page, current.path, unit)
+            current.tables.append(table)
+            continue
+        assert header_line is not None
+        matched = _align(line.cells, header_line.cells)
+        table.rows.append([matched[i].text.strip() if i in matched else None for i in range(len(header_line.cells))])
+        table.pages.append(line.page)
+    pages = max((line.page for line in lines), default=0)
+    return DisclosureText(title, [s for s in sections if s.prose or s.tables or s is not preface], pages)
+
+
+# ───────────────────────────── values ─────────────────────────────
+def amount(text: str | None, unit: str, *, where: str, field: str, page: int | None = None) -> Decimal | None:
+    """Money in CNY from a cell in ``unit`` (CNY, wan, yi); bad text is a DocumentError naming
+    where and what."""
+    try:
+        value = parse_amount(text, unit)
+    except ValueError as exc:
+        raise DocumentError(f"{where}: {field} is not a number: {text!r}", check="bad_value", page=page,
+                            field=field, value=text) from exc
+    return value
+
+
+def is_numberish(text: str | None) -> bool:
+    return bool(text) and bool(_NUMBERISH.match(key(text)))
+
+
+def unit_factor(unit: str) -> Decimal:
+    return UNIT_FACTORS[unit]
