@@ -25,6 +25,7 @@ _HEADING = re.compile(
     r"|[（(](?P<sub>[一二三四五六七八九十]+)[)）])\s*(?P<name>\S.*)$")
 _UNIT_LINE = re.compile(r"^(?:金额)?单位\s*[:：]\s*(?:人民币)?(?P<unit>万元|亿元|元)")
 _NUMBERISH = re.compile(r"^[-+]?[\d,]+(?:\.\d+)?%?$")
+_DATEISH = re.compile(r"^\d{4}(?:年|-|/)")
 
 
 def key(text: str) -> str:
@@ -56,11 +57,13 @@ class TextTable:
     def has(self, words: Iterable[str]) -> bool:
         return self.column(words) is not None
 
-    def unit_of(self, index: int) -> str:
-        """The money unit of a column: its header's bracket, else the table's unit line, else 元."""
-        found = unit_from_header(self.header[index]) if index < len(self.header) else None
-        if found in ("CNY", "wan", "yi"):
-            return found
+    def unit_of(self, index: int, label: str | None = None) -> str:
+        """The money unit of a cell: its row label's bracket (``未偿本金余额（万元）``), else its
+        column header's, else the table's unit line, else 元."""
+        for text in (label, self.header[index] if index < len(self.header) else None):
+            found = unit_from_header(text) if text else None
+            if found in ("CNY", "wan", "yi"):
+                return found
         return {"万元": "wan", "亿元": "yi"}.get(self.unit or "", "CNY")
 
     def row_labelled(self, words: Iterable[str], column: int = 0) -> tuple[int, list[str | None]] | None:
@@ -178,7 +181,7 @@ def from_lines(lines: list[Line], *, title_stops: Iterable[str] = ()) -> Disclos
         texts = [c.text.strip() for c in line.cells]
         if table is not None and header_line is not None and texts == [c.text.strip() for c in header_line.cells]:
             continue  # the header repeated on a new page: the same table goes on
-        if table is None:
+        if table is None or (header_line is not None and _starts_new_table(texts, header_line)):
             header_line = line
             table = TextTable(texts, [], [], line.page, current.path, unit)
             current.tables.append(table)
@@ -189,6 +192,14 @@ def from_lines(lines: list[Line], *, title_stops: Iterable[str] = ()) -> Disclos
         table.pages.append(line.page)
     pages = max((line.page for line in lines), default=0)
     return DisclosureText(title, [s for s in sections if s.prose or s.tables or s is not preface], pages)
+
+
+def _starts_new_table(texts: list[str], header: Line) -> bool:
+    """Two tables back to back: a row of only words (no number, date or dash) with another
+    number of columns than the table it follows is the next table's header."""
+    if len(texts) == len(header.cells):
+        return False
+    return not any(is_numberish(t) or _DATEISH.match(key(t)) or key(t) in ("-", "—", "/") for t in texts)
 
 
 # ───────────────────────────── values ─────────────────────────────
