@@ -18,23 +18,30 @@ rules prescribe content, not tables).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from transforms.normalise.dates import parse_date
 from transforms.normalise.ids import deal_id_for
 from transforms.normalise.numbers import parse_rate
-from transforms.normalise.text import fold_width
 from transforms.parse.base import DocumentError, ParsedDocument
-from transforms.parse.disclosure_text import DisclosureText, Section, TextTable, amount, key, read_disclosure
+from transforms.parse.disclosure_text import (
+    DATE,
+    DisclosureText,
+    Section,
+    amount,
+    cover_value,
+    date_in,
+    key,
+    note_after,
+    read_disclosure,
+    table_value,
+)
 from transforms.parse.vocabulary import load_vocabulary
 
 DOC_TYPE = "asset_management_report"
 V = load_vocabulary("asset_management_report")
 CENT, RATE = Decimal("0.01"), Decimal("1e-8")
 _YEAR = re.compile(r"(\d{4})\s*年\s*(?:度)?\s*资产管理报告")
-_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}")
 _PERIOD_CELL = re.compile(r"(\d+)")
 
 
@@ -46,8 +53,8 @@ def parse_asset_management_report(data: bytes, file_name: str = "") -> ParsedDoc
         raise DocumentError(f"not an annual 资产管理报告: its title is {title[:80]!r}", check="unrecognised",
                             value=title[:80])
     year = int(year_match.group(1))
-    deal_name = _cover(doc, V["cover"]["deal_name"]) or key(title)[:year_match.start()]
-    report_date = _date(_cover(doc, V["cover"]["report_date"]), "披露日期", 1)
+    deal_name = cover_value(doc, V["cover"]["deal_name"]) or key(title)[:year_match.start()]
+    report_date = date_in(cover_value(doc, V["cover"]["report_date"]), "披露日期", 1)
     deal_id = deal_id_for(deal_name)
     pool = doc.find(V["sections"]["pool"])
     if pool is None:
@@ -64,29 +71,6 @@ def parse_asset_management_report(data: bytes, file_name: str = "") -> ParsedDoc
     return parsed
 
 
-# ───────────────────────────── cover ─────────────────────────────
-def _cover(doc: DisclosureText, labels: list[str]) -> str | None:
-    """A value written after a cover label (``专项计划名称：…``), in the title block or the preface."""
-    lines = list(doc.title_lines) + [text for s in doc.sections[:2] for _, text in s.prose]
-    for line in lines:
-        text = fold_width(line).strip()
-        for label in labels:
-            if text.startswith(label):
-                return text[len(label):].lstrip(":： ").strip()
-    return None
-
-
-def _date(text: str | None, field: str, page: int | None) -> Any:
-    if text is None:
-        raise DocumentError(f"{field} not found", check="missing_row", page=page, field=field)
-    match = _DATE.search(text)
-    try:
-        return parse_date(match.group(0) if match else text)
-    except ValueError as exc:
-        raise DocumentError(f"page {page}: {field} is not a date: {text!r}", check="bad_value", page=page,
-                            field=field, value=text) from exc
-
-
 # ───────────────────────────── the year ─────────────────────────────
 def _sub(doc: DisclosureText, pool: Section, words: list[str], *, required: bool = True) -> Section | None:
     found = doc.find(words, within=pool)
@@ -96,52 +80,21 @@ def _sub(doc: DisclosureText, pool: Section, words: list[str], *, required: bool
     return found
 
 
-def _value(tables: Iterable[TextTable], rows: list[str], columns: list[str] | None, field: str,
-           *, kind: str = "amount", required: bool = True) -> tuple[Any, TextTable | None, int | None]:
-    """The cell under a header word (or the last column) in the first row labelled with one of
-    ``rows``: (value, table, page)."""
-    for table in tables:
-        found = table.row_labelled(rows)
-        if found is None:
-            continue
-        index, row = found
-        column = table.column(columns) if columns else len(table.header) - 1
-        if column is None:
-            continue
-        text, page = row[column], table.pages[index]
-        where = f"page {page}, {table.section}, row {row[0]}"
-        if kind == "count":
-            value = amount(text, "CNY", where=where, field=field, page=page)
-            return (None if value is None else int(value)), table, page
-        if kind == "rate":
-            try:
-                rate = parse_rate(text)
-            except ValueError as exc:
-                raise DocumentError(f"{where}: {field} is not a rate: {text!r}", check="bad_value", page=page,
-                                    field=field, value=text) from exc
-            return (None if rate is None else rate.quantize(RATE)), table, page
-        value = amount(text, table.unit_of(column, row[0]), where=where, field=field, page=page)
-        return (None if value is None else _cents(value)), table, page
-    if required:
-        raise DocumentError(f"row {rows[0]} not found", check="missing_row", field=rows[0])
-    return None, None, None
-
-
 def _annual_row(doc: DisclosureText, pool: Section, deal_id: str, year: int, report_date: Any) -> dict[str, Any]:
     balance = _sub(doc, pool, V["sections"]["balance"])
     start, end = _statistic_period(balance)
     bt = V["balance_table"]
-    begin, anchor, anchor_page = _value(balance.tables, bt["balance"], bt["begin"], "期初未偿本金余额")
-    end_balance, _, _ = _value(balance.tables, bt["balance"], bt["end"], "期末未偿本金余额")
-    count_begin, _, _ = _value(balance.tables, bt["count"], bt["begin"], "期初资产笔数", kind="count", required=False)
-    count_end, _, _ = _value(balance.tables, bt["count"], bt["end"], "期末资产笔数", kind="count", required=False)
+    begin, anchor, anchor_page = table_value(balance.tables, bt["balance"], bt["begin"], "期初未偿本金余额")
+    end_balance, _, _ = table_value(balance.tables, bt["balance"], bt["end"], "期末未偿本金余额")
+    count_begin, _, _ = table_value(balance.tables, bt["count"], bt["begin"], "期初资产笔数", kind="count", required=False)
+    count_end, _, _ = table_value(balance.tables, bt["count"], bt["end"], "期末资产笔数", kind="count", required=False)
     collections = _sub(doc, pool, V["sections"]["collections"]).tables
-    principal, _, _ = _value(collections, V["collections"]["principal"], None, "本金回收")
-    interest, _, _ = _value(collections, V["collections"]["interest"], None, "利息回收")
+    principal, _, _ = table_value(collections, V["collections"]["principal"], None, "本金回收")
+    interest, _, _ = table_value(collections, V["collections"]["interest"], None, "利息回收")
     revolving_section = _sub(doc, pool, V["sections"]["revolving"], required=False)
     revolving_tables = revolving_section.tables if revolving_section else []
-    revolving, _, _ = _value(revolving_tables, V["revolving"]["period"], None, "循环购买金额", required=False)
-    cumulative_revolving, _, _ = _value(revolving_tables, V["revolving"]["cumulative"], None, "累计循环购买金额",
+    revolving, _, _ = table_value(revolving_tables, V["revolving"]["period"], None, "循环购买金额", required=False)
+    cumulative_revolving, _, _ = table_value(revolving_tables, V["revolving"]["cumulative"], None, "累计循环购买金额",
                                         required=False)
     ab = V["abnormal"]
     abnormal = _sub(doc, pool, V["sections"]["abnormal"]).tables
@@ -153,22 +106,22 @@ def _annual_row(doc: DisclosureText, pool: Section, deal_id: str, year: int, rep
         "principal_collected_cny": principal, "interest_collected_cny": interest,
         "revolving_purchase_cny": revolving, "cumulative_revolving_purchase_cny": cumulative_revolving,
     }
-    row["prepayment_cny"] = _value(abnormal, ab["prepayment"], ab["amount"], "提前偿还")[0]
-    row["prepayment_count"] = _value(abnormal, ab["prepayment"], ab["count"], "早偿笔数", kind="count")[0]
+    row["prepayment_cny"] = table_value(abnormal, ab["prepayment"], ab["amount"], "提前偿还")[0]
+    row["prepayment_count"] = table_value(abnormal, ab["prepayment"], ab["count"], "早偿笔数", kind="count")[0]
     buckets = {}
     for name in ("delinquent_1_30", "delinquent_31_60", "delinquent_61_90", "delinquent_90_plus"):
-        buckets[name] = row[f"{name}_cny"] = _value(abnormal, ab[name], ab["amount"], ab[name][0], required=False)[0]
-    overdue, overdue_table, overdue_page = _value(abnormal, ab["overdue_total"], ab["amount"], "逾期合计", required=False)
-    row["delinquent_count"] = _value(abnormal, ab["overdue_total"], ab["count"], "逾期笔数", kind="count",
+        buckets[name] = row[f"{name}_cny"] = table_value(abnormal, ab[name], ab["amount"], ab[name][0], required=False)[0]
+    overdue, overdue_table, overdue_page = table_value(abnormal, ab["overdue_total"], ab["amount"], "逾期合计", required=False)
+    row["delinquent_count"] = table_value(abnormal, ab["overdue_total"], ab["count"], "逾期笔数", kind="count",
                                      required=False)[0]
     stated = [v for v in buckets.values() if v is not None]
     if overdue is not None and stated and sum(stated) != overdue:
         raise DocumentError(f"page {overdue_page}: delinquency buckets add up to {sum(stated)} but 逾期合计 is {overdue}",
                             check="arithmetic", page=overdue_page, field="逾期合计", value=overdue)
-    row["new_default_cny"] = _value(abnormal, ab["new_default"], ab["amount"], "本期新增违约")[0]
-    row["new_default_count"] = _value(abnormal, ab["new_default"], ab["count"], "新增违约笔数", kind="count")[0]
-    row["cumulative_default_cny"] = _value(abnormal, ab["cumulative_default"], None, "累计违约金额", required=False)[0]
-    row["cumulative_default_rate"] = _value(abnormal, ab["cumulative_rate"], None, "累计违约率", kind="rate",
+    row["new_default_cny"] = table_value(abnormal, ab["new_default"], ab["amount"], "本期新增违约")[0]
+    row["new_default_count"] = table_value(abnormal, ab["new_default"], ab["count"], "新增违约笔数", kind="count")[0]
+    row["cumulative_default_cny"] = table_value(abnormal, ab["cumulative_default"], None, "累计违约金额", required=False)[0]
+    row["cumulative_default_rate"] = table_value(abnormal, ab["cumulative_rate"], None, "累计违约率", kind="rate",
                                             required=False)[0]
     row.update(recovery_cny=None, cumulative_recovery_cny=None, other_income_cny=None)
     row.update(_cash(doc))
@@ -176,7 +129,7 @@ def _annual_row(doc: DisclosureText, pool: Section, deal_id: str, year: int, rep
     if row.pop("_actual") != actual:
         raise DocumentError(f"actual collections stated differ from principal + interest collected ({actual})",
                             check="arithmetic", field="基础资产现金流入", value=actual)
-    row["not_applicable_reason"] = _note(doc, pool)
+    row["not_applicable_reason"] = note_after(doc.under(pool), V["notes"]["not_applicable"])
     row.update(source_page=anchor_page, source_table=balance.path, source_row_label=bt["balance"][0])
     return row
 
@@ -187,9 +140,9 @@ def _statistic_period(section: Section) -> tuple[Any, Any]:
         at = key(text).find(label)
         if at < 0:
             continue
-        dates = _DATE.findall(key(text)[at:])
+        dates = DATE.findall(key(text)[at:])
         if len(dates) >= 2:
-            return _date(dates[0], label, section.page), _date(dates[1], label, section.page)
+            return date_in(dates[0], label, section.page), date_in(dates[1], label, section.page)
     raise DocumentError(f"page {section.page}: statistic period (统计期间) not found in {section.name}",
                         check="missing_row", page=section.page, field="统计期间")
 
@@ -214,22 +167,12 @@ def _cash(doc: DisclosureText) -> dict[str, Any]:
             raise DocumentError(f"{where}: opening {values['opening']} + receipts {values['received']} − payments "
                                 f"{values['paid']} is not the closing balance {values['closing']}", check="arithmetic",
                                 page=page, field="期末余额", value=values["closing"])
-        actual, _, _ = _value(tables, c["inflow_row"], c["actual"], "实际现金流入")
-        forecast, _, _ = _value(tables, c["inflow_row"], c["forecast"], "预测现金流入")
+        actual, _, _ = table_value(tables, c["inflow_row"], c["actual"], "实际现金流入")
+        forecast, _, _ = table_value(tables, c["inflow_row"], c["forecast"], "预测现金流入")
         return {"cash_received_cny": _cents(values["received"]), "cash_paid_cny": _cents(values["paid"]),
                 "forecast_collections_cny": forecast, "_actual": actual}
     raise DocumentError("the plan account's table (期初余额 / 本期收入 / 本期支出 / 期末余额) not found",
                         check="missing_row", field="专项计划账户")
-
-
-def _note(doc: DisclosureText, pool: Section) -> str | None:
-    for section in doc.under(pool):
-        text = section.text()
-        for label in V["notes"]["not_applicable"]:
-            at = text.find(label)
-            if at >= 0:
-                return text[at + len(label):].strip().rstrip("。") or None
-    return None
 
 
 # ───────────────────────────── the year's periods ─────────────────────────────
@@ -262,7 +205,7 @@ def _period_rows(doc: DisclosureText, pool: Section, deal_id: str) -> list[dict[
 
         def day(name: str, field: str) -> Any:
             column = cols[name]
-            return None if column is None else _date(cells[column], field, page)
+            return None if column is None else date_in(cells[column], field, page)
 
         rate = None
         if cols["cumulative_rate"] is not None:

@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, unit_from_header
+from typing import Any
+
+from transforms.normalise.dates import parse_date
+from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, parse_rate, unit_from_header
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse.base import DocumentError
 from transforms.parse.trustee_report import Line, _align, _pdf_lines, join_wrapped
@@ -26,6 +29,8 @@ _HEADING = re.compile(
 _UNIT_LINE = re.compile(r"^(?:金额)?单位\s*[:：]\s*(?:人民币)?(?P<unit>万元|亿元|元)")
 _NUMBERISH = re.compile(r"^[-+]?[\d,]+(?:\.\d+)?%?$")
 _DATEISH = re.compile(r"^\d{4}(?:年|-|/)")
+DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{8}")
+CENT, RATE = Decimal("0.01"), Decimal("1e-8")
 
 
 def key(text: str) -> str:
@@ -212,6 +217,75 @@ def amount(text: str | None, unit: str, *, where: str, field: str, page: int | N
         raise DocumentError(f"{where}: {field} is not a number: {text!r}", check="bad_value", page=page,
                             field=field, value=text) from exc
     return value
+
+
+def cover_value(doc: DisclosureText, labels: Iterable[str]) -> str | None:
+    """A value written after a cover label (``专项计划名称：…``), in the title block or the first sections."""
+    lines = list(doc.title_lines) + [text for s in doc.sections[:2] for _, text in s.prose]
+    for line in lines:
+        text = fold_width(line).strip()
+        for label in labels:
+            if text.startswith(label):
+                return text[len(label):].lstrip(":： ").strip()
+    return None
+
+
+def date_in(text: str | None, field: str, page: int | None) -> Any:
+    """The first date in ``text``; missing or unreadable is a DocumentError naming the field."""
+    if text is None:
+        raise DocumentError(f"{field} not found", check="missing_row", page=page, field=field)
+    match = DATE.search(text)
+    try:
+        return parse_date(match.group(0) if match else text)
+    except ValueError as exc:
+        raise DocumentError(f"page {page}: {field} is not a date: {text!r}", check="bad_value", page=page,
+                            field=field, value=text) from exc
+
+
+def table_value(tables: Iterable[TextTable], rows: list[str], columns: list[str] | None, field: str,
+                *, kind: str = "amount", required: bool = True, where: str = "") -> tuple[Any, TextTable | None, int | None]:
+    """The cell under a header word (or in the last column) of the first row labelled with one
+    of ``rows``, as money (CNY, cents), a count or a rate: (value, table, page)."""
+    tables = list(tables)
+    for table in tables:
+        found = table.row_labelled(rows)
+        if found is None:
+            continue
+        index, row = found
+        column = table.column(columns) if columns else len(table.header) - 1
+        if column is None:
+            continue
+        text, page = row[column], table.pages[index]
+        place = f"page {page}, {table.section}, row {row[0]}"
+        if kind == "count":
+            value = amount(text, "CNY", where=place, field=field, page=page)
+            return (None if value is None else int(value)), table, page
+        if kind == "rate":
+            try:
+                rate = parse_rate(text)
+            except ValueError as exc:
+                raise DocumentError(f"{place}: {field} is not a rate: {text!r}", check="bad_value", page=page,
+                                    field=field, value=text) from exc
+            return (None if rate is None else rate.quantize(RATE)), table, page
+        value = amount(text, table.unit_of(column, row[0]), where=place, field=field, page=page)
+        return (None if value is None else value.quantize(CENT)), table, page
+    if required:
+        page = tables[0].page if tables else None
+        at = f"page {page}, {tables[0].section}: " if tables else (f"{where}: " if where else "")
+        raise DocumentError(f"{at}row {rows[0]} not found", check="missing_row", page=page, field=rows[0])
+    return None, None, None
+
+
+def note_after(sections: Iterable[Section], labels: Iterable[str]) -> str | None:
+    """The text after a note label (``注：不适用原因：…``) in the sections' prose."""
+    labels = list(labels)
+    for section in sections:
+        text = section.text()
+        for label in labels:
+            at = text.find(label)
+            if at >= 0:
+                return text[at + len(label):].strip().rstrip("。") or None
+    return None
 
 
 def is_numberish(text: str | None) -> bool:
