@@ -6,7 +6,7 @@ Runs after every segment (it reshapes rows other segments made, never makes deal
 exchange deal with a performance history (``core.pool_performance`` rows):
 
 * **Payments** become what a 收益分配报告 can state: each tranche has ``unit_count`` = issued
-  amount ÷ 100 units; per payment, principal and income per unit are rounded to 4 decimals
+  amount ÷ 100 units (a generated amount with an odd remainder below 100 元 loses it); per payment, principal and income per unit are rounded to 4 decimals
   (half up; the last principal payment is the whole remaining face), and the amounts are
   per-unit × units. The record date (权益登记日) is the weekday before the payment date. Vendor
   balance snapshots of these tranches (``core.tranche_balances``) that equalled the old
@@ -51,11 +51,26 @@ def build(world: World) -> None:
     exchange = sorted(d for d in with_history if deals[d]["market"] == "exchange_abs")
     if not exchange:
         return
+    whole_units(world, deals, set(exchange))
     per_unit_payments(world, set(exchange))
     annual_pool_rows(world, deals, set(exchange))
 
 
 # ───────────────────────────── payments ─────────────────────────────
+def whole_units(world: World, deals: dict[str, dict[str, Any]], deal_ids: set[str]) -> None:
+    """Exchange ABS are issued in whole units of 100 元: a generated tranche amount that is not
+    (a residual subordinated tranche) loses its odd remainder, and its deal's total with it."""
+    for tranche in world.rows("core.tranches"):
+        if tranche["deal_id"] not in deal_ids:
+            continue
+        odd = Decimal(tranche["amount_cny"]) % UNIT_FACE
+        if odd:
+            tranche["amount_cny"] = cny(Decimal(tranche["amount_cny"]) - odd)
+            deal = deals[tranche["deal_id"]]
+            deal["deal_amount_cny"] = cny(Decimal(deal["deal_amount_cny"]) - odd)
+
+
+
 def record_date(payment_date: date) -> date:
     """The weekday before the payment date (权益登记日 = T-1)."""
     day = payment_date - timedelta(days=1)
@@ -78,10 +93,7 @@ def per_unit_payments(world: World, deal_ids: set[str]) -> None:
             by_tranche[row["tranche_id"]].append(row)
     after_by_date: dict[str, list[tuple[date, Decimal, Decimal]]] = defaultdict(list)
     for tranche_id, rows in by_tranche.items():
-        amount = Decimal(tranches[tranche_id]["amount_cny"])
-        if amount % UNIT_FACE:
-            raise ValueError(f"{tranche_id}: issued amount {amount} is not a whole number of 100-元 units")
-        units = int(amount / UNIT_FACE)
+        units = int(Decimal(tranches[tranche_id]["amount_cny"]) / UNIT_FACE)
         face = UNIT_FACE
         for row in sorted(rows, key=lambda r: int(r["period_number"])):
             old_after = Decimal(row["principal_after_cny"])
