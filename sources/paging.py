@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from sources.base import Cursor, ListingEntry
@@ -51,6 +52,13 @@ class _Walk:
             self.reached_cursor = True
         self.idle = 0 if fresh else self.idle + 1
         return fresh
+
+
+def listing_window(cursor: Cursor, start_date: date | None, earliest: date, today: date) -> tuple[date, date]:
+    """The days to ask a site for: from the cursor's day (or, on a first run, the configured first
+    day, else ``earliest``) to tomorrow (a late-evening announcement may carry tomorrow's date)."""
+    start = cursor.published_at.date() if cursor.published_at else (start_date or earliest)
+    return start, today + timedelta(days=1)
 
 
 def walk_newest_first(fetch: Callable[[int, Any], Page], cursor: Cursor, *, page_size: int, max_pages: int,

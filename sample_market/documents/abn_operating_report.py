@@ -20,8 +20,8 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from sample_market.documents.exchange_layout import ExchangeLayout
-from sample_market.documents.trustee_report import TrusteeReportData, _Heading, _Num, _Para, _render_pdf, _Table
+from sample_market.documents.exchange_layout import ExchangeLayout, finish_pdf, garbled
+from sample_market.documents.trustee_report import TrusteeReportData, _Heading, _Num, _Para, _Table
 
 VARIANTS = ("normal", "revised", "superseded", "truncated", "image_only", "missing_row", "bad_number")
 SUPERSEDED_DELTA = Decimal("10000.00")
@@ -150,9 +150,7 @@ class _Builder:
 def _bad_number(items: list[Any]) -> None:
     for item in items:
         if isinstance(item, _Table) and item.rows and item.rows[0][0] == "期初资产池余额":
-            cell = item.rows[0][1]
-            digit = next(i for i, ch in enumerate(cell.text) if ch.isdigit() and i > 0)
-            item.rows[0][1] = _Num(cell.text[:digit] + "O" + cell.text[digit + 1:], None)
+            item.rows[0][1] = garbled(item.rows[0][1])
             return
     raise ValueError("no pool table to garble")
 
@@ -169,8 +167,7 @@ def render_abn_operating_report(report: TrusteeReportData, layout: ExchangeLayou
     if variant == "bad_number":
         _bad_number(items)
     title = operating_title(report, "更正" if variant == "revised" else None)
-    pdf = _render_pdf(items, title, report.trustee_name, "第{n}页", "image_only" if variant == "image_only" else "normal")
-    return pdf[: len(pdf) * 3 // 5] if variant == "truncated" else pdf
+    return finish_pdf(items, title, report.trustee_name, "第{n}页", variant)
 
 
 __all__ = ["VARIANTS", "operating_title", "render_abn_operating_report"]

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sample_market.documents.exchange_layout import ExchangeLayout
+from sample_market.documents.exchange_layout import ExchangeLayout, finish_pdf, garbled
 from sample_market.documents.income_distribution import short_name
-from sample_market.documents.trustee_report import _Heading, _Num, _Para, _render_pdf, _Table
+from sample_market.documents.trustee_report import _Heading, _Num, _Para, _Table
 
 VARIANTS = ("normal", "revised", "superseded", "truncated", "image_only", "missing_row", "bad_number")
 SUPERSEDED_DELTA = Decimal("10000.00")  # the wrong first version overstates interest collected by this
@@ -241,9 +241,7 @@ def _bad_number(items: list[Any]) -> None:
     """An OCR-style letter in the year-end pool balance (报告期末 of 未偿本金余额)."""
     for item in items:
         if isinstance(item, _Table) and item.header == ["项目", "报告期初", "报告期末"]:
-            cell = item.rows[0][2]
-            digit = next(i for i, ch in enumerate(cell.text) if ch.isdigit() and i > 0)
-            item.rows[0][2] = _Num(cell.text[:digit] + "O" + cell.text[digit + 1:], None)
+            item.rows[0][2] = garbled(item.rows[0][2])
             return
     raise ValueError("no balance table to garble")
 
@@ -258,8 +256,7 @@ def render_asset_management_report(data: AnnualReportData, layout: ExchangeLayou
     if variant == "bad_number":
         _bad_number(items)
     title = report_title(data, "更正" if variant == "revised" else None)
-    pdf = _render_pdf(items, title, data.manager_name, "{n} / {total}", "image_only" if variant == "image_only" else "normal")
-    return pdf[: len(pdf) * 3 // 5] if variant == "truncated" else pdf
+    return finish_pdf(items, title, data.manager_name, "{n} / {total}", variant)
 
 
 def annual_reports_from_tables(tables: Mapping[str, Sequence[Mapping[str, Any]]], deal_ids: Sequence[str],

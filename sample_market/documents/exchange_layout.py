@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sample_market.documents.trustee_report import _Num
+from sample_market.documents.trustee_report import _Num, _render_pdf
 
 CENT = Decimal("0.01")
 WAN, YI = Decimal(10_000), Decimal(100_000_000)
@@ -105,6 +105,19 @@ def cn_number(n: int) -> str:
         return CN_DIGITS[n]
     tens, ones = divmod(n, 10)
     return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + ("" if ones == 0 else CN_DIGITS[ones])
+
+
+def finish_pdf(items: list, title: str, running: str, footer: str, variant: str) -> bytes:
+    """The PDF of the items; ``image_only`` makes the key-figures page a scan, ``truncated`` cuts
+    the bytes (what a broken first upload looks like)."""
+    pdf = _render_pdf(items, title, running, footer, "image_only" if variant == "image_only" else "normal")
+    return pdf[: len(pdf) * 3 // 5] if variant == "truncated" else pdf
+
+
+def garbled(cell: _Num) -> _Num:
+    """The printed amount with an OCR-style letter O for its second digit (1,2O4.00)."""
+    digit = next(i for i, ch in enumerate(cell.text) if ch.isdigit() and i > 0)
+    return _Num(cell.text[:digit] + "O" + cell.text[digit + 1:], None)
 
 
 def per_unit(value: Decimal | None) -> str:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sample_market.documents.exchange_layout import CENT, ExchangeLayout, cn_number, per_unit
-from sample_market.documents.trustee_report import _Heading, _Num, _Para, _render_pdf, _Table
+from sample_market.documents.exchange_layout import CENT, ExchangeLayout, cn_number, finish_pdf, per_unit
+from sample_market.documents.trustee_report import _Heading, _Num, _Para, _Table
 
 VARIANTS = ("normal", "revised", "superseded", "truncated", "image_only", "missing_row", "bad_number")
 SUPERSEDED_DELTA = Decimal("0.0100")  # the wrong first version pays this much more income per unit
@@ -351,8 +351,7 @@ def render_income_distribution(data: DistributionData, layout: ExchangeLayout, v
     if variant == "bad_number":
         _bad_number(items)
     title = distribution_title(data, layout, variant == "revised")
-    pdf = _render_pdf(items, title, data.manager_name, "第{n}页 共{total}页", "image_only" if variant == "image_only" else "normal")
-    return pdf[: len(pdf) * 3 // 5] if variant == "truncated" else pdf
+    return finish_pdf(items, title, data.manager_name, "第{n}页 共{total}页", variant)
 
 
 def distributions_from_tables(tables: Mapping[str, Sequence[Mapping[str, Any]]], deal_ids: Sequence[str],

@@ -20,13 +20,13 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
 from sources.base import SHANGHAI, Cursor, ListingEntry, safe_file_name
 from sources.http import HttpClient
-from sources.paging import Page, walk_newest_first
+from sources.paging import Page, listing_window, walk_newest_first
 from sources.polite import Politeness, PoliteClient, SiteBlockedError
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,7 @@ class ChinamoneyNotices:
 
     def list_new(self, cursor: Cursor | None = None) -> Iterator[ListingEntry]:
         cursor = cursor or Cursor()
-        start = cursor.published_at.date() if cursor.published_at else (self.settings.start_date or EARLIEST)
-        end = self._today() + timedelta(days=1)
+        start, end = listing_window(cursor, self.settings.start_date, EARLIEST, self._today())
         fetch = lambda number, key: self._page(number, key, start, end)  # noqa: E731
         yield from walk_newest_first(fetch, cursor, page_size=self.settings.page_size,
                                      max_pages=self.settings.max_pages, patience=self.settings.patience,
