@@ -13,8 +13,8 @@ from settings import Settings
 from sources.base import Source
 from sources.chinabond.curves import CURVES, CurveDef, CurveSource
 from sources.chinabond.listing import OFFERING_DOCUMENTS, TRUSTEE_REPORTS, ChinaBondListing, ChinaBondListingSettings
-from sources.http import HttpClient, HttpSettings
 from sources.chinamoney.notices import ChinamoneyNotices, ChinamoneySettings
+from sources.http import HttpClient, HttpSettings
 from sources.inbox import InboxSource
 from sources.polite import Politeness
 from sources.sse.bulletins import SseBulletins, SseSettings
