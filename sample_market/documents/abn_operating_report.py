@@ -162,7 +162,7 @@ def render_abn_operating_report(report: TrusteeReportData, layout: ExchangeLayou
         raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
     if variant == "superseded":
         report = dataclasses.replace(report, pool={**report.pool, "interest_collected_cny":
-                                                   Decimal(report.pool["interest_collected_cny"]) + SUPERSEDED_DELTA})
+                                                   Decimal(report.pool["interest_collected_cny"] or 0) + SUPERSEDED_DELTA})
     items = _Builder(report, layout, variant, names or {}).build()
     if variant == "bad_number":
         _bad_number(items)

@@ -232,8 +232,11 @@ class _Builder:
 
 
 def _superseded(data: AnnualReportData) -> AnnualReportData:
+    """The wrong first version: interest collected overstated by SUPERSEDED_DELTA (receipts and
+    actual collections follow, so the wrong report is consistent in itself)."""
     annual = dict(data.annual)
-    annual["interest_collected_cny"] = Decimal(annual["interest_collected_cny"]) + SUPERSEDED_DELTA
+    annual["interest_collected_cny"] = Decimal(annual["interest_collected_cny"] or 0) + SUPERSEDED_DELTA
+    annual["cash_received_cny"] = Decimal(annual["cash_received_cny"]) + SUPERSEDED_DELTA
     return dataclasses.replace(data, annual=annual)
 
 

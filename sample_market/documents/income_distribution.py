@@ -315,14 +315,17 @@ class _Builder:
 
 
 def _superseded(data: DistributionData) -> DistributionData:
-    """The wrong first version: the first paid senior tranche gets SUPERSEDED_DELTA more income per unit."""
+    """The wrong first version: the first tranche paid income gets SUPERSEDED_DELTA more per unit;
+    when no tranche is paid income, the record date is a day early."""
     payments = [dict(p) for p in data.payments]
     for pay in sorted(payments, key=lambda p: p["tranche_id"]):
         if pay.get("interest_paid_per_unit") is not None:
             pay["interest_paid_per_unit"] = Decimal(pay["interest_paid_per_unit"]) + SUPERSEDED_DELTA
             pay["interest_paid_cny"] = (pay["interest_paid_per_unit"] * int(pay["unit_count"])).quantize(CENT)
             return dataclasses.replace(data, payments=payments)
-    raise ValueError("no tranche is paid income: nothing to misstate")
+    for pay in payments:
+        pay["record_date"] = pay["record_date"] - dt.timedelta(days=1)
+    return dataclasses.replace(data, payments=payments)
 
 
 def _bad_number(items: list[Any]) -> None:
