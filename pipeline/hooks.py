@@ -31,9 +31,12 @@ def parse_order(doc: StoredDocument) -> tuple[int, str, str]:
 
 
 def parse_document(stored: StoredDocument, data: bytes, context: dict[str, Any]) -> ParsedDocument:
-    """Recognise the document and run its parser; unknown documents are a DocumentError."""
+    """Screen the bytes against the limits, recognise the document and run its parser; unknown
+    documents are a DocumentError."""
+    from pipeline.limits import limits_in, screen_document
     from transforms.parse.detect import PARSERS, TRUSTEE_REPORT, detect_doc_type
 
+    screen_document(data, limits_in(context))
     file_name, title = stored.file_name or "", stored.title or ""
     doc_type = detect_doc_type(data, file_name, title)
     if doc_type == TRUSTEE_REPORT:
@@ -111,7 +114,7 @@ def default_hooks(settings: Settings) -> RunHooks:
     limit = settings.pipeline.quarantine_share_limit
     return RunHooks(
         parse_one=parse_document,
-        context=parse_context,
+        context=lambda con: {**parse_context(con), "limits": settings.limits},
         order=parse_order,
         validate=lambda con, frames, run_id: validate(con, frames, run_id, limit, settings.paths.dq_docs_dir),
         audit=lambda con, run_id: (check_required_tables(con, run_id, settings.pipeline.required_tables),

@@ -20,6 +20,7 @@ from expectations.agreement import check_source_agreement
 from pipeline import steps
 from pipeline.fetch import fetch_new, read_cursors, write_cursors
 from pipeline.outcomes import DocumentResult, decide_outcomes
+from pipeline.plausibility import quarantine_implausible
 from settings import Settings
 from sources.base import Source
 from warehouse.publish import (
@@ -80,6 +81,7 @@ def run_job(
 
             t = time.perf_counter()
             results = parse_in_batches(store, fetched, hooks, con, settings.pipeline.batch_size, progress)
+            quarantine_implausible(results, con)
             decide_outcomes(results, steps.registered_documents(con))
             timings["parse_s"] = round(time.perf_counter() - t, 3)
 

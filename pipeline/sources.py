@@ -27,10 +27,11 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
     if source == "inbox":
         if not inbox_paths:
             raise ValueError("the inbox source needs paths: abs-etl ingest PATH…")
-        yield [InboxSource([Path(p) for p in inbox_paths])]
+        yield [InboxSource([Path(p) for p in inbox_paths], max_document_mb=settings.limits.max_document_mb)]
     elif source == "chinabond":
         cb = settings.sources.chinabond
-        http = HttpClient(HttpSettings(read_timeout=cb.timeout_seconds, max_attempts=cb.max_attempts))
+        http = HttpClient(HttpSettings(read_timeout=cb.timeout_seconds, max_attempts=cb.max_attempts,
+                                       max_body_mb=settings.limits.max_document_mb))
         yield chinabond_sources(cb.base_url, cb.curve_base_url, http, cb.page_size, curve_years=())
     elif source == "exchanges":
         yield venue_sources(settings)
@@ -45,7 +46,8 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
                         soft_ban_rate=sm.soft_ban_rate)
         with serve(directory, host=sm.host, faults=faults) as server:
             http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
-                                           max_total_seconds=120.0, max_attempts=12))
+                                           max_total_seconds=120.0, max_attempts=12,
+                                           max_body_mb=settings.limits.max_document_mb))
             curves = _sample_curves(directory)
             years = sorted({year for _, year in curves})
             sources = chinabond_sources(server.url, server.url, http, 100, curve_years=years,

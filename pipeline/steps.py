@@ -16,6 +16,7 @@ import polars as pl
 
 from pipeline.outcomes import LOADED, SUPERSEDED, DocumentResult, count_outcomes, decide_outcomes
 from transforms.parse.base import DocumentError
+from transforms.sniff import sniff
 from warehouse.load import dedupe_newest, merge_rows, table_columns
 from warehouse.rawstore import RawStore, StoredDocument
 from warehouse.tables import rule_for
@@ -180,15 +181,8 @@ def register_documents(con: duckdb.DuckDBPyConnection, results: list[DocumentRes
 
 
 def _file_format(stored: StoredDocument) -> str | None:
-    head = stored.path.read_bytes()[:8] if stored.path.exists() else b""
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(b"PK"):
-        return "xlsx"
-    if head.lstrip().startswith((b"{", b"[")):
-        return "json"
-    name = (stored.file_name or "").lower()
-    return name.rsplit(".", 1)[-1] if "." in name else None
+    """pdf, xlsx, csv, json, html, image … as the pipeline's one sniffer reads the bytes."""
+    return sniff(stored.path.read_bytes()).file_format if stored.path.exists() else None
 
 
 def quarantine_documents(con: duckdb.DuckDBPyConnection, results: list[DocumentResult], run_id: str) -> int:

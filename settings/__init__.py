@@ -148,9 +148,25 @@ class Limits(BaseModel):
     max_pdf_pages: int = Field(500, ge=1)
     max_text_chars: int = Field(5_000_000, ge=1)      # characters of text extracted from one document
     max_json_depth: int = Field(64, ge=1)
-    max_json_mb: float = Field(50, gt=0)
+    max_json_mb: float = Field(20, gt=0)
     seconds_per_document: float = Field(60, gt=0)
     worker_memory_mb: int = Field(2048, ge=256)       # address-space limit of a parse worker process
+
+
+_LIMIT_UNITS = {
+    "max_document_mb": "MB", "max_uncompressed_mb": "MB", "max_json_mb": "MB", "worker_memory_mb": "MB",
+    "seconds_per_document": "s", "max_pdf_pages": "page", "max_zip_members": "member",
+    "max_text_chars": "character", "max_json_depth": "level", "max_compression_ratio": "ratio",
+}
+
+
+def over_limit_text(name: str, value: float, had: str) -> str:
+    """How every limit breach reads: what the document had, the configured value, the key,
+    e.g. "xlsx inflates to 900.0 MB, over the 200 MB limit (limits.max_uncompressed_mb)"."""
+    unit = _LIMIT_UNITS[name]
+    number = f"{value:,.0f}" if float(value) == int(value) else f"{value:,}"
+    shown = {"MB": f"{number} MB", "s": f"{number} s", "ratio": f"{number}:1 compression"}.get(unit, f"{number}-{unit}")
+    return f"{had}, over the {shown} limit (limits.{name})"
 
 
 class Publish(BaseModel):

@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from sample_market.documents.exchange_layout import ExchangeLayout, finish_pdf, garbled
-from sample_market.documents.trustee_report import TrusteeReportData, _Heading, _Num, _Para, _Table
+from sample_market.documents.render import Heading, Num, Para, Table
+from sample_market.documents.trustee_report import TrusteeReportData
 
 VARIANTS = ("normal", "revised", "superseded", "truncated", "image_only", "missing_row", "bad_number")
 SUPERSEDED_DELTA = Decimal("10000.00")
@@ -41,22 +42,22 @@ class _Builder:
         self.r, self.L, self.variant, self.names = report, layout, variant, names
         self.unit = layout.amount_unit
 
-    def money(self, value: Any) -> _Num:
+    def money(self, value: Any) -> Num:
         return self.L.amount(None if value is None else Decimal(value))
 
     def build(self) -> list[Any]:
         r, L = self.r, self.L
         items: list[Any] = [
-            _Para(operating_title(r, "更正" if self.variant == "revised" else None), size=13, align="center", space=8),
-            _Para(f"资产支持票据名称：{r.deal_name}"),
-            _Para(f"发行载体管理机构：{r.trustee_name}"),
-            _Para(f"本期收款期间：{L.date(r.collection_period_start)}至{L.date(r.collection_period_end)}"),
-            _Para(f"本期支付日：{L.date(r.payment_date)}"),
-            _Para(f"报告日期：{L.date(r.report_date)}", space=10),
+            Para(operating_title(r, "更正" if self.variant == "revised" else None), size=13, align="center", space=8),
+            Para(f"资产支持票据名称：{r.deal_name}"),
+            Para(f"发行载体管理机构：{r.trustee_name}"),
+            Para(f"本期收款期间：{L.date(r.collection_period_start)}至{L.date(r.collection_period_end)}"),
+            Para(f"本期支付日：{L.date(r.payment_date)}"),
+            Para(f"报告日期：{L.date(r.report_date)}", space=10),
         ]
         blocks = {2: self.notes, 3: self.receipts, 4: self.payments, 5: self.pool, 6: self.revolving}
         for index, name in enumerate(ITEMS):
-            items.append(_Heading(L.heading(index + 1, name), 1, key="pool" if index == 5 else ""))
+            items.append(Heading(L.heading(index + 1, name), 1, key="pool" if index == 5 else ""))
             items.extend(blocks[index]() if index in blocks else self.text(index))
         return items
 
@@ -64,7 +65,7 @@ class _Builder:
         if index == 0:
             rows = [["发起机构/资产服务机构", self.names.get("originator", "-")],
                     ["发行载体管理机构", self.r.trustee_name], ["登记托管机构", CLEARING_HOUSE]]
-            return [_Table(["参与机构", "名称"], rows, (0.35, 0.65), ("l", "l"))]
+            return [Table(["参与机构", "名称"], rows, (0.35, 0.65), ("l", "l"))]
         texts = {
             1: "本收款期间内，发起机构、发行载体管理机构、资产服务机构、资金保管机构等参与机构均按约定履行了职责。",
             7: "本收款期间末，不存在单一债务人未偿本金余额占比超过15%或债务人及其关联方未偿本金余额占比超过20%的情形。",
@@ -74,7 +75,7 @@ class _Builder:
             11: "发行载体管理机构已收到资产服务机构出具的资产服务报告及资金保管机构出具的资金保管报告。",
             12: "无。", 13: "资产服务报告、资金保管报告。", 14: "无。",
         }
-        return [_Para(texts[index])]
+        return [Para(texts[index])]
 
     def notes(self) -> list[Any]:
         rows = []
@@ -83,7 +84,7 @@ class _Builder:
             rows.append([t["tranche_name"], self.L.code(t["security_code"]), self.money(t.get("amount_cny")),
                          "-" if junior or t.get("coupon_rate") is None else f"{Decimal(t['coupon_rate']) * 100:.2f}%",
                          "-" if junior or not t.get("initial_rating") else t["initial_rating"]])
-        return [_Table(["档次", "证券代码", f"发行金额（{self.unit}）", "票面利率", "评级"], rows,
+        return [Table(["档次", "证券代码", f"发行金额（{self.unit}）", "票面利率", "评级"], rows,
                        (0.16, 0.22, 0.26, 0.16, 0.2), ("c", "c", "r", "c", "c"))]
 
     def receipts(self) -> list[Any]:
@@ -91,14 +92,14 @@ class _Builder:
         rows = [["本金回收款", self.money(pool.get("principal_collected_cny"))],
                 ["利息回收款", self.money(pool.get("interest_collected_cny"))],
                 ["其他收入", self.money(pool.get("other_income_cny"))]]
-        return [_Table(["项目", f"金额（{self.unit}）"], rows, (0.5, 0.5), ("l", "r")),
-                _Para("本收款期间内闲置资金未进行投资。")]
+        return [Table(["项目", f"金额（{self.unit}）"], rows, (0.5, 0.5), ("l", "r")),
+                Para("本收款期间内闲置资金未进行投资。")]
 
     def payments(self) -> list[Any]:
         paid = {p["tranche_id"]: p for p in self.r.payments}
         tranches = [t for t in self.r.tranches if t["tranche_id"] in paid]
         if not tranches:
-            return [_Para("本期各档资产支持票据均无本息兑付。")]
+            return [Para("本期各档资产支持票据均无本息兑付。")]
         fields = (("期初本金余额", "principal_before_cny"), ("本期偿还本金", "principal_paid_cny"),
                   ("期末本金余额", "principal_after_cny"), ("本期支付利息", "interest_paid_cny"),
                   ("本期支付超额收益", "other_income_paid_cny"))
@@ -108,12 +109,12 @@ class _Builder:
             rows += [[f"{label}（{self.unit}）", *(self.money(paid[t["tranche_id"]].get(name)) for t in tranches)]
                      for label, name in fields]
             share = 0.7 / len(tranches)
-            return [_Table(header, rows, (0.3, *(share,) * len(tranches)), ("l", *("r",) * len(tranches)))]
+            return [Table(header, rows, (0.3, *(share,) * len(tranches)), ("l", *("r",) * len(tranches)))]
         header = ["证券代码", *(f"{label}（{self.unit}）" for label, _ in fields)]
         rows = [[self.L.code(t["security_code"]), *(self.money(paid[t["tranche_id"]].get(name)) for _, name in fields)]
                 for t in tranches]
-        return [_Table(header, rows, (0.15, 0.17, 0.17, 0.17, 0.17, 0.17), ("c",) + ("r",) * 5),
-                _Para("本期各档资产支持票据评级均未发生变化。")]
+        return [Table(header, rows, (0.15, 0.17, 0.17, 0.17, 0.17, 0.17), ("c",) + ("r",) * 5),
+                Para("本期各档资产支持票据评级均未发生变化。")]
 
     def pool(self) -> list[Any]:
         pool, L = self.r.pool, self.L
@@ -130,18 +131,18 @@ class _Builder:
                    ["31-60天", self.money(pool.get("delinquent_31_60_cny"))],
                    ["61-90天", self.money(pool.get("delinquent_61_90_cny"))],
                    ["90天以上", self.money(pool.get("delinquent_90_plus_cny"))]]
-        items = [_Table(["项目", f"金额/数值（{self.unit}）"], rows, (0.5, 0.5), ("l", "r")),
-                 _Para("本收款期间末资产池逾期分布如下："),
-                 _Table(["逾期天数", f"未偿本金余额（{self.unit}）"], buckets, (0.5, 0.5), ("l", "r"))]
+        items = [Table(["项目", f"金额/数值（{self.unit}）"], rows, (0.5, 0.5), ("l", "r")),
+                 Para("本收款期间末资产池逾期分布如下："),
+                 Table(["逾期天数", f"未偿本金余额（{self.unit}）"], buckets, (0.5, 0.5), ("l", "r"))]
         if pool.get("not_applicable_reason"):
-            items.append(_Para(f"注：不适用原因：{pool['not_applicable_reason']}"))
+            items.append(Para(f"注：不适用原因：{pool['not_applicable_reason']}"))
         return items
 
     def revolving(self) -> list[Any]:
         pool = self.r.pool
         if not self.r.is_revolving:
-            return [_Para("本项目不设循环购买。")]
-        return [_Table(["项目", f"金额（{self.unit}）"],
+            return [Para("本项目不设循环购买。")]
+        return [Table(["项目", f"金额（{self.unit}）"],
                        [["本期循环购买金额", self.money(pool.get("revolving_purchase_cny"))],
                         ["累计循环购买金额", self.money(pool.get("cumulative_revolving_purchase_cny"))]],
                        (0.5, 0.5), ("l", "r"))]
@@ -149,7 +150,7 @@ class _Builder:
 
 def _bad_number(items: list[Any]) -> None:
     for item in items:
-        if isinstance(item, _Table) and item.rows and item.rows[0][0] == "期初资产池余额":
+        if isinstance(item, Table) and item.rows and item.rows[0][0] == "期初资产池余额":
             item.rows[0][1] = garbled(item.rows[0][1])
             return
     raise ValueError("no pool table to garble")

@@ -27,7 +27,7 @@ from typing import Any
 
 from sample_market.documents.exchange_layout import ExchangeLayout, finish_pdf, garbled
 from sample_market.documents.income_distribution import short_name
-from sample_market.documents.trustee_report import _Heading, _Num, _Para, _Table
+from sample_market.documents.render import Heading, Num, Para, Table
 
 VARIANTS = ("normal", "revised", "superseded", "truncated", "image_only", "missing_row", "bad_number")
 SUPERSEDED_DELTA = Decimal("10000.00")  # the wrong first version overstates interest collected by this
@@ -74,7 +74,7 @@ class _Builder:
         self.a = data.annual
         self.unit = layout.amount_unit
 
-    def money(self, value: Any) -> _Num:
+    def money(self, value: Any) -> Num:
         return self.L.amount(None if value is None else Decimal(value))
 
     def count(self, value: Any) -> str:
@@ -83,29 +83,29 @@ class _Builder:
     def build(self) -> list[Any]:
         d, L = self.d, self.L
         items: list[Any] = [
-            _Para(report_title(d, "更正" if self.variant == "revised" else None), size=14, align="center", space=10),
-            _Para(f"专项计划名称：{d.deal['deal_name_zh']}"),
-            _Para(f"管理人：{d.manager_name}"),
-            _Para(f"报告期间：{L.date(d.report_start)}至{L.date(dt.date(d.year, 12, 31))}"),
-            _Para(f"披露日期：{L.date(d.publish_date)}", space=12),
+            Para(report_title(d, "更正" if self.variant == "revised" else None), size=14, align="center", space=10),
+            Para(f"专项计划名称：{d.deal['deal_name_zh']}"),
+            Para(f"管理人：{d.manager_name}"),
+            Para(f"报告期间：{L.date(d.report_start)}至{L.date(dt.date(d.year, 12, 31))}"),
+            Para(f"披露日期：{L.date(d.publish_date)}", space=12),
         ]
         chapters = [("重要提示", self.important), ("专项计划基本情况及业务参与人履约情况", self.basics),
                     ("基础资产情况", self.pool), ("资金收支与投资管理情况", self.cash),
                     ("特定原始权益人情况", self.originator), ("增信措施及其执行情况", self.enhancement)]
         if d.venue == "SZ":
-            chapters.append(("其他重大事项", lambda: [_Para("报告期内，本专项计划未发生其他重大事项。")]))
+            chapters.append(("其他重大事项", lambda: [Para("报告期内，本专项计划未发生其他重大事项。")]))
         for number, (name, block) in enumerate(chapters, 1):
-            items.append(_Heading(L.chapter(number, name), 1, key="pool" if name == "基础资产情况" else ""))
+            items.append(Heading(L.chapter(number, name), 1, key="pool" if name == "基础资产情况" else ""))
             items.extend(block())
         return items
 
-    def sub(self, number: int, text: str) -> _Heading:
+    def sub(self, number: int, text: str) -> Heading:
         from sample_market.documents.exchange_layout import cn_number
 
-        return _Heading(f"（{cn_number(number)}）{text}", 2)
+        return Heading(f"（{cn_number(number)}）{text}", 2)
 
     def important(self) -> list[Any]:
-        return [_Para(IMPORTANT), _Para("本报告所载基础资产数据来源于资产服务机构提供的服务报告，财务数据经会计师事务所审计，"
+        return [Para(IMPORTANT), Para("本报告所载基础资产数据来源于资产服务机构提供的服务报告，财务数据经会计师事务所审计，"
                                         "审计报告附后。本报告与托管人出具的托管报告内容一致。")]
 
     def basics(self) -> list[Any]:
@@ -125,39 +125,39 @@ class _Builder:
                          self.money(after.get(t["tranche_id"], t["amount_cny"]))])
         header = ["证券简称", "证券代码", "起息日", "预期到期日", "发行金额（万元）", "信用评级", "预期收益率",
                   f"期末本金余额（{self.unit}）"]
-        table = _Table(header, rows, (0.12, 0.11, 0.12, 0.12, 0.13, 0.09, 0.1, 0.21), ("c",) * 7 + ("r",))
+        table = Table(header, rows, (0.12, 0.11, 0.12, 0.12, 0.13, 0.09, 0.1, 0.21), ("c",) * 7 + ("r",))
         paid_rows = [[L.date(p["payment_date"]), L.code(p["tranche_id"]), self.money(p["principal_paid_cny"]),
                       self.money(p["interest_paid_cny"])]
                      for p in sorted(self.d.payments, key=lambda p: (p["payment_date"], p["tranche_id"]))]
-        distribution = _Table(["分配日期", "证券代码", f"分配本金（{self.unit}）", f"分配收益（{self.unit}）"], paid_rows,
+        distribution = Table(["分配日期", "证券代码", f"分配本金（{self.unit}）", f"分配收益（{self.unit}）"], paid_rows,
                               (0.22, 0.2, 0.29, 0.29), ("c", "c", "r", "r"))
-        return [_Para("截至报告期末，本专项计划资产支持证券的基本情况如下："), table,
-                self.sub(1, "报告期内收益分配情况"), _Para("报告期内，本专项计划按约定按月进行收益分配，具体如下："), distribution,
+        return [Para("截至报告期末，本专项计划资产支持证券的基本情况如下："), table,
+                self.sub(1, "报告期内收益分配情况"), Para("报告期内，本专项计划按约定按月进行收益分配，具体如下："), distribution,
                 self.sub(2, "业务参与人履约情况"),
-                _Para("报告期内，原始权益人、资产服务机构、托管人等业务参与人均按约定履行了各自的职责。")]
+                Para("报告期内，原始权益人、资产服务机构、托管人等业务参与人均按约定履行了各自的职责。")]
 
     def pool(self) -> list[Any]:
         a, L = self.a, self.L
         items: list[Any] = [self.sub(1, "基础资产数量及金额"),
-                            _Para(f"统计期间：{L.date(a['collection_period_start'])}至{L.date(a['collection_period_end'])}")]
+                            Para(f"统计期间：{L.date(a['collection_period_start'])}至{L.date(a['collection_period_end'])}")]
         balance_rows = [[f"未偿本金余额（{self.unit}）", self.money(a["pool_balance_begin_cny"]),
                          self.money(a["pool_balance_end_cny"])],
                         ["资产笔数（笔）", self.count(a.get("loan_count_begin")), self.count(a.get("loan_count_end"))]]
         if self.variant == "missing_row":
             del balance_rows[0]
-        items.append(_Table(["项目", "报告期初", "报告期末"], balance_rows, (0.4, 0.3, 0.3), ("l", "r", "r")))
+        items.append(Table(["项目", "报告期初", "报告期末"], balance_rows, (0.4, 0.3, 0.3), ("l", "r", "r")))
         items += [self.sub(2, "基础资产回收情况"),
-                  _Table(["项目", f"金额（{self.unit}）"],
+                  Table(["项目", f"金额（{self.unit}）"],
                          [["本金回收", self.money(a["principal_collected_cny"])],
                           ["利息回收", self.money(a["interest_collected_cny"])]], (0.5, 0.5), ("l", "r"))]
         items.append(self.sub(3, "循环购买情况"))
         if self.d.deal.get("is_revolving"):
-            items.append(_Table(["项目", f"金额（{self.unit}）"],
+            items.append(Table(["项目", f"金额（{self.unit}）"],
                                 [["报告期内循环购买金额", self.money(a.get("revolving_purchase_cny"))],
                                  ["累计循环购买金额", self.money(a.get("cumulative_revolving_purchase_cny"))]],
                                 (0.5, 0.5), ("l", "r")))
         else:
-            items.append(_Para("本专项计划不设循环购买。"))
+            items.append(Para("本专项计划不设循环购买。"))
         begin = Decimal(a["pool_balance_begin_cny"] or 0)
 
         def share(value: Any) -> str:
@@ -174,20 +174,20 @@ class _Builder:
         abnormal.append(["本期新增违约", self.money(a.get("new_default_cny")), self.count(a.get("new_default_count")),
                          share(a.get("new_default_cny"))])
         items += [self.sub(4, "早偿、逾期、违约等非正常偿还情况"),
-                  _Para("报告期内基础资产早偿、逾期、违约等各类非正常偿还的金额、笔数及其占期初未偿本金余额的比例如下："),
-                  _Table(["类型", f"金额（{self.unit}）", "笔数（笔）", "占比"], abnormal, (0.3, 0.3, 0.18, 0.22),
+                  Para("报告期内基础资产早偿、逾期、违约等各类非正常偿还的金额、笔数及其占期初未偿本金余额的比例如下："),
+                  Table(["类型", f"金额（{self.unit}）", "笔数（笔）", "占比"], abnormal, (0.3, 0.3, 0.18, 0.22),
                          ("l", "r", "r", "r")),
-                  _Table(["项目", "数值"], [[f"累计违约金额（{self.unit}）", self.money(a.get("cumulative_default_cny"))],
+                  Table(["项目", "数值"], [[f"累计违约金额（{self.unit}）", self.money(a.get("cumulative_default_cny"))],
                                            ["累计违约率", L.exact_percent(a.get("cumulative_default_rate"))]],
                          (0.5, 0.5), ("l", "r"))]
-        items += [self.sub(5, "各期资产池情况"), _Para("各收款期间资产池情况如下（累计违约率=累计违约金额/初始起算日资产池余额）："),
+        items += [self.sub(5, "各期资产池情况"), Para("各收款期间资产池情况如下（累计违约率=累计违约金额/初始起算日资产池余额）："),
                   self.period_table()]
         reason = a.get("not_applicable_reason")
         if reason:
-            items.append(_Para(f"注：不适用原因：{reason}"))
+            items.append(Para(f"注：不适用原因：{reason}"))
         return items
 
-    def period_table(self) -> _Table:
+    def period_table(self) -> Table:
         L = self.L
         rows = []
         for p in sorted(self.d.periods, key=lambda r: int(r["period_number"])):
@@ -199,7 +199,7 @@ class _Builder:
         header = ["期数", "期间起始日", "期间截止日", "兑付日", f"期末未偿本金余额（{self.unit}）",
                   f"当期循环购买金额（{self.unit}）", f"累计循环购买金额（{self.unit}）", f"累计违约金额（{self.unit}）",
                   "累计违约率"]
-        return _Table(header, rows, (0.06, 0.1, 0.1, 0.1, 0.14, 0.13, 0.14, 0.12, 0.11), ("c",) * 4 + ("r",) * 5)
+        return Table(header, rows, (0.06, 0.1, 0.1, 0.1, 0.14, 0.13, 0.14, 0.12, 0.11), ("c",) * 4 + ("r",) * 5)
 
     def cash(self) -> list[Any]:
         a, L = self.a, self.L
@@ -210,25 +210,25 @@ class _Builder:
         variance = L.percent((actual - forecast) / forecast) if forecast else "-"
         return [
             self.sub(1, "专项计划账户资金收支情况"),
-            _Para("报告期内，专项计划账户收入来源为基础资产回收款，支出用途为循环购买价款、税费及资产支持证券本息分配。"),
-            _Table([f"期初余额（{self.unit}）", f"本期收入（{self.unit}）", f"本期支出（{self.unit}）",
+            Para("报告期内，专项计划账户收入来源为基础资产回收款，支出用途为循环购买价款、税费及资产支持证券本息分配。"),
+            Table([f"期初余额（{self.unit}）", f"本期收入（{self.unit}）", f"本期支出（{self.unit}）",
                     f"期末余额（{self.unit}）"],
                    [[self.money(opening), self.money(received), self.money(paid), self.money(opening + received - paid)]],
                    (0.25, 0.25, 0.25, 0.25), ("r",) * 4),
             self.sub(2, "合格投资情况"),
-            _Para("报告期内，专项计划账户闲置资金未进行合格投资，报告期初和期末投资余额均为0。"),
+            Para("报告期内，专项计划账户闲置资金未进行合格投资，报告期初和期末投资余额均为0。"),
             self.sub(3, "基础资产现金流与预测情况"),
-            _Table(["项目", f"实际金额（{self.unit}）", f"预测金额（{self.unit}）", "差异率"],
+            Table(["项目", f"实际金额（{self.unit}）", f"预测金额（{self.unit}）", "差异率"],
                    [["基础资产现金流入", self.money(actual), self.money(forecast), variance]],
                    (0.31, 0.25, 0.25, 0.19), ("l", "r", "r", "r")),
-            _Para("报告期内基础资产现金流入较预测未下降超过20%。"),
+            Para("报告期内基础资产现金流入较预测未下降超过20%。"),
         ]
 
     def originator(self) -> list[Any]:
-        return [_Para(f"特定原始权益人{self.d.originator_name}报告期内经营正常，财务状况未发生重大不利变化。")]
+        return [Para(f"特定原始权益人{self.d.originator_name}报告期内经营正常，财务状况未发生重大不利变化。")]
 
     def enhancement(self) -> list[Any]:
-        return [_Para("本专项计划采用优先/次级结构分层、超额抵押及超额利差等内部增信措施，报告期内各项增信措施执行正常。")]
+        return [Para("本专项计划采用优先/次级结构分层、超额抵押及超额利差等内部增信措施，报告期内各项增信措施执行正常。")]
 
 
 def _superseded(data: AnnualReportData) -> AnnualReportData:
@@ -243,7 +243,7 @@ def _superseded(data: AnnualReportData) -> AnnualReportData:
 def _bad_number(items: list[Any]) -> None:
     """An OCR-style letter in the year-end pool balance (报告期末 of 未偿本金余额)."""
     for item in items:
-        if isinstance(item, _Table) and item.header == ["项目", "报告期初", "报告期末"]:
+        if isinstance(item, Table) and item.header == ["项目", "报告期初", "报告期末"]:
             item.rows[0][2] = garbled(item.rows[0][2])
             return
     raise ValueError("no balance table to garble")

@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sample_market.documents.trustee_report import _Num, _render_pdf
+from sample_market.documents.render import Num, render_pdf
 
 CENT = Decimal("0.01")
 WAN, YI = Decimal(10_000), Decimal(100_000_000)
@@ -56,22 +56,22 @@ class ExchangeLayout:
             return f"{value.year} 年 {value.month} 月 {value.day} 日"
         return f"{value.year}年{value.month}月{value.day}日"
 
-    def amount(self, value: Decimal | None, unit: str | None = None) -> _Num:
+    def amount(self, value: Decimal | None, unit: str | None = None) -> Num:
         """Money in the layout's unit; 万元 keeps 6 decimals so no cent is lost."""
         unit = unit or self.amount_unit
         if value is None:
-            return _Num("-", None)
+            return Num("-", None)
         if unit == "万元":
             shown = (Decimal(value) / WAN).quantize(Decimal("0.000001"))
-            return _Num(f"{shown:,.6f}", shown)
+            return Num(f"{shown:,.6f}", shown)
         shown = Decimal(value).quantize(CENT)
-        return _Num(f"{shown:,.2f}", shown)
+        return Num(f"{shown:,.2f}", shown)
 
-    def scale(self, value: Decimal) -> _Num:
+    def scale(self, value: Decimal) -> Num:
         """剩余规模 in 万元 or 亿元, 2 decimals, as the real tables print it (rounded)."""
         divisor = YI if self.scale_unit == "亿元" else WAN
         shown = (Decimal(value) / divisor).quantize(CENT)
-        return _Num(f"{shown:,.2f}", shown)
+        return Num(f"{shown:,.2f}", shown)
 
     def percent(self, value: Decimal | None, places: int | None = None) -> str:
         if value is None:
@@ -110,14 +110,14 @@ def cn_number(n: int) -> str:
 def finish_pdf(items: list, title: str, running: str, footer: str, variant: str) -> bytes:
     """The PDF of the items; ``image_only`` makes the key-figures page a scan, ``truncated`` cuts
     the bytes (what a broken first upload looks like)."""
-    pdf = _render_pdf(items, title, running, footer, "image_only" if variant == "image_only" else "normal")
+    pdf = render_pdf(items, title, running, footer, "image_only" if variant == "image_only" else "normal")
     return pdf[: len(pdf) * 3 // 5] if variant == "truncated" else pdf
 
 
-def garbled(cell: _Num) -> _Num:
+def garbled(cell: Num) -> Num:
     """The printed amount with an OCR-style letter O for its second digit (1,2O4.00)."""
     digit = next(i for i, ch in enumerate(cell.text) if ch.isdigit() and i > 0)
-    return _Num(cell.text[:digit] + "O" + cell.text[digit + 1:], None)
+    return Num(cell.text[:digit] + "O" + cell.text[digit + 1:], None)
 
 
 def per_unit(value: Decimal | None) -> str:

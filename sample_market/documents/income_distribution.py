@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from sample_market.documents.exchange_layout import CENT, ExchangeLayout, cn_number, finish_pdf, per_unit
-from sample_market.documents.trustee_report import _Heading, _Num, _Para, _Table
+from sample_market.documents.render import Heading, Num, Para, Table
 
 VARIANTS = ("normal", "revised", "superseded", "truncated", "image_only", "missing_row", "bad_number")
 SUPERSEDED_DELTA = Decimal("0.0100")  # the wrong first version pays this much more income per unit
@@ -114,35 +114,35 @@ class _Builder:
         d, L = self.d, self.L
         registrar, registrar_short = REGISTRARS[d.venue]
         items: list[Any] = [
-            _Para(distribution_title(d, L, self.variant == "revised"), size=13, align="center", space=8),
-            _Para(f"专项计划名称：{d.deal['deal_name_zh']}", space=6),
-            _Para(f"本专项计划自{L.date(d.deal['value_date'])}由{d.manager_name}（以下简称“管理人”）设立并开始运作。"
+            Para(distribution_title(d, L, self.variant == "revised"), size=13, align="center", space=8),
+            Para(f"专项计划名称：{d.deal['deal_name_zh']}", space=6),
+            Para(f"本专项计划自{L.date(d.deal['value_date'])}由{d.manager_name}（以下简称“管理人”）设立并开始运作。"
                   "本专项计划设置优先级资产支持证券和次级资产支持证券，截至目前，本次发行的资产支持证券各类别情况如下表所示："),
             self.tranche_table(),
         ]
         if L.schedule_table:
-            items += [_Para(f"根据《{d.deal['deal_name_zh']}说明书》的约定，本专项计划优先级资产支持证券投资者获得分配本金的"
+            items += [Para(f"根据《{d.deal['deal_name_zh']}说明书》的约定，本专项计划优先级资产支持证券投资者获得分配本金的"
                             "具体情况如下表所示："), self.schedule_table()]
-        items.append(_Para("现将有关分配的具体事宜公告如下："))
+        items.append(Para("现将有关分配的具体事宜公告如下："))
         sub = [t for t in self.order if t["tranche_class"] == "subordinated"]
         units_note = "".join(f"本专项计划{series_label(t)}资产支持证券共计{self.units(t):,}份。" for t in sub)
-        items += [_Heading(L.heading(1, "分配对象"), 2),
-                  _Para(f"本次收益分配对象为权益登记日登记在册的本专项计划全体资产支持证券持有人。{units_note}")]
-        items += [_Heading(L.heading(2, "分配方案"), 2, key="pool"), *self.plan()]
-        items += [_Heading(L.heading(3, "资产支持专项计划分期偿还情况"), 2), *self.amortisation()]
-        items += [_Heading(L.heading(4, "分配时间"), 2), *self.timing(registrar, registrar_short)]
+        items += [Heading(L.heading(1, "分配对象"), 2),
+                  Para(f"本次收益分配对象为权益登记日登记在册的本专项计划全体资产支持证券持有人。{units_note}")]
+        items += [Heading(L.heading(2, "分配方案"), 2, key="pool"), *self.plan()]
+        items += [Heading(L.heading(3, "资产支持专项计划分期偿还情况"), 2), *self.amortisation()]
+        items += [Heading(L.heading(4, "分配时间"), 2), *self.timing(registrar, registrar_short)]
         items += [
-            _Heading(L.heading(5, "分配方式"), 2),
-            _Para(f"1. 现金分配。优先级资产支持证券的分配资金由托管人划付至{registrar_short}，由{registrar_short}"
+            Heading(L.heading(5, "分配方式"), 2),
+            Para(f"1. 现金分配。优先级资产支持证券的分配资金由托管人划付至{registrar_short}，由{registrar_short}"
                   "划付至投资者资金账户；次级资产支持证券的分配资金由托管人直接划付至次级资产支持证券持有人账户。"),
-            _Heading(L.heading(6, "关于本专项计划优先级资产支持证券利息所得税的征收"), 2),
-            _Para("个人投资者取得的收益按20%的税率缴纳个人所得税，由兑付机构代扣代缴；非居民企业取得的收益按10%的税率"
+            Heading(L.heading(6, "关于本专项计划优先级资产支持证券利息所得税的征收"), 2),
+            Para("个人投资者取得的收益按20%的税率缴纳个人所得税，由兑付机构代扣代缴；非居民企业取得的收益按10%的税率"
                   "缴纳企业所得税。"),
-            _Heading(L.heading(7, "咨询方式"), 2),
-            _Para(f"管理人：{d.manager_name}"),
-            _Para("特此公告。", space=10),
-            _Para(d.manager_name, align="right"),
-            _Para(L.date(d.publish_date), align="right"),
+            Heading(L.heading(7, "咨询方式"), 2),
+            Para(f"管理人：{d.manager_name}"),
+            Para("特此公告。", space=10),
+            Para(d.manager_name, align="right"),
+            Para(L.date(d.publish_date), align="right"),
         ]
         return items
 
@@ -161,7 +161,7 @@ class _Builder:
         return Decimal(max(earlier, key=lambda p: int(p["period_number"]))["principal_after_cny"]) if earlier \
             else Decimal(tranche["amount_cny"])
 
-    def tranche_table(self) -> _Table:
+    def tranche_table(self) -> Table:
         L, deal = self.L, self.d.deal
         scale = f"剩余规模（{L.scale_unit}）"
         rows = []
@@ -199,9 +199,9 @@ class _Builder:
         if L.tranche_table == "huabei":
             total_row[-2] = L.scale(sum(Decimal(t["amount_cny"]) for t in self.order))
         rows.append(total_row)
-        return _Table(header, rows, widths, ("c",) * (len(header) - 1) + ("r",))
+        return Table(header, rows, widths, ("c",) * (len(header) - 1) + ("r",))
 
-    def schedule_table(self) -> _Table:
+    def schedule_table(self) -> Table:
         senior = [t for t in self.order if t["tranche_class"] in SENIOR]
         dates = sorted({p["payment_date"] for p in self.d.history if int(p["period_number"]) <= self.d.period_number})
         paid = {(p["tranche_id"], p["payment_date"]): Decimal(p["principal_paid_cny"] or 0) for p in self.d.history}
@@ -213,13 +213,13 @@ class _Builder:
         rows.append(["合计", *(self.L.percent(sum(paid.get((t["tranche_id"], day), Decimal(0)) for day in dates)
                                             / Decimal(t["amount_cny"])) for t in senior)])
         share = 1 / (len(senior) + 1.4)
-        return _Table(header, rows, (1.4 * share, *(share,) * len(senior)), ("c",) * (len(senior) + 1))
+        return Table(header, rows, (1.4 * share, *(share,) * len(senior)), ("c",) * (len(senior) + 1))
 
     def plan(self) -> list[Any]:
         L = self.L
         paid_senior = [t for t in self.order if t["tranche_class"] in SENIOR and t["tranche_id"] in self.paid]
         senior_total = sum(self.total(self.paid[t["tranche_id"]]) for t in paid_senior)
-        items: list[Any] = [_Para(f"本次优先级资产支持证券的分配资金为{senior_total:,.2f}元。")]
+        items: list[Any] = [Para(f"本次优先级资产支持证券的分配资金为{senior_total:,.2f}元。")]
         paying = [t for t in self.order if t["tranche_id"] in self.paid]
         if L.plan_style == "table":
             items.append(self.plan_table(paying))
@@ -246,7 +246,7 @@ class _Builder:
         each = p + (Decimal(i) if i is not None else 0) + (Decimal(o) if o is not None else 0)
         junior = t["tranche_class"] == "subordinated"
         income_word = "期间收益" if junior else "预期收益"
-        lines = [_Para(f"{index}. {name}资产支持证券每份面值为{per_unit(self.face_before(pay))}元（本次分配前）。")]
+        lines = [Para(f"{index}. {name}资产支持证券每份面值为{per_unit(self.face_before(pay))}元（本次分配前）。")]
         if self.L.plan_style == "wei":
             parts = [f"本金{per_unit(p)}元"]
             if i is not None:
@@ -257,7 +257,7 @@ class _Builder:
             if i is None:
                 text += f"本期不分配{income_word}。"
             text += f"{name}资产支持证券共{units:,}份，分配资金合计为{self.total(pay):,.2f}元。"
-            return [*lines, _Para(text)]
+            return [*lines, Para(text)]
         clauses = [f"每份{name}资产支持证券分配本金={per_unit(p)}元"]
         if i is not None:
             clauses.append(f"每份{name}资产支持证券分配{income_word}={per_unit(i)}元")
@@ -266,11 +266,11 @@ class _Builder:
         text = f"每份{name}资产支持证券分配资金={per_unit(each)}元，其中：" + "，".join(clauses) + "。"
         if i is None:
             text += f"本期{name}资产支持证券不分配{income_word}。"
-        return [*lines, _Para(text),
-                _Para(f"{name}资产支持证券投资者应得分配资金={per_unit(each)}元×持有份额。"),
-                _Para(f"{name}资产支持证券分配资金合计={per_unit(each)}元×{units:,}份={self.total(pay):,.2f}元。")]
+        return [*lines, Para(text),
+                Para(f"{name}资产支持证券投资者应得分配资金={per_unit(each)}元×持有份额。"),
+                Para(f"{name}资产支持证券分配资金合计={per_unit(each)}元×{units:,}份={self.total(pay):,.2f}元。")]
 
-    def plan_table(self, paying: list[Mapping[str, Any]]) -> _Table:
+    def plan_table(self, paying: list[Mapping[str, Any]]) -> Table:
         excess = any(self.paid[t["tranche_id"]].get("other_income_paid_per_unit") is not None for t in paying)
         header = ["证券代码", "证券简称", "份数（份）", "每份面值（元）", "每份分配本金（元）", "每份分配收益（元）",
                   *(["每份分配超额收益（元）"] if excess else []), "分配资金合计（元）"]
@@ -282,10 +282,10 @@ class _Builder:
                    per_unit(self.face_before(pay)), per_unit(p), per_unit(i)]
             if excess:
                 row.append(per_unit(o))
-            rows.append([*row, _Num(f"{self.total(pay):,.2f}", self.total(pay))])
+            rows.append([*row, Num(f"{self.total(pay):,.2f}", self.total(pay))])
         widths = (0.11, 0.1, 0.12, 0.11, 0.13, 0.13, *((0.12,) if excess else ()), 0.18)
         scale = sum(widths)
-        return _Table(header, rows, tuple(w / scale for w in widths), ("c",) * (len(header) - 1) + ("r",))
+        return Table(header, rows, tuple(w / scale for w in widths), ("c",) * (len(header) - 1) + ("r",))
 
     def amortisation(self) -> list[Any]:
         lines, untouched = [], []
@@ -294,11 +294,11 @@ class _Builder:
             after = Decimal(pay["principal_after_cny"]) if pay else self.remaining(t)
             repaid = 1 - after / Decimal(t["amount_cny"])
             if repaid > 0:
-                lines.append(_Para(f"{series_label(t)}截至本收益分配报告日已分期偿还本金{self.L.percent(repaid)}。"))
+                lines.append(Para(f"{series_label(t)}截至本收益分配报告日已分期偿还本金{self.L.percent(repaid)}。"))
             else:
                 untouched.append(t)
         if untouched:
-            lines.append(_Para("其余证券截至本收益分配报告日尚未进行还本。" if lines else
+            lines.append(Para("其余证券截至本收益分配报告日尚未进行还本。" if lines else
                                "本专项计划各级资产支持证券截至本收益分配报告日尚未进行还本。"))
         return lines
 
@@ -306,11 +306,11 @@ class _Builder:
         L, d = self.L, self.d
         start, end = d.previous_payment_date(), d.payment_date
         return [
-            _Para(f"1. 本专项计划各级资产支持证券的权益登记日均为{L.date(d.record_date)}。份额持有人对应登记日登记在"
+            Para(f"1. 本专项计划各级资产支持证券的权益登记日均为{L.date(d.record_date)}。份额持有人对应登记日登记在"
                   f"{registrar}（以下简称“{registrar_short}”）所提供的本专项计划持有人名册上的投资者可获得相应的收益分配资金款项。"),
-            _Para(f"2. 兑付（息）日为{L.date(end)}。{registrar_short}于该日将实际分配资金直接划付至投资者资金账户。",
-                  ) if self.variant != "missing_row" else _Para(f"2. {registrar_short}将实际分配资金直接划付至投资者资金账户。"),
-            _Para(f"3. 收益周期为{L.date(start)}（含）-{L.date(end)}（不含），合计天数{(end - start).days}天。"),
+            Para(f"2. 兑付（息）日为{L.date(end)}。{registrar_short}于该日将实际分配资金直接划付至投资者资金账户。",
+                  ) if self.variant != "missing_row" else Para(f"2. {registrar_short}将实际分配资金直接划付至投资者资金账户。"),
+            Para(f"3. 收益周期为{L.date(start)}（含）-{L.date(end)}（不含），合计天数{(end - start).days}天。"),
         ]
 
 
@@ -331,12 +331,12 @@ def _superseded(data: DistributionData) -> DistributionData:
 def _bad_number(items: list[Any]) -> None:
     """An OCR-style letter in the first per-unit principal amount (0.0000 → O.0000)."""
     for item in items:
-        if isinstance(item, _Para):
+        if isinstance(item, Para):
             match = re.search(r"(分配本金[=为]|其中本金)(\d)", item.text)
             if match:
                 item.text = item.text[:match.start(2)] + "O" + item.text[match.end(2):]
                 return
-        if isinstance(item, _Table) and item.header and "每份分配本金（元）" in item.header:
+        if isinstance(item, Table) and item.header and "每份分配本金（元）" in item.header:
             col = item.header.index("每份分配本金（元）")
             item.rows[0][col] = "O" + item.rows[0][col][1:]
             return

@@ -4,8 +4,6 @@ real ChinaBond annual download."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
@@ -13,10 +11,7 @@ from pipeline.hooks import default_hooks
 from pipeline.run import run_job
 from settings import Settings
 from sources.inbox import InboxSource
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real-world"
-
-pytestmark = pytest.mark.skipif(not REAL.exists(), reason=f"real-world files not found at {REAL}")
+from tests.fixtures import REAL_WORLD as REAL
 
 
 @pytest.fixture(scope="module")

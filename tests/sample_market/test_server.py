@@ -53,7 +53,7 @@ REAL_ENTRY_KEYS = {
     "DOCCONTENT", "ShengXiaoShiJian", "FaXingRenId", "DocTitle", "docid", "DOCPUBURL",
     "MetaDataId", "OriginDocId", "SubDocTitle", "recid", "appendixIds", "FaXingNianFen",
 }
-"""Keys every entry of shared/real-world/chinabond_trustee_report_listing_2025-11-19.json has."""
+"""Keys every entry of tests/fixtures/real_world/chinabond_trustee_report_listing_2025-11-19.json has."""
 
 # (source_doc_id, title, published_at, issue_year); listed oldest-last on purpose
 TRUSTEE_REPORTS = [

@@ -8,16 +8,7 @@ subordinated tranches (seed 004) are computed from this table at the issue price
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 import duckdb
-
-FLOW_COLUMNS = {
-    "principal": "principal_paid_cny",
-    "period_return": "interest_paid_cny",
-    "excess_return": "other_income_paid_cny",
-}
 
 DERIVE_SQL = """
 DELETE FROM core.subordinated_cash_flows;
@@ -41,17 +32,3 @@ def derive_in_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the table from all loaded tranche payments (idempotent)."""
     con.execute(DERIVE_SQL)
 
-
-def derive_rows(tranches: Iterable[Mapping[str, Any]], payments: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The same derivation over plain rows (the sample market's truth uses it)."""
-    subordinated = {t["tranche_id"] for t in tranches if t["tranche_class"] == "subordinated"}
-    rows = []
-    for p in payments:
-        if p["tranche_id"] not in subordinated:
-            continue
-        for kind, column in FLOW_COLUMNS.items():
-            amount = p.get(column)
-            if amount is not None and amount != 0:
-                rows.append({"tranche_id": p["tranche_id"], "flow_date": p["payment_date"], "flow_kind": kind,
-                             "amount_cny": amount})
-    return sorted(rows, key=lambda r: (r["tranche_id"], r["flow_date"], r["flow_kind"]))

@@ -36,6 +36,8 @@ from transforms.normalise.ids import deal_id_for
 from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, parse_rate, unit_from_header
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse.base import DocumentError, ParsedDocument
+from transforms.sniff import file_format as sniff_kind
+from transforms.sniff import xml_prolog_has_dtd
 
 DOC_TYPE = "trustee_report"
 
@@ -344,21 +346,28 @@ def _xlsx_lines(data: bytes) -> list[Line]:
         book = zipfile.ZipFile(io.BytesIO(data))
         names = set(book.namelist())
         shared = _shared_strings(book) if "xl/sharedStrings.xml" in names else []
-        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+        workbook = _xml(book.read("xl/workbook.xml"))
+        rels = _xml(book.read("xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target", "") for r in rels}
         lines: list[Line] = []
         for sheet in workbook.iter(f"{_NS}sheet"):
             target = targets[sheet.get(f"{_REL_NS}id")].lstrip("/")
             path = target if target.startswith("xl/") else f"xl/{target}"
-            lines.extend(_sheet_lines(ElementTree.fromstring(book.read(path)), sheet.get("name", ""), shared))
+            lines.extend(_sheet_lines(_xml(book.read(path)), sheet.get("name", ""), shared))
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, EOFError, ValueError) as exc:
         raise DocumentError("XLSX is truncated or corrupt", check="corrupt_file", value=exc) from exc
     return lines
 
 
+def _xml(data: bytes) -> ElementTree.Element:
+    """One OOXML part, refused when it declares a DTD (entities are never expanded)."""
+    if xml_prolog_has_dtd(data):
+        raise DocumentError("XLSX part declares a DTD: refused, entities are never expanded", check="xml_dtd")
+    return ElementTree.fromstring(data)
+
+
 def _shared_strings(book: zipfile.ZipFile) -> list[str]:
-    root = ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
+    root = _xml(book.read("xl/sharedStrings.xml"))
     return ["".join(t.text or "" for t in si.iter(f"{_NS}t")) for si in root.iter(f"{_NS}si")]
 
 
@@ -721,13 +730,13 @@ def parse_trustee_report(data: bytes, file_name: str = "", title: str = "") -> P
     以此为准) and English duplicates. English reports yield ``meta`` only (the pipeline
     skips them). Not thread-safe for PDFs (pypdfium2): parse in separate processes.
     """
-    head = data[:1024]
-    if b"%PDF-" in head:
+    kind = sniff_kind(data)
+    if kind == "pdf":
         lines, file_format = _pdf_lines(data), "pdf"
-    elif head.startswith(b"PK\x03\x04"):
+    elif kind in ("xlsx", "zip"):  # a broken zip is reported by the XLSX reader
         lines, file_format = _xlsx_lines(data), "xlsx"
     else:
-        raise DocumentError("not a PDF or XLSX document", check="unknown_format", value=data[:8].hex())
+        raise DocumentError(f"not a PDF or XLSX document ({kind})", check="unknown_format", value=data[:8].hex())
     _check_encoding(lines)
     layout = Layout(lines)
     meta = _meta(layout, lines, file_name, title, file_format)

@@ -8,7 +8,7 @@ import pytest
 
 from sample_market.documents import asset_management_report as render
 from sample_market.documents.exchange_layout import LAYOUTS
-from sample_market.documents.trustee_report import _render_pdf
+from sample_market.documents.render import render_pdf
 from tests.transforms.parse.exchange_cases import annual_reports, differences
 from transforms.parse.asset_management_report import parse_asset_management_report
 from transforms.parse.base import DocumentError
@@ -69,8 +69,8 @@ def test_an_account_that_does_not_balance_is_refused():
     builder = render._Builder(report, LAYOUTS[0], "normal")
     items = builder.build()
     cash = next(i for i in items if getattr(i, "header", None) and i.header[0].startswith("期初余额"))
-    cash.rows[0][3] = render._Num("1.00", None)
-    pdf = _render_pdf(items, "x", "y", "{n}")
+    cash.rows[0][3] = render.Num("1.00", None)
+    pdf = render_pdf(items, "x", "y", "{n}")
     with pytest.raises(DocumentError, match="is not the closing balance") as refused:
         parse_asset_management_report(pdf)
     assert refused.value.check == "arithmetic"
@@ -81,6 +81,6 @@ def test_delinquency_buckets_must_add_up():
     items = render._Builder(report, LAYOUTS[0], "normal").build()
     table = next(i for i in items if getattr(i, "header", None) and i.header[0] == "类型")
     total = next(row for row in table.rows if row[0] == "逾期合计")
-    total[1] = render._Num("9.99", None)
+    total[1] = render.Num("9.99", None)
     with pytest.raises(DocumentError, match="delinquency buckets add up to"):
-        parse_asset_management_report(_render_pdf(items, "x", "y", "{n}"))
+        parse_asset_management_report(render_pdf(items, "x", "y", "{n}"))

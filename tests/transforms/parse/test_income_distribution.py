@@ -10,7 +10,7 @@ import pytest
 
 from sample_market.documents import income_distribution as render
 from sample_market.documents.exchange_layout import LAYOUTS
-from sample_market.documents.trustee_report import _render_pdf
+from sample_market.documents.render import render_pdf
 from tests.transforms.parse.exchange_cases import differences, distributions
 from transforms.parse.base import DocumentError
 from transforms.parse.detect import detect_doc_type
@@ -106,8 +106,8 @@ def test_a_tranche_table_that_disagrees_with_face_times_units_is_refused(reports
     builder = render._Builder(report, LAYOUTS[0], "normal")
     items = builder.build()
     table = next(i for i in items if getattr(i, "header", None) and "剩余规模（万元）" in i.header)
-    table.rows[0][-1] = render._Num("1.00", None)
-    pdf = _render_pdf(items, "x", "y", "{n}")
+    table.rows[0][-1] = render.Num("1.00", None)
+    pdf = render_pdf(items, "x", "y", "{n}")
     with pytest.raises(DocumentError, match="剩余规模 of .* but face"):
         parse_income_distribution(pdf)
 
