@@ -27,6 +27,7 @@ _HEADING = re.compile(
     r"^(?:第(?P<chapter>[一二三四五六七八九十]+)[章节]|(?P<top>[一二三四五六七八九十]+)\s*[、.．]"
     r"|[（(](?P<sub>[一二三四五六七八九十]+)[)）])\s*(?P<name>\S.*)$")
 _UNIT_LINE = re.compile(r"^(?:金额)?单位\s*[:：]\s*(?:人民币)?(?P<unit>万元|亿元|元)")
+WRAPPED_LINE_PT = 12.0  # table rows are ~17 pt apart; lines wrapped inside one cell ~9 pt
 _NUMBERISH = re.compile(r"^[-+]?[\d,]+(?:\.\d+)?%?$")
 _DATEISH = re.compile(r"^\d{4}(?:年|-|/)")
 DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{8}")
@@ -159,7 +160,17 @@ def from_lines(lines: list[Line], *, title_stops: Iterable[str] = ()) -> Disclos
     table: TextTable | None = None
     header_line: Line | None = None
     unit: str | None = None
+    previous: Line | None = None  # the last line taken into the open table
+    previous_kind = ""  # header | row | repeat (a repeated header, skipped)
     for line in lines:
+        if table is not None and header_line is not None and _continues(previous, line):
+            # a long cell wrapped inside its cell: its next line belongs to the row above
+            if previous_kind != "repeat":
+                target = table.header if previous_kind == "header" else table.rows[-1]
+                for index, cell in _align(line.cells, header_line.cells).items():
+                    target[index] = join_wrapped(target[index] or "", cell.text.strip())
+            previous = line
+            continue
         if len(line.cells) == 1:
             text = line.cells[0].text.strip()
             heading = _HEADING.match(text)
@@ -184,10 +195,12 @@ def from_lines(lines: list[Line], *, title_stops: Iterable[str] = ()) -> Disclos
             continue
         in_title = False
         texts = [c.text.strip() for c in line.cells]
+        previous = line
         if table is not None and header_line is not None and texts == [c.text.strip() for c in header_line.cells]:
-            continue  # the header repeated on a new page: the same table goes on
+            previous_kind = "repeat"  # the header repeated on a new page: the same table goes on
+            continue
         if table is None or (header_line is not None and _starts_new_table(texts, header_line)):
-            header_line = line
+            header_line, previous_kind = line, "header"
             table = TextTable(texts, [], [], line.page, current.path, unit)
             current.tables.append(table)
             continue
@@ -195,8 +208,14 @@ def from_lines(lines: list[Line], *, title_stops: Iterable[str] = ()) -> Disclos
         matched = _align(line.cells, header_line.cells)
         table.rows.append([matched[i].text.strip() if i in matched else None for i in range(len(header_line.cells))])
         table.pages.append(line.page)
+        previous_kind = "row"
     pages = max((line.page for line in lines), default=0)
     return DisclosureText(title, [s for s in sections if s.prose or s.tables or s is not preface], pages)
+
+
+def _continues(previous: Line | None, line: Line) -> bool:
+    """A line closer under the last table line than a table row is high: a wrapped cell's next line."""
+    return previous is not None and line.page == previous.page and 0 < previous.y - line.y <= WRAPPED_LINE_PT
 
 
 def _starts_new_table(texts: list[str], header: Line) -> bool:
