@@ -140,4 +140,26 @@ LAYOUTS: tuple[ExchangeLayout, ...] = (
     ExchangeLayout(title_style="report", tranche_table="zhonggang", scale_unit="万元", plan_style="equation",
                    date_style="iso", amount_unit="万元", code_suffix=False, history_scope="all"),
 )
-"""The templates the catalogue rotates through, one per manager; the fuzzer may pass any other."""
+"""The templates the catalogue rotates through, one per manager; ``draw_exchange_layout`` any other."""
+
+KNOBS: dict[str, tuple] = {
+    "date_style": ("chinese", "spaced", "iso", "nopad"),
+    "heading_space": (False, True),
+    "title_style": ("report", "notice", "year_total"),
+    "tranche_table": ("bailu", "zhonggang", "huabei"),
+    "scale_unit": ("万元", "亿元"),
+    "code_suffix": (True, False),
+    "plan_style": ("equation", "wei", "table"),
+    "schedule_table": (True, False),
+    "amount_unit": ("元", "万元"),
+    "section_style": ("jie", "cn"),
+    "history_scope": ("year", "all"),
+    "percent_places": (2, 4),
+}
+"""Every value each knob of ``ExchangeLayout`` takes (the templates are points of this space)."""
+
+
+def draw_exchange_layout(rng) -> ExchangeLayout:
+    """A layout drawn at random from ``KNOBS`` (``rng`` a ``random.Random``: a seed replays it),
+    the way the layout fuzzer draws trustee-report and announcement layouts."""
+    return ExchangeLayout(**{name: rng.choice(values) for name, values in KNOBS.items()})
