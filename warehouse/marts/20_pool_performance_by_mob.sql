@@ -25,6 +25,7 @@ SELECT p.deal_id,
        d.is_revolving,
        d.revolving_period_months,
        d.initial_pool_balance_cny,
+       p.grain,
        p.period_number,
        p.report_date,
        p.collection_period_start,
@@ -79,6 +80,7 @@ COMMENT ON COLUMN marts.pool_performance_by_mob.vintage_year IS 'Year of the val
 COMMENT ON COLUMN marts.pool_performance_by_mob.is_revolving IS 'Deal has a revolving period 是否循环购买';
 COMMENT ON COLUMN marts.pool_performance_by_mob.revolving_period_months IS 'Length of the revolving period, months 循环期（月）';
 COMMENT ON COLUMN marts.pool_performance_by_mob.initial_pool_balance_cny IS 'Pool principal at cut-off, CNY 初始资产池本金余额（元）';
+COMMENT ON COLUMN marts.pool_performance_by_mob.grain IS 'Always payment_period: one row per collection/payment period 数据粒度（按期）';
 COMMENT ON COLUMN marts.pool_performance_by_mob.period_number IS 'Report period number, 1 = first 报告期序号';
 COMMENT ON COLUMN marts.pool_performance_by_mob.report_date IS 'Report date 报告日';
 COMMENT ON COLUMN marts.pool_performance_by_mob.collection_period_start IS 'Collection period start 收款期间起始日';
