@@ -90,7 +90,8 @@ NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 ANNOUNCEMENTS = (issuance_announcement.OFFERING, issuance_announcement.RESULTS)
-DOC_TYPES = (TRUSTEE_REPORT, *(rule[0] for rule in TITLE_RULES), *ANNOUNCEMENTS, *dict.fromkeys(rule[0] for rule in HEADER_RULES), "deal_names")
+DOC_TYPES = (TRUSTEE_REPORT, *(rule[0] for rule in TITLE_RULES), *ANNOUNCEMENTS,
+             *dict.fromkeys(rule[0] for rule in HEADER_RULES), "deal_names")
 
 # doc_type → "module:function" of its parser (the trustee-report parser lives elsewhere).
 PARSERS: dict[str, str] = {
