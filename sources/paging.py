@@ -54,6 +54,14 @@ class _Walk:
         return fresh
 
 
+def check_paging(page_size: int, max_page_size: int, max_pages: int, patience: int) -> None:
+    """Refuse paging settings a site would not honour (a bad config fails at start, not mid-run)."""
+    if not 1 <= page_size <= max_page_size:
+        raise ValueError(f"page_size must be 1..{max_page_size}, got {page_size}")
+    if max_pages < 1 or patience < 1:
+        raise ValueError("max_pages and patience must be at least 1")
+
+
 def listing_window(cursor: Cursor, start_date: date | None, earliest: date, today: date) -> tuple[date, date]:
     """The days to ask a site for: from the cursor's day (or, on a first run, the configured first
     day, else ``earliest``) to tomorrow (a late-evening announcement may carry tomorrow's date)."""

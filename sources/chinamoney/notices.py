@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from sources.base import SHANGHAI, Cursor, ListingEntry, safe_file_name
 from sources.http import HttpClient
-from sources.paging import Page, listing_window, walk_newest_first
+from sources.paging import Page, check_paging, listing_window, walk_newest_first
 from sources.polite import Politeness, PoliteClient, SiteBlockedError
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,7 @@ class ChinamoneySettings:
     politeness: Politeness = field(default_factory=lambda: Politeness(min_interval_seconds=3.0, jitter_seconds=2.0))
 
     def __post_init__(self) -> None:
-        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {self.page_size}")
-        if self.max_pages < 1 or self.patience < 1:
-            raise ValueError("max_pages and patience must be at least 1")
+        check_paging(self.page_size, MAX_PAGE_SIZE, self.max_pages, self.patience)
 
 
 class ChinamoneyNotices:

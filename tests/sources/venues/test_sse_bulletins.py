@@ -145,3 +145,12 @@ def test_a_polite_client_is_never_refused_an_impolite_one_is_blocked(sse_market,
             for entry in rude.list_new():
                 rude.download(entry)
         assert server.stats["too_fast"] > 0
+
+
+def test_paging_settings_a_site_would_not_honour_are_refused_at_start():
+    with pytest.raises(ValueError, match="page_size must be 1..100"):
+        SseSettings(page_size=101)
+    with pytest.raises(ValueError, match="max_pages and patience"):
+        SseSettings(patience=0)
+    with pytest.raises(ValueError, match="must not be negative"):
+        Politeness(min_interval_seconds=-1)
