@@ -10,18 +10,19 @@ warehouse holds stays:
   version) or for the period before it (the closing balance this period opens with): a unit
   label changed (元 ↔ 万元 ↔ 亿元) without the figures.
 
-One query per table for the whole batch compares against the warehouse.
+The first is the document's own: :func:`negative_amount` runs in the parse worker on the
+document's rows. The second needs the warehouse: :func:`unit_slips` is one join per table over
+the parsed batch files and the rows the warehouse holds.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from pipeline.outcomes import DocumentResult
 from transforms.parse.base import DocumentError
 
 NEVER_NEGATIVE = {
@@ -34,7 +35,7 @@ NEVER_NEGATIVE = {
 }
 # (table, key column, closing amount, opening amount): a report's closing amount is compared
 # with the loaded version's, its opening amount with the previous period's closing amount.
-_BALANCES = (
+BALANCES = (
     ("core.pool_performance", "deal_id", "pool_balance_end_cny", "pool_balance_begin_cny"),
     ("core.tranche_payments", "tranche_id", "principal_after_cny", "principal_before_cny"),
 )
@@ -42,29 +43,8 @@ _UNIT_STEPS = {4: "10,000", 8: "100,000,000", -4: "1/10,000", -8: "1/100,000,000
 _UNIT_NAMES = {4: "元 printed as 万元", 8: "元 printed as 亿元", -4: "万元 printed as 元", -8: "亿元 printed as 元"}
 
 
-def quarantine_implausible(results: list[DocumentResult], con: duckdb.DuckDBPyConnection) -> int:
-    """Mark parsed reports with impossible figures as errors (so they are quarantined); returns
-    how many. Results already in error, or without rows in these tables, are left alone."""
-    candidates = [r for r in results if r.parsed is not None and r.error is None
-                  and any(r.parsed.tables.get(t) for t in NEVER_NEGATIVE)]
-    failed = 0
-    for result in candidates:
-        error = _negative(result.parsed.tables)
-        if error:
-            result.error = error
-            failed += 1
-    known = {table: _known_balances(con, table, key, [r for r in candidates if r.error is None])
-             for table, key, *_ in _BALANCES}
-    for result in candidates:
-        if result.error is None:
-            error = _unit_slip(result.parsed.tables, known)
-            if error:
-                result.error = error
-                failed += 1
-    return failed
-
-
-def _negative(tables: dict[str, list[dict[str, Any]]]) -> DocumentError | None:
+def negative_amount(tables: dict[str, list[dict[str, Any]]]) -> DocumentError | None:
+    """The error for the first balance, collection or payment below zero in a parsed document."""
     for table, columns in NEVER_NEGATIVE.items():
         for row in tables.get(table, ()):
             for column in columns:
@@ -78,60 +58,67 @@ def _negative(tables: dict[str, list[dict[str, Any]]]) -> DocumentError | None:
     return None
 
 
-def _known_balances(con: duckdb.DuckDBPyConnection, table: str, key: str,
-                    results: list[DocumentResult]) -> dict[tuple[str, int], tuple[Decimal | None, Decimal | None, str]]:
-    """(key, period) → (closing amount, opening amount, document_id) the warehouse holds for
-    the periods these reports cover and the periods just before them."""
-    wanted = {(row[key], int(row["period_number"]) + shift)
-              for r in results for row in r.parsed.tables.get(table, ()) if row.get(key) is not None
-              and row.get("period_number") is not None for shift in (0, -1)}
-    if not wanted:
-        return {}
-    close, open_ = next((c, o) for t, _, c, o in _BALANCES if t == table)
-    keys = pl.DataFrame(sorted(wanted), schema={"key": pl.String, "period": pl.Int64}, orient="row")
-    con.register("_plausibility_keys", keys.to_arrow())
-    try:
-        rows = con.execute(
-            f"SELECT t.{key}, t.period_number, t.{close}, t.{open_}, t.document_id FROM {table} t "
-            f"JOIN _plausibility_keys k ON t.{key} = k.key AND t.period_number = k.period").fetchall()
-    finally:
-        con.unregister("_plausibility_keys")
-    return {(k, int(p)): (c, o, d) for k, p, c, o, d in rows}
+def unit_slips(con: duckdb.DuckDBPyConnection, rows: dict[str, pl.LazyFrame],
+               candidates: Iterable[str]) -> dict[str, DocumentError]:
+    """document_id → the error of each candidate report whose amounts are a power of 10,000 off
+    what the warehouse holds for the same report or for the period before it.
 
-
-def _unit_slip(tables: dict[str, list[dict[str, Any]]],
-               known: dict[str, dict[tuple[str, int], tuple[Any, Any, str]]]) -> DocumentError | None:
-    for table, key, close, open_ in _BALANCES:
-        for row in tables.get(table, ()):
-            if row.get(key) is None or row.get("period_number") is None:
+    ``rows`` maps a table of ``BALANCES`` to its parsed rows (document_id, the key,
+    period_number, the closing and opening amounts, source_page)."""
+    wanted = pl.DataFrame({"document_id": sorted(set(candidates))}, schema={"document_id": pl.String})
+    errors: dict[str, DocumentError] = {}
+    for table, key, close, open_ in BALANCES:
+        if table not in rows or wanted.is_empty():
+            continue
+        parsed = (rows[table].join(wanted.lazy(), on="document_id", how="semi")
+                  .filter(pl.col(key).is_not_null() & pl.col("period_number").is_not_null())
+                  .select("document_id", pl.col(key).alias("key"), pl.col("period_number").cast(pl.Int64),
+                          pl.col(close).cast(pl.Float64).alias("new_close"),
+                          pl.col(open_).cast(pl.Float64).alias("new_open"), "source_page")
+                  .collect())
+        if parsed.is_empty():
+            continue
+        con.register("_plausibility_rows", parsed.select("key", "period_number").unique().to_arrow())
+        try:
+            held = con.execute(
+                f"SELECT t.{key} AS key, t.period_number::BIGINT AS period, t.{close}::DOUBLE AS held_close, "
+                f"t.document_id AS held_document FROM {table} t JOIN (SELECT key, period_number AS p FROM "
+                f"_plausibility_rows UNION SELECT key, period_number - 1 FROM _plausibility_rows) k "
+                f"ON t.{key} = k.key AND t.period_number = k.p").pl()
+        finally:
+            con.unregister("_plausibility_rows")
+        if held.is_empty():
+            continue
+        same = parsed.join(held, left_on=["key", "period_number"], right_on=["key", "period"], how="inner").select(
+            "document_id", "key", "period_number", "source_page", pl.lit(close).alias("column"),
+            pl.col("new_close").alias("new"), pl.col("held_close").alias("old"),
+            pl.format("the loaded version of this report (document {})", pl.col("held_document").str.slice(0, 12))
+            .alias("against"))
+        before = parsed.with_columns((pl.col("period_number") - 1).alias("previous")).join(
+            held, left_on=["key", "previous"], right_on=["key", "period"], how="inner").select(
+            "document_id", "key", "period_number", "source_page", pl.lit(open_).alias("column"),
+            pl.col("new_open").alias("new"), pl.col("held_close").alias("old"),
+            pl.format("the closing {} of period {} (document {})", pl.lit(close), pl.col("previous"),
+                      pl.col("held_document").str.slice(0, 12)).alias("against"))
+        for row in pl.concat([same, before]).sort("document_id", "period_number", "column").iter_rows(named=True):
+            if row["document_id"] in errors:
                 continue
-            period = int(row["period_number"])
-            same = known[table].get((row[key], period))
-            before = known[table].get((row[key], period - 1))
-            checks = []
-            if same is not None:
-                checks.append((close, row.get(close), same[0], f"the loaded version of this report (document "
-                                                               f"{same[2][:12]})"))
-            if before is not None:
-                checks.append((open_, row.get(open_), before[0], f"the closing {close} of period {period - 1} "
-                                                                 f"(document {before[2][:12]})"))
-            for column, new, old, against in checks:
-                step = _power_of_10000(new, old)
-                if step:
-                    return DocumentError(
-                        f"{row[key]} period {period}: {column} is {_UNIT_STEPS[step]}× {against} ({new:,.2f} vs "
-                        f"{old:,.2f} CNY): a unit label changed without the figures ({_UNIT_NAMES[step]}?); "
-                        "quarantined, the loaded version stays", check="unit_mismatch", page=row.get("source_page"),
-                        field=column, value=new)
-    return None
+            step = _power_of_10000(row["new"], row["old"])
+            if step:
+                errors[row["document_id"]] = DocumentError(
+                    f"{row['key']} period {row['period_number']}: {row['column']} is {_UNIT_STEPS[step]}× "
+                    f"{row['against']} ({row['new']:,.2f} vs {row['old']:,.2f} CNY): a unit label changed without "
+                    f"the figures ({_UNIT_NAMES[step]}?); quarantined, the loaded version stays",
+                    check="unit_mismatch", page=row["source_page"], field=row["column"], value=row["new"])
+    return errors
 
 
-def _power_of_10000(new: Any, old: Any) -> int | None:
+def _power_of_10000(new: float | None, old: float | None) -> int | None:
     """4 or 8 (or −4, −8) when new ≈ old × 10^k within 1 %, else None."""
     if not new or not old:
         return None
-    ratio = Decimal(new) / Decimal(old)
+    ratio = new / old
     for exponent in _UNIT_STEPS:
-        if abs(ratio / Decimal(10) ** exponent - 1) < Decimal("0.01"):
+        if abs(ratio / 10.0 ** exponent - 1) < 0.01:
             return exponent
     return None

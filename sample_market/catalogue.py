@@ -14,12 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from zoneinfo import ZoneInfo
-
+from sample_market.manifest import PUBLISHING_TIMEZONE
 from sample_market.world.base import World
 
 GENERATOR_VERSION = "1"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ def doc_id_for(*parts: object) -> str:
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), SHANGHAI)
+    return datetime.combine(day, time(hour, minute), PUBLISHING_TIMEZONE)
 
 
 def month_start(d: date) -> date:

@@ -15,10 +15,11 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
-BEIJING = timezone(timedelta(hours=8), "CST")
+from sample_market.manifest import PUBLISHING_TIMEZONE
+
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=UTF-8"
 PDF_TYPE = "application/pdf"
@@ -98,7 +99,7 @@ class Publication:
 
     @property
     def beijing(self) -> datetime:
-        return self.published_at.astimezone(BEIJING)
+        return self.published_at.astimezone(PUBLISHING_TIMEZONE)
 
     def token(self, salt: str, length: int = 12) -> str:
         """A stable pseudo-random hex token derived from the file's bytes hash (ids, names)."""
@@ -225,7 +226,7 @@ def parse_day(text: str, *, end: bool) -> datetime | None:
         return None
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
-            moment = datetime.strptime(text, fmt).replace(tzinfo=BEIJING)
+            moment = datetime.strptime(text, fmt).replace(tzinfo=PUBLISHING_TIMEZONE)
         except ValueError:
             continue
         if fmt == "%Y-%m-%d" and end:

@@ -17,7 +17,6 @@ SEED = 20251231
 @pytest.fixture(scope="session")
 def seed_data(tmp_path_factory) -> Path:
     """A data directory with the seed market's published warehouse and raw store."""
-    from pipeline.hooks import default_hooks
     from pipeline.run import run_job
     from pipeline.sources import open_sources
 
@@ -28,7 +27,7 @@ def seed_data(tmp_path_factory) -> Path:
     if cache:
         (settings.paths.data_dir / "sample_market").symlink_to(Path(cache), target_is_directory=True)
     with open_sources(settings, "sample_market") as sources:
-        summary = run_job(settings, sources, default_hooks(settings))
+        summary = run_job(settings, sources)
     assert summary["outcome"] == "published", summary.get("message")
     return settings.paths.data_dir
 

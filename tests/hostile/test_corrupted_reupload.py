@@ -7,7 +7,6 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipeline.hooks import default_hooks
 from pipeline.run import run_job
 from settings import Settings
 from sources.inbox import InboxSource
@@ -44,7 +43,7 @@ def test_corrupted_reupload_is_quarantined_and_the_good_version_stays(kind, good
     published = seed_copy / "warehouse" / "abs_warehouse.duckdb"
     before = core_fingerprint(published)
 
-    summary = run_job(settings, [InboxSource([inbox])], default_hooks(settings), flow_name="ingest")
+    summary = run_job(settings, [InboxSource([inbox])], flow_name="ingest")
 
     assert summary["outcome"] == "published", summary["message"]
     con = duckdb.connect(summary["published_path"], read_only=True)

@@ -4,6 +4,8 @@ and the real documents of the sample market pass untouched."""
 
 from __future__ import annotations
 
+import pickle
+
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -172,5 +174,9 @@ def test_zip_sizes_are_read_from_the_central_directory_only():
 def test_parse_context_carries_the_run_limits():
     from pipeline.limits import limits_in
 
+    from pipeline.hooks import ParseContext
+
     assert limits_in({"limits": Limits(max_pdf_pages=3)}).max_pdf_pages == 3
-    assert limits_in({}) == Settings().limits  # a worker without them reads the configured ones
+    context = pickle.loads(pickle.dumps(ParseContext({"a": "b"}, Limits(max_pdf_pages=3))))  # as a worker gets it
+    assert limits_in(context).max_pdf_pages == 3 and dict(context.aliases) == {"a": "b"}
+    assert limits_in(ParseContext()) == Settings().limits  # a worker without them reads the configured ones

@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.hooks import default_hooks
 from pipeline.run import run_job
 from sample_market.documents.issuance_export import render_issuance_export
 from settings import Settings
@@ -39,7 +38,7 @@ def injected_run(tmp_path_factory):
     (inbox / FILE).write_bytes(export)
     settings = Settings()
     settings.paths.data_dir = base / "data"
-    summary = run_job(settings, [InboxSource([inbox])], default_hooks(settings), flow_name="ingest")
+    summary = run_job(settings, [InboxSource([inbox])], flow_name="ingest")
     con = duckdb.connect(summary["published_path"], read_only=True)
     yield summary, con
     con.close()
@@ -73,8 +72,8 @@ def test_warehouse_intact(injected_run):
 REVIEWED = {
     ("charts.py", "quoted"): "the published file's path, quotes doubled on the line before",
     ("migrate.py", "text"): "column comments written in the code",
-    ("run.py", "target / f'{run_id}.{table}.parquet'"): "a path under the warehouse directory and a run id",
-    ("run.py", "path"): "a file the pipeline itself wrote under the warehouse directory",
+    ("job.py", "target / f'{run_id}.{table}.parquet'"): "a path under the warehouse directory and a run id",
+    ("job.py", "path"): "a file the pipeline itself wrote under the warehouse directory",
 }
 
 
