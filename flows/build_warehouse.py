@@ -119,7 +119,12 @@ def publish(job: Job) -> dict[str, Any]:
 
 # ── the graph ────────────────────────────────────────────────────────────────────────────
 def parse_task_runner(settings: Settings):
-    """Where parse batches run: a local process pool (default) or an existing Dask cluster."""
+    """Where parse batches run: threads of this process (default), a local process pool, or an
+    existing Dask cluster.
+
+    Every batch is parsed in a lean isolated child process (``pipeline.isolation``) whichever
+    runner supervises it, so threads already use every core; a process pool adds a Prefect
+    engine per worker (~250 MB each) for nothing but supervision."""
     p = settings.pipeline
     if p.task_runner == "dask":
         if not p.dask_address:
@@ -127,7 +132,9 @@ def parse_task_runner(settings: Settings):
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=p.dask_address)
-    return ProcessPoolTaskRunner(max_workers=p.max_workers)
+    if p.task_runner == "process":
+        return ProcessPoolTaskRunner(max_workers=p.max_workers)
+    return ThreadPoolTaskRunner(max_workers=p.max_workers or os.cpu_count() or 1)
 
 
 @contextmanager

@@ -128,10 +128,11 @@ def _cores() -> int:
 
 class Pipeline(BaseModel):
     batch_size: int = Field(200, ge=1)                       # documents per parse task
-    max_workers: int = Field(default_factory=_cores, ge=1)   # parse worker processes (default: the cores)
-    # Where parse batches run: a local process pool ("process") or an existing Dask cluster
-    # ("dask", at dask_address, e.g. "tcp://127.0.0.1:8786").
-    task_runner: Literal["process", "dask"] = "process"
+    max_workers: int = Field(default_factory=_cores, ge=1)   # parse workers at once (default: the cores)
+    # Who supervises parse batches: threads of the flow's process ("thread"), a local process
+    # pool ("process"), or an existing Dask cluster ("dask", at dask_address, e.g.
+    # "tcp://127.0.0.1:8786"). Documents are parsed in isolated child processes in every case.
+    task_runner: Literal["thread", "process", "dask"] = "thread"
     dask_address: str = ""
     quarantine_share_limit: float = Field(0.05, ge=0, le=1)
     # Tables a publishable build must hold rows in (e.g. ["core.deals", "core.tranches"]);

@@ -31,7 +31,7 @@ def drop(tmp_path_factory) -> Path:
     picks = [*sorted((market / "vendor" / "amc").glob("地方AMC*"))[:6]]
     picks += [market / "vendor" / "amc" / n for n in ("地方AMC名单.csv", "地方AMC牌照变动.csv", "地方AMC主体评级.xlsx")]
     for deal in sorted(p for p in (market / "issuance").iterdir() if (market / "reports" / p.name).exists())[:4]:
-        picks += sorted(deal.glob("*.pdf")) + sorted((market / "reports" / deal.name).glob("*"))[:6]
+        picks += sorted(deal.glob("*")) + sorted((market / "reports" / deal.name).glob("*"))[:6]
     picks += sorted((market / "market" / "curves").glob("*"))[:1]
     for i, path in enumerate(p for p in dict.fromkeys(picks) if "broken" not in p.name):
         target = inbox / f"{i:03d}-{path.name}"
