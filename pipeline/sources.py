@@ -1,6 +1,6 @@
 """The sources a run reads, built from settings: the sample market (default), the real sites
-(``chinabond``: ChinaBond, and SSE, SZSE and chinamoney for the exchange feed), or an inbox of
-files. The sample market is generated on first use (cached by generator version and seed) and
+(``chinabond``: ChinaBond, and SSE, SZSE, chinamoney and Shanghai Clearing for the exchange
+feed), or an inbox of files. The sample market is generated on first use (cached by generator version and seed) and
 served on loopback, then read with the same connectors as the real sites.
 
 Sources come in four *feeds*, one per cadence flow (``flows.deployments``), so each scheduled
@@ -12,7 +12,8 @@ run fetches only what it is for; the main job (``abs-etl run``) takes all four:
   actions: they describe the same deals) and the inbox, when paths are given;
 - ``amc_bonds``: the AMC registry, bonds, bond events, issuer ratings and financial statements;
 - ``exchange_disclosures``: exchange ABS 收益分配报告 and 资产管理报告 (SSE, SZSE) and ABN
-  资产运营报告 (chinamoney), each site with its polite connector (``sources/polite.py``).
+  资产运营报告 (chinamoney, Shanghai Clearing), each site with its polite connector
+  (``sources/polite.py``).
 
 Every vendor-index feed has its own cursor name, so one feed's run never moves another's cursor.
 """
@@ -32,6 +33,7 @@ from sources.chinamoney.notices import ChinamoneyNotices, ChinamoneySettings
 from sources.http import HttpClient, HttpSettings
 from sources.inbox import InboxSource
 from sources.polite import Politeness
+from sources.shclearing.bulletins import ShclearingBulletins, ShclearingSettings
 from sources.sse.bulletins import SseBulletins, SseSettings
 from sources.szse.announcements import SzseAnnouncements, SzseSettings
 from sources.vendor_feed import SOURCE as VENDOR_FEED
@@ -156,8 +158,9 @@ def vendor_feeds(index_url: str, http: HttpClient, feeds: Iterable[str]) -> list
 
 def venue_sources(settings: Settings, *, http: HttpClient | None = None, base_url: str | None = None,
                   politeness: Politeness | None = None, page_size: int | None = None) -> list[Source]:
-    """SSE, SZSE and chinamoney connectors from their settings (the exchange feed); ``base_url``
-    (the sample market) replaces every host, ``politeness`` and ``page_size`` the configured ones."""
+    """SSE, SZSE, chinamoney and Shanghai Clearing connectors from their settings (the exchange
+    feed); ``base_url`` (the sample market) replaces every host, ``politeness`` and
+    ``page_size`` the configured ones."""
     def polite(v) -> Politeness:
         return politeness or Politeness(v.min_interval_seconds, v.jitter_seconds, v.soft_ban_retries,
                                         v.soft_ban_wait_seconds)
@@ -166,7 +169,8 @@ def venue_sources(settings: Settings, *, http: HttpClient | None = None, base_ur
         return http or HttpClient(HttpSettings(read_timeout=v.timeout_seconds, max_attempts=v.max_attempts,
                                                max_body_mb=settings.limits.max_document_mb))
 
-    sse, szse, cm = settings.sources.sse, settings.sources.szse, settings.sources.chinamoney
+    sse, szse, cm, sh = (settings.sources.sse, settings.sources.szse, settings.sources.chinamoney,
+                         settings.sources.shclearing)
     return [
         SseBulletins(SseSettings(query_url=base_url or sse.query_url, static_url=base_url or sse.static_url,
                                  referer=(base_url + "/") if base_url else sse.referer,
@@ -180,6 +184,9 @@ def venue_sources(settings: Settings, *, http: HttpClient | None = None, base_ur
         ChinamoneyNotices(ChinamoneySettings(base_url=base_url or cm.base_url, search_text=cm.search_text,
                                              page_size=page_size or cm.page_size, start_date=cm.start_date,
                                              politeness=polite(cm)), http=client(cm)),
+        ShclearingBulletins(ShclearingSettings(base_url=base_url or sh.base_url, search_text=sh.search_text,
+                                               page_size=min(page_size or sh.page_size, 100), start_date=sh.start_date,
+                                               politeness=polite(sh)), http=client(sh)),
     ]
 
 

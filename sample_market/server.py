@@ -37,8 +37,10 @@ that the real connectors (``sources.chinabond``) run against it unchanged:
 Exchange-ABS and ABN venues (``sample_market.venues``)
     SSE's ``GET /commonSoaQuery.do`` and static files, SZSE's ``POST
     /api/disc/announcement/annList`` and ``/download/disc/…`` files, chinamoney's cookie
-    warm-up, token, cursor-paged notice search and ``fileDownLoad.do``, for manifest lines of
-    the channels ``sse``, ``szse`` and ``chinamoney`` (see each module for its parameters).
+    warm-up, token, cursor-paged notice search and ``fileDownLoad.do``, Shanghai Clearing's
+    ``queryNewBulletinList``, article pages and ``download.jsp`` gateway, for manifest lines of
+    the channels ``sse``, ``szse``, ``chinamoney`` and ``shclearing`` (see each module for its
+    parameters).
 
 Channel names accepted by both listing APIs (``childChnlName`` / ``childChnlDesc``):
 付息兑付与行权公告 → trustee_report; 发行文件 → issuance; 市场数据 → market_data;

@@ -6,7 +6,11 @@ pipeline is expected to do with each (the venue families of ``sample_market.cata
   codes and on SZSE for ``.SZ`` codes — published 7 calendar days (SSE, ≥ 5 trading days) or 5
   (SZSE, ≥ 3 trading days) before the payment, on a weekday, in the evening.
 * ABN (``market = abn``): a 资产运营报告 per payment period on chinamoney, 5 days before the
-  payment (3 working days by NAFMII's rule).
+  payment (3 working days by NAFMII's rule); Shanghai Clearing (the notes' registrar) posts
+  the same file a day later (``SHCLEARING_DELAY``), so the pipeline meets most ABN reports
+  twice and registers them once (the second copy is a duplicate). A share of reports
+  (``SHCLEARING_ONLY_PER_MILLE``) never reaches chinamoney's search: Shanghai Clearing is where
+  they live, with their 更正 versions and broken uploads.
 
 Layouts rotate across deals (every template appears in every run); the realism cases of trustee
 reports recur at the same rates: a wrong first version and its 更正, a broken first upload, the
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from sample_market.catalogue import (
@@ -35,6 +40,8 @@ from sample_market.world.base import World
 
 VENUE_OF_SUFFIX = {"SH": "sse", "SZ": "szse"}
 DAYS_BEFORE_PAYMENT = {"sse": 7, "szse": 5, "chinamoney": 5}
+SHCLEARING_DELAY = dt.timedelta(days=1)
+SHCLEARING_ONLY_PER_MILLE = 200
 PDF_BROKEN = ("truncated", "image_only", "missing_row", "bad_number")
 
 
@@ -135,7 +142,8 @@ def exchange_report_docs(world: World, shard: int = 0, shards: int = 1) -> list[
 
 
 def abn_report_docs(world: World, shard: int = 0, shards: int = 1) -> list[GeneratedDocument]:
-    """资产运营报告 per payment period of every ABN deal with a history, on chinamoney."""
+    """资产运营报告 per payment period of every ABN deal with a history: on chinamoney with a copy
+    on Shanghai Clearing a day later, or (a share of reports) on Shanghai Clearing only."""
     from sample_market.documents.abn_operating_report import operating_title, render_abn_operating_report
     from sample_market.documents.trustee_report import reports_from_tables
 
@@ -149,16 +157,37 @@ def abn_report_docs(world: World, shard: int = 0, shards: int = 1) -> list[Gener
     by_id = {d["deal_id"]: d for d in deals}
     mine = [d["deal_id"] for i, d in enumerate(deals) if i % shards == shard]
     docs: list[GeneratedDocument] = []
+    only_there: list[GeneratedDocument] = []
     for report in reports_from_tables(world.tables, mine):
         deal = by_id[report.pool["deal_id"]]
         layout = layout_of[deal["deal_id"]]
         originator = {"originator": names.get(deal.get("originator_id") or "", "-")}
         base = dict(channel="chinamoney", doc_type="abn_operating_report", issue_year=deal.get("vintage_year"),
                     extra=_extra(deal, tranches[deal["deal_id"]], "abn_operating_report"))
+        stem = f"abn/{deal['deal_id']}/operating_{report.period_number:03d}"
         _with_realism(docs, "abn_operating_report",
                       lambda variant, report=report, layout=layout, originator=originator:
                       render_abn_operating_report(report, layout, variant, originator),
-                      base, f"abn/{deal['deal_id']}/operating_{report.period_number:03d}",
-                      operating_title(report), operating_title(report, "更正"),
+                      base, stem, operating_title(report), operating_title(report, "更正"),
                       at(_weekday_before(report.payment_date, DAYS_BEFORE_PAYMENT["chinamoney"]), 16, 0))
-    return docs
+        if _per_mille("shclearing_only", stem) < SHCLEARING_ONLY_PER_MILLE:
+            while docs and docs[-1].rel_path.startswith(stem):
+                only_there.append(replace(docs.pop(), channel="shclearing"))
+    return docs + shclearing_copies(docs) + only_there[::-1]
+
+
+def shclearing_copies(docs: list[GeneratedDocument]) -> list[GeneratedDocument]:
+    """What Shanghai Clearing posts of chinamoney's ABN reports: every version the issuer filed
+    (a first version and its 更正 alike; not a broken upload or a repeated listing), the same
+    bytes a day later — a duplicate of a document already registered."""
+    out = []
+    for doc in docs:
+        if doc.expected_outcome not in ("loaded", "superseded"):
+            continue
+        out.append(GeneratedDocument(
+            rel_path=doc.rel_path.replace("/operating_", "/shclearing_"), data=doc.data, file_name=doc.file_name,
+            title=doc.title, published_at=doc.published_at + SHCLEARING_DELAY, channel="shclearing",
+            doc_type=doc.doc_type, source_doc_id=doc_id_for("shclearing", doc.rel_path),
+            expected_outcome="duplicate", expected_reason="same bytes as a document already registered",
+            variant="duplicate", issue_year=doc.issue_year, extra=doc.extra))
+    return out

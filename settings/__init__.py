@@ -103,6 +103,13 @@ class ChinamoneySourceSettings(VenueSettings):
     jitter_seconds: float = Field(2.0, ge=0)
 
 
+class ShclearingSourceSettings(VenueSettings):
+    base_url: str = "https://www.shclearing.com.cn"
+    page_size: int = Field(20, ge=1, le=100)
+    search_text: str = "资产支持票据 运营报告"
+    min_interval_seconds: float = Field(2.5, ge=0)
+
+
 class ChinabondSettings(BaseModel):
     base_url: str = "https://www.chinabond.com.cn"
     curve_base_url: str = "https://yield.chinabond.com.cn"
@@ -120,6 +127,7 @@ class Sources(BaseModel):
     sse: SseSourceSettings = SseSourceSettings()
     szse: SzseSourceSettings = SzseSourceSettings()
     chinamoney: ChinamoneySourceSettings = ChinamoneySourceSettings()
+    shclearing: ShclearingSourceSettings = ShclearingSourceSettings()
 
 
 def _cores() -> int:

@@ -93,6 +93,11 @@ def chinamoney_market(tmp_path) -> VenueMarket:
 
 
 @pytest.fixture
+def shclearing_market(tmp_path) -> VenueMarket:
+    return VenueMarket(tmp_path, "shclearing")
+
+
+@pytest.fixture
 def http():
     """A real HttpClient whose backoff does not really sleep (the server answers at once)."""
     client = HttpClient(HttpSettings(connect_timeout=2, read_timeout=5, max_attempts=4, max_total_seconds=60),
