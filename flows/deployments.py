@@ -9,7 +9,7 @@
 
 Each cadence flow fetches only its own feed (``pipeline.sources``): curves, valuations and
 market totals; disclosure listings, the vendors' deal exports and the inbox; the AMC sources;
-SSE, SZSE and chinamoney (exchange ABS and ABN reports).
+SSE, SZSE, chinamoney and Shanghai Clearing (exchange ABS and ABN reports).
 Every load recreates the marts (views over ``core``) in the build it publishes and reports the
 marts over the tables it wrote as assets.
 
@@ -97,8 +97,8 @@ def ingest_amc_bonds(source: str | None = None, calendar: Calendar = "every_day"
 
 @flow(name="discover_exchange_disclosures", flow_run_name=_named("discover-exchange-disclosures"), **FAILURE_HOOKS)
 def discover_exchange_disclosures(source: str | None = None, calendar: Calendar = "business") -> dict[str, Any] | State:
-    """Exchange ABS 收益分配报告 and 资产管理报告 (SSE, SZSE) and ABN 资产运营报告 (chinamoney), politely
-    (one request at a time, seconds apart); load what is new."""
+    """Exchange ABS 收益分配报告 and 资产管理报告 (SSE, SZSE) and ABN 资产运营报告 (chinamoney,
+    Shanghai Clearing), politely (one request at a time, seconds apart); load what is new."""
     return _load("Exchange disclosures", EXCHANGE_FEED, source, None, calendar)
 
 
