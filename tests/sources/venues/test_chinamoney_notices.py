@@ -3,7 +3,7 @@ cookie warm-up, token, cursor paging, fileDownLoad.do, and its push-back."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -12,30 +12,16 @@ from sample_market.venues.chinamoney import TOKEN_USES
 from sources.base import SHANGHAI, Cursor, Source
 from sources.chinamoney.notices import ChinamoneyNotices, ChinamoneySettings, clean_title, is_periodic_report
 from sources.polite import Politeness, SiteBlockedError
+from tests.sources.venues.abn_cases import NOTE
+from tests.sources.venues.abn_cases import publish_abn_reports as publish
 
 TODAY = date(2025, 12, 31)
-START = datetime(2025, 3, 3, 16, 30, tzinfo=SHANGHAI)
-NOTE = "中粮信托有限责任公司2025年度网商粮信第一期小微企业贷款定向资产支持票据"
 
 
 def connector(server, http, politeness, **settings) -> ChinamoneyNotices:
     values = dict(base_url=server.url, page_size=4, politeness=politeness)
     values.update(settings)
     return ChinamoneyNotices(ChinamoneySettings(**values), http=http, today=lambda: TODAY)
-
-
-def publish(market, count: int, start_period: int = 1):
-    out = []
-    for i in range(count):
-        period = start_period + i
-        out.append(market.add(f"{NOTE}信托资产运营报告(第{period}期)", START + timedelta(days=7 * i, hours=i),
-                              category="abn_operating_report", code="082570077", abbr="25粮信ABN001优先A1"))
-    # what the search also finds and the connector must leave: an annual report, a payment notice
-    market.add(f"{NOTE}2025年度资产运营报告", START + timedelta(days=3), category="abn_annual_report",
-               code="082570077", abbr="25粮信ABN001优先A1")
-    market.add(f"关于{NOTE}付息兑付安排的公告（运营报告附件）", START + timedelta(days=4), category="notice",
-               code="082570077", abbr="25粮信ABN001优先A1")
-    return out
 
 
 def test_titles_and_the_periodic_report_filter():

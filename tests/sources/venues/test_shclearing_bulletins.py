@@ -3,7 +3,7 @@ search, article pages and download gateway, and its push-back."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
@@ -20,9 +20,9 @@ from sources.shclearing.bulletins import (
     publish_time,
     rows_from_answer,
 )
+from tests.sources.venues.abn_cases import NOTE, START
+from tests.sources.venues.abn_cases import publish_abn_reports as publish
 
-START = datetime(2025, 3, 3, 16, 30, tzinfo=SHANGHAI)
-NOTE = "中粮信托有限责任公司2025年度网商粮信第一期小微企业贷款定向资产支持票据"
 HEADERS = {"Referer": "https://www.shclearing.com.cn/sy/qwjs/", "X-Requested-With": "XMLHttpRequest"}
 
 
@@ -30,21 +30,6 @@ def connector(server, http, politeness, **settings) -> ShclearingBulletins:
     values = dict(base_url=server.url, page_size=4, politeness=politeness)
     values.update(settings)
     return ShclearingBulletins(ShclearingSettings(**values), http=http)
-
-
-def publish(market, count: int, start_period: int = 1):
-    """``count`` periodic reports a week apart, and what the search also finds and the connector
-    must leave: an annual report and a payment notice."""
-    out = []
-    for i in range(count):
-        period = start_period + i
-        out.append(market.add(f"{NOTE}信托资产运营报告(第{period}期)", START + timedelta(days=7 * i, hours=i),
-                              category="abn_operating_report", code="082570077", abbr="25粮信ABN001优先A1"))
-    market.add(f"{NOTE}2025年度资产运营报告", START + timedelta(days=3), category="abn_annual_report",
-               code="082570077", abbr="25粮信ABN001优先A1")
-    market.add(f"关于{NOTE}付息兑付安排的公告（运营报告附件）", START + timedelta(days=4), category="notice",
-               code="082570077", abbr="25粮信ABN001优先A1")
-    return out
 
 
 def test_pages_through_every_report_once_newest_first_and_downloads_the_bytes(shclearing_market, http, fast):
