@@ -125,12 +125,14 @@ class ShclearingBulletins:
             raise ValueError("bulletin without url")
         title = " ".join(str(raw.get("title") or "").split())
         page_url = urljoin(self.base + "/", url)
+        published = publish_time(raw)
         return ListingEntry(
             source=SOURCE,
-            # the article page is the bulletin (its file name is only known once the page is read)
-            source_doc_id=urlsplit(page_url).path.strip("/").removesuffix(".html"),
+            # the article page and its publish time (its file name is only known once the page is
+            # read): an article republished with a replaced file is a new document
+            source_doc_id=f"{urlsplit(page_url).path.strip('/').removesuffix('.html')}@{published:%Y%m%d%H%M%S}",
             title=title,
-            published_at=publish_time(raw),
+            published_at=published,
             page_url=page_url,
             download_url=page_url,
             file_name=safe_file_name(f"{title}.pdf"),

@@ -47,6 +47,7 @@ def test_pages_through_every_report_once_newest_first_and_downloads_the_bytes(sh
         assert entry.source == "shclearing" and entry.doc_type_hint == "abn_operating_report"
         assert entry.published_at == truth.published_at.astimezone(SHANGHAI)
         assert entry.page_url.startswith(server.url + "/xxpl/fxpl/") and entry.source_doc_id.startswith("xxpl/fxpl/")
+        assert entry.source_doc_id.endswith(f"@{truth.published_at.astimezone(SHANGHAI):%Y%m%d%H%M%S}")
         assert files[entry.source_doc_id] == shclearing_market.file_bytes(truth)
 
 
@@ -116,6 +117,15 @@ def test_a_correction_published_later_is_a_new_document(shclearing_market, http,
         data = source.download(entries[0])
     assert [e.title for e in entries] == [revised.title]
     assert data == shclearing_market.file_bytes(revised) != shclearing_market.file_bytes(original)
+
+
+def test_an_article_republished_with_a_replaced_file_is_a_new_document():
+    source = ShclearingBulletins(ShclearingSettings(base_url="https://www.shclearing.com.cn"))
+    row = {"title": f"{NOTE}信托资产运营报告(第2期)", "url": "/xxpl/fxpl/abn/202503/t20250310_1234567.html"}
+    first = source._entry({**row, "publishDate": "2025-03-10 16:00:00"})
+    again = source._entry({**row, "publishDate": "2025-03-12 09:30:00"})
+    assert first.page_url == again.page_url and first.source_doc_id != again.source_doc_id
+    assert Cursor().advance([first]).is_new(again)
 
 
 def test_repeated_and_shuffled_pages_still_list_everything_once(shclearing_market, http, fast):
