@@ -30,7 +30,7 @@ from transforms.parse.disclosure_text import (
     read_disclosure,
     table_value,
 )
-from transforms.parse.vocabulary import load_vocabulary
+from transforms.parse.disclosure_vocabulary import load_vocabulary
 
 DOC_TYPE = "abn_operating_report"
 V = load_vocabulary("abn_operating_report")

@@ -36,7 +36,7 @@ from transforms.parse.disclosure_text import (
     read_disclosure,
     table_value,
 )
-from transforms.parse.vocabulary import load_vocabulary
+from transforms.parse.disclosure_vocabulary import load_vocabulary
 
 DOC_TYPE = "asset_management_report"
 V = load_vocabulary("asset_management_report")

@@ -34,14 +34,6 @@ from transforms.parse.base import DocumentError
 from transforms.parse.tabular import HTML_ERROR, Grid, cell_text, load_json, locate_table, read_grids, sniff_format
 
 TRUSTEE_REPORT = "trustee_report"
-# Exchange-ABS and ABN report families, recognised by their title (first lines of page 1)
-# before the trustee-report words, which they share (资产管理报告 …).
-TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("income_distribution", re.compile(r"收益分配(?:报告|的公告|公告)")),
-    ("asset_management_report", re.compile(r"\d{4}年度?资产管理报告")),
-    ("abn_operating_report", re.compile(r"票据.{0,12}?资产运营报告|资产运营报告")),
-)
-_TITLE_SPAN = 200
 _REPORT_WORDS = re.compile(
     r"受托机构(?:月度|季度|半年度|年度)?报告|受托报告|资产管理报告|收益分配报告|资产运营报告|TrusteeReport", re.IGNORECASE
 )  # matched on width-folded, space-free text
@@ -70,11 +62,12 @@ HEADER_RULES: tuple[tuple[str, Mapping[str, Iterable[str]], tuple[str, ...]], ..
 
 # Keywords in the file name or title, used only when the content decides nothing.
 NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (issuance_announcement.RESULTS, issuance_announcement.RESULTS_WORDS),
-    (issuance_announcement.OFFERING, issuance_announcement.OFFERING_WORDS),
+    # exchange-ABS and ABN families before the trustee report, whose words they share
     ("income_distribution", ("收益分配报告", "收益分配的公告", "收益分配公告")),
     ("asset_management_report", ("年度资产管理报告",)),
     ("abn_operating_report", ("资产运营报告",)),
+    (issuance_announcement.RESULTS, issuance_announcement.RESULTS_WORDS),
+    (issuance_announcement.OFFERING, issuance_announcement.OFFERING_WORDS),
     (TRUSTEE_REPORT, ("受托机构报告", "受托报告", "资产管理报告", "收益分配报告", "资产运营报告", "trusteereport")),
     ("yield_curve", ("收益率曲线", "yield_curve", "downyearbzqx")),
     ("bond_valuations", ("中债估值", "估值", "valuation")),
@@ -88,6 +81,15 @@ NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("issuance_export", ("发行明细", "abs发行", "issuance")),
     ("deal_names", ("项目名称", "deal_names", "缺失项目")),
 )
+
+# Exchange-ABS and ABN report families, recognised by their title (first lines of page 1)
+# before the trustee-report words, which they share (资产管理报告 …).
+TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("income_distribution", re.compile(r"收益分配(?:报告|的公告|公告)")),
+    ("asset_management_report", re.compile(r"\d{4}年度?资产管理报告")),
+    ("abn_operating_report", re.compile(r"票据.{0,12}?资产运营报告|资产运营报告")),
+)
+_TITLE_SPAN = 200
 
 ANNOUNCEMENTS = (issuance_announcement.OFFERING, issuance_announcement.RESULTS)
 DOC_TYPES = (TRUSTEE_REPORT, *(rule[0] for rule in TITLE_RULES), *ANNOUNCEMENTS,

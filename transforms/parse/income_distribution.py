@@ -27,7 +27,7 @@ from transforms.normalise.ids import deal_id_for
 from transforms.normalise.text import fold_width
 from transforms.parse.base import DocumentError, ParsedDocument
 from transforms.parse.disclosure_text import DisclosureText, Section, TextTable, key, read_disclosure, unit_factor
-from transforms.parse.vocabulary import load_vocabulary
+from transforms.parse.disclosure_vocabulary import load_vocabulary
 
 DOC_TYPE = "income_distribution"
 V = load_vocabulary("income_distribution")

@@ -1,4 +1,5 @@
-"""Parser vocabularies: label synonyms, section names and units kept as data beside the parsers.
+"""Vocabularies of the exchange-ABS and ABN disclosure parsers (收益分配报告, 资产管理报告,
+资产运营报告): label synonyms, section names and units kept as data beside the parsers.
 
 ``<family>.toml`` next to ``<family>.py`` holds the words a parser looks for, each list tried in
 order and each spelling noted with where it was seen, so a new manager's wording is a data
