@@ -105,3 +105,5 @@ COMMENT ON COLUMN core.tranche_payments.unit_count IS 'Units of 100 CNY face at 
 COMMENT ON COLUMN core.tranche_payments.principal_paid_per_unit IS 'Principal paid per unit, CNY to 4 decimals; principal_paid_cny = this × unit_count 每份分配本金（元）';
 COMMENT ON COLUMN core.tranche_payments.interest_paid_per_unit IS 'Interest (expected return or period return) paid per unit, CNY to 4 decimals 每份分配收益（元）';
 COMMENT ON COLUMN core.tranche_payments.other_income_paid_per_unit IS 'Subordinated excess return paid per unit, CNY to 4 decimals 每份分配超额收益（元）';
+
+COMMENT ON COLUMN raw.documents.source IS 'Site or channel that delivered it: chinabond, chinabond_curves, vendor_feed, sse, szse, chinamoney, shclearing, inbox 数据来源';
