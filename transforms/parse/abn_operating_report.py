@@ -2,11 +2,12 @@
 ``core.tranche_payments`` rows.
 
 A trust company files one per payment period on chinamoney and Shanghai Clearing. NAFMII
-prescribes fifteen items, not a layout, so the parser reads by label: the cover lines (名称, 收款期间, 支付日, 报告日期),
-the receipts (本金/利息回收款), each class's payment (classes as rows or as columns), the pool
-(balances, count, prepayments, new and cumulative defaults, the delinquency distribution) and
-revolving purchases. Labels are in ``abn_operating_report.toml``. Interbank codes printed
-without a suffix are ``.IB``. Per-period tranche balances must roll: before − paid = after.
+prescribes fifteen items, not a layout, so the parser reads by label: the cover lines (名称,
+收款期间, 支付日, 报告日期), the receipts (本金/利息回收款), each class's payment (classes as rows or as
+columns), the pool (balances, count, prepayments, new and cumulative defaults, the delinquency
+distribution) and revolving purchases. Labels are in ``abn_operating_report.toml``. Interbank
+codes printed without a suffix are ``.IB``. Per-period tranche balances must roll: before −
+paid = after.
 """
 
 from __future__ import annotations
