@@ -137,6 +137,8 @@ def download_listing(
                 failed.append(entry)
                 continue
             stored(entry, doc)
+    if missing:
+        store.sync()
     if failed:
         first_failure = min(e.published_at for e in failed)
         taken = [e for e in taken if e.published_at < first_failure]
