@@ -18,7 +18,8 @@ from tests.sample_market.test_server import build_market
 @pytest.mark.parametrize("faults", [
     Faults(),
     Faults(seed=7, latency_ms="20-200", error_rate=0.25, error_statuses=(429, 503), drop_rate=0.1,
-           truncate_rate=0.05, dup_page_rate=0.2, shuffle_rate=1.0, block_rate=0.01),
+           truncate_rate=0.05, dup_page_rate=0.2, shuffle_rate=1.0, block_rate=0.01, soft_ban_rate=0.3,
+           venue_min_interval_ms=50),
     Faults(latency_ms=5),
 ])
 def test_fault_options_give_the_child_the_same_faults(faults):
