@@ -1,0 +1,610 @@
+"""Where things are in a laid-out document: sections, tables, their headers and units.
+
+Templates differ from trustee to trustee and from arranger to arranger, so nothing here
+assumes a position. A document (``pdf_text.Line`` rows of positioned cells) is cut into:
+
+* **sections** — headings numbered ``一、`` ``（一）`` ``1.`` ``1、`` ``1.1`` ``（1）`` ``①``
+  ``第一部分/章/节``, or unnumbered short headings that name a known family; a sheet name
+  opens a section too. Sections are context only: a parser may prefer a value found under
+  the right heading, but a document without headings is read the same way;
+* **blocks** — runs of table rows between headings and paragraphs, each with the header
+  line that starts it (header words, column words, as-of dates or tranche names; a header
+  wrapped over two lines is merged), the unit stated above it (``金额单位：万元``) or in a
+  note below it, and its footnotes. A header repeated after a page break continues the
+  block, as does a page break with no header at all;
+* **paragraphs** — prose, with wrapped lines joined back, for values stated in a sentence.
+
+Cells are put under header columns by ``align`` (order-preserving, least distance), which
+copes with centred headers over right-aligned numbers and with empty cells.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from transforms.normalise.numbers import NULL_MARKERS, unit_from_header
+from transforms.normalise.text import fold_width, squash_spaces
+from transforms.normalise.tranches import parse_tranche_label
+from transforms.parse.base import DocumentError
+from transforms.parse.pdf_text import Cell, Line, join_wrapped, pdf_lines, xlsx_lines
+from transforms.parse.vocabulary import label_key, label_keys
+
+# ───────────────────────────── reading ─────────────────────────────
+
+
+def read_lines(data: bytes) -> tuple[list[Line], str]:
+    """The document's lines and its format (``pdf`` or ``xlsx``), decided by the bytes."""
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return pdf_lines(data), "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return xlsx_lines(data), "xlsx"
+    raise DocumentError("not a PDF or XLSX document", check="unknown_format", value=data[:8].hex())
+
+
+# ───────────────────────────── cell text ─────────────────────────────
+_FOOTNOTE = re.compile(r"(?:[(（]\s*注\s*\d*\s*[)）]|\[\s*\d{1,2}\s*\]|[¹²³⁴⁵⁶⁷⁸⁹⁰※†‡]+|\*+)$")
+_QUALIFIER = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+_COUNT_SUFFIX = re.compile(r"(?<=\d)\s*(?:笔|户|个|份|张|人)$")
+_NUMBER = re.compile(r"^\(?[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?\)?(?:%|‰|bp|BP|bps|基点)?$")
+_MONEY_TAIL = re.compile(r"(?<=\d)\s*(?:人民币)?(?:万元|亿元|元|万|亿)$")
+DATE_TOKEN = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|(?<!\d)\d{8}(?!\d)")
+_ONLY_DATE = re.compile(r"^(?:" + DATE_TOKEN.pattern + r")(?:\s*(?:24:00|\d{1,2}:\d{2}))?$")
+_HAS_DIGIT = re.compile(r"\d")
+_SECURITY_CODE = re.compile(r"^\d{6,9}(?:\.(?:IB|SH|SZ|ib|sh|sz))?$")
+
+
+@functools.lru_cache(maxsize=65536)
+def clean_value(text: str) -> str:
+    """A value cell without footnote marks glued to it (`48245(注1)`, `103.90²`, `1.2[1]`)."""
+    text = fold_width(text).strip()
+    previous = None
+    while text != previous:
+        previous = text
+        text = _FOOTNOTE.sub("", text).strip()
+    return text
+
+
+@functools.lru_cache(maxsize=65536)
+def is_number(text: str) -> bool:
+    """A printed number, percent, count or amount with its unit (`13,200.00万元`, `1,203笔`)."""
+    core = squash_spaces(clean_value(text))
+    core = _COUNT_SUFFIX.sub("", _MONEY_TAIL.sub("", core))
+    return bool(core) and any(ch.isdigit() for ch in core) and bool(_NUMBER.match(core))
+
+
+@functools.lru_cache(maxsize=65536)
+def is_date(text: str) -> bool:
+    """A cell that is one date (qualifiers such as （含该日） or 24:00 allowed)."""
+    core = _QUALIFIER.sub("", clean_value(text)).strip()
+    return bool(_ONLY_DATE.match(core))
+
+
+@functools.lru_cache(maxsize=65536)
+def is_null(text: str) -> bool:
+    return squash_spaces(fold_width(text)).upper() in NULL_MARKERS
+
+
+@functools.lru_cache(maxsize=65536)
+def is_code(text: str) -> bool:
+    """A security code: 6 to 9 digits, with or without its market suffix (2389101.IB, 159215.SH)."""
+    return bool(_SECURITY_CODE.match(squash_spaces(clean_value(text))))
+
+
+@functools.lru_cache(maxsize=65536)
+def _body_value(text: str) -> bool:
+    """A number, a null marker or a security code (dates may head as-of columns)."""
+    return is_number(text) or is_null(text) or is_code(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def is_value(text: str) -> bool:
+    """A number, a date, a security code or a null marker: what fills a table body, never a header."""
+    return is_number(text) or is_date(text) or is_null(text) or is_code(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def tranche_label(text: str) -> bool:
+    """True when the text names a tranche (优先A1级, 次级档, 优先档资产支持证券 …)."""
+    folded = squash_spaces(fold_width(text))
+    if not folded or len(folded) > 24 or _HAS_DIGIT.search(folded[:1] or ""):
+        return False
+    try:
+        parse_tranche_label(folded)
+    except ValueError:
+        return False
+    return True
+
+
+# ───────────────────────────── columns ─────────────────────────────
+def align(cells: list[Cell], heads: list[Cell], refuses: Callable[[int, Cell], bool] | None = None) -> dict[int, Cell]:
+    """Order-preserving one-to-one matching of a row's cells to header columns (index → cell).
+
+    A cell costs its distance to the header's band (halfway between neighbouring header texts),
+    plus a little of its distance to the header's centre to break ties; ``refuses(j, cell)``
+    keeps a cell from a column (numbers never go under a remarks column). Headers are usually
+    centred and numbers right-aligned, so a cell is not always inside its header's x-range.
+    """
+    n, m, skip_cell = len(cells), len(heads), 10_000.0
+    if n == m and not (refuses and any(refuses(j, c) for j, c in enumerate(cells))):
+        return dict(enumerate(cells))  # a full row: the only order-preserving match
+    if m == 0:
+        return {}
+    bounds = [(heads[j - 1].x1 + heads[j].x0) / 2 for j in range(1, m)]
+    bands = [(bounds[j - 1] if j else float("-inf"), bounds[j] if j < m - 1 else float("inf")) for j in range(m)]
+    inf = float("inf")
+    cost = [[0.0] * (m + 1)] + [[inf] * (m + 1) for _ in range(n)]
+    move = [[2] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        cell = cells[i - 1]
+        mid = cell.mid
+        cost[i][0], move[i][0] = cost[i - 1][0] + skip_cell, 1
+        for j in range(1, m + 1):
+            lo, hi = bands[j - 1]
+            fit = (lo - mid if mid < lo else mid - hi if mid > hi else 0.0) + 0.01 * abs(mid - heads[j - 1].mid)
+            if refuses is not None and refuses(j - 1, cell):
+                fit = inf
+            cost[i][j], move[i][j] = min(
+                (cost[i - 1][j - 1] + fit, 0),  # cell i under header j
+                (cost[i - 1][j] + skip_cell, 1),  # a stray cell under no header
+                (cost[i][j - 1], 2),  # header j has no cell in this row
+            )
+    out: dict[int, Cell] = {}
+    i, j = n, m
+    while i > 0:
+        step = move[i][j] if j > 0 else 1
+        if step == 0:
+            out[j - 1] = cells[i - 1]
+            i, j = i - 1, j - 1
+        elif step == 1:
+            i -= 1
+        else:
+            j -= 1
+    return out
+
+
+# ───────────────────────────── structure ─────────────────────────────
+_HEADING = re.compile(
+    r"^\s*(?:(?P<part>第\s*[一二三四五六七八九十百\d]+\s*[部分章])"
+    r"|(?P<jie>第\s*[一二三四五六七八九十百\d]+\s*节)"
+    r"|(?P<top>[一二三四五六七八九十]{1,3}\s*[、.．])"
+    r"|(?P<sub>[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）])"
+    r"|(?P<dec>\d{1,2}(?:\s*[.．]\s*\d{1,2})+)(?=\s|[^\d.．,，%])"
+    r"|(?P<num>\d{1,2}\s*[、.．](?![\d%]))"
+    r"|(?P<paren>[（(]\s*\d{1,2}\s*[)）])"
+    r"|(?P<circle>[①-⑳]))\s*(?P<title>\S.*)$"
+)
+_RANKS = {"part": 0, "jie": 1, "top": 2, "sub": 3, "dec": 4, "num": 4, "paren": 5, "circle": 6}
+_COLON_SPLIT = re.compile(r"[:：]")
+_UNIT_LINE = re.compile(
+    r"^[(（]?\s*(?:金额|货币|计量|数据)?单位\s*[:：为]?\s*(?:人民币)?\s*(?P<unit>万元|亿元|元|%)\s*[)）]?$"
+    r"|^Unit:\s*(?P<en>\S+)$"
+)
+_UNIT_IN_NOTE = re.compile(r"单位\s*[:：为均是]*\s*(?:人民币)?\s*(?P<unit>万元|亿元|元)")
+_CONTINUED = re.compile(r"^(?:续表|续上表|接上表|.*[（(]续[)）]|.*续表)$")
+_NOTE = re.compile(r"^(?:注\s*\d*\s*[:：.、]?|说明\s*[:：]|备注\s*[:：]|Note\b|[*※])")
+_SENTENCE_END = ("。", "；", ";")
+PARAGRAPH_CHARS = 36  # a single-cell line longer than this is prose, not a table row
+_UNITS = {"元": "CNY", "万元": "wan", "亿元": "yi", "%": "percent", "CNY": "CNY"}
+
+
+@dataclass
+class Section:
+    """A heading: its title (numbering removed), family (None when unknown) and rank."""
+
+    title: str
+    family: str | None
+    rank: int
+    line: Line
+    parent: Section | None = None
+    unit: str | None = None  # stated under the heading (金额单位：万元)
+
+    def families(self) -> Iterable[str | None]:
+        section: Section | None = self
+        while section is not None:
+            yield section.family
+            section = section.parent
+
+    @property
+    def effective_family(self) -> str | None:
+        return next((f for f in self.families() if f is not None), None)
+
+    def effective_unit(self) -> str | None:
+        section: Section | None = self
+        while section is not None:
+            if section.unit:
+                return section.unit
+            section = section.parent
+        return None
+
+
+@dataclass
+class Block:
+    """Consecutive table rows under one header (or none) inside one section."""
+
+    section: Section | None
+    header: Line | None = None
+    lines: list[Line] = field(default_factory=list)
+    unit: str | None = None  # a unit line right above the table or a unit note below it
+    notes: list[str] = field(default_factory=list)
+    _columns: dict[int, dict[int, Cell]] = field(default_factory=dict, repr=False)
+    _unit: tuple[str | None] | None = field(default=None, repr=False)
+
+    @property
+    def family(self) -> str | None:
+        return self.section.effective_family if self.section else None
+
+    @property
+    def heading(self) -> str:
+        return self.section.title if self.section else ""
+
+    def columns(self, line: Line, refuses: Callable[[int, Cell], bool] | None = None) -> dict[int, Cell]:
+        """Which header column each cell of a row stands under (header index → cell)."""
+        if self.header is None:
+            return {}
+        cached = self._columns.get(id(line))
+        if cached is None:
+            cached = self._columns[id(line)] = align(line.cells, self.header.cells, refuses)
+        return cached
+
+    def table_unit(self) -> str | None:
+        """A unit named in any header cell (`项目（万元）`), else the unit line or note of the table,
+        else the section's."""
+        if self._unit is None:
+            self._unit = (self._table_unit(),)
+        return self._unit[0]
+
+    def _table_unit(self) -> str | None:
+        if self.header is not None:
+            for cell in self.header.cells:
+                unit = header_unit(cell.text)
+                if unit in ("CNY", "wan", "yi"):
+                    return unit
+        if self.unit:
+            return self.unit
+        return self.section.effective_unit() if self.section else None
+
+    @property
+    def first_line(self) -> Line | None:
+        return self.header or (self.lines[0] if self.lines else None)
+
+
+@dataclass
+class Paragraph:
+    text: str
+    line: Line
+
+
+@functools.lru_cache(maxsize=16384)
+def header_unit(text: str) -> str | None:
+    """The unit a header or label names in brackets or after 单位 (CNY, wan, yi, percent)."""
+    return unit_from_header(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def heading_parts(text: str) -> tuple[str, int] | None:
+    """(title, rank) of a numbered heading, None when the text is not one."""
+    match = _HEADING.match(fold_width(text))
+    if not match:
+        return None
+    kind = next(k for k in _RANKS if match.group(k))
+    rank = _RANKS[kind] + (match.group("dec").count(".") if kind == "dec" else 0)
+    return match.group("title").strip(), rank
+
+
+class Layout:
+    """A document cut into sections, blocks and paragraphs (see the module docstring).
+
+    ``header_words``: match keys that, as one of a line's first two cells, make it a table
+    header. ``column_words``: words whose presence in a cell makes it header-like.
+    ``families``: family → words a heading contains. ``heading_endings``: how an unnumbered
+    heading ends (情况, 概况 …), so that a lone label line is not taken for a heading.
+    ``is_label``: whether a cell is a known field label (never a header cell).
+    """
+
+    def __init__(
+        self,
+        lines: list[Line],
+        *,
+        header_words: frozenset[str],
+        column_words: tuple[str, ...],
+        families: dict[str, tuple[str, ...]],
+        heading_endings: tuple[str, ...],
+        is_label: Callable[[str], bool],
+    ) -> None:
+        self.lines = lines
+        self.header_words = header_words
+        self.column_words = column_words
+        self.families = families
+        self.heading_endings = heading_endings
+        self.is_label = is_label
+        self.sections: list[Section] = []
+        self.blocks: list[Block] = []
+        self.paragraphs: list[Paragraph] = []
+        self.block_of: dict[int, Block] = {}  # id(line) → its block (headers included)
+        self.section_of: dict[int, Section | None] = {}
+        self.headers: set[int] = set()  # id() of header lines
+        self.headings: set[int] = set()  # id() of heading lines
+        self._page_right: dict[tuple[str, int], float] = {}
+        self._cut()
+
+    # ── building
+    def _cut(self) -> None:
+        stack: list[Section] = []
+        block: Block | None = None
+        pending_unit: str | None = None
+        note_block: Block | None = None
+        note_x: float | None = None
+        previous: Line | None = None
+        sheet = None
+        paragraph: Paragraph | None = None
+        for line in self.lines:
+            if line.sheet != sheet:  # a new sheet: its name opens a section, tables restart
+                sheet = line.sheet
+                block, note_block, paragraph = None, None, None
+                if sheet:
+                    title = sheet.strip()
+                    stack = [Section(title, self._family(title), -1, line)]
+                    self.sections.append(stack[0])
+            elif line.sheet and previous is not None and line.page > previous.page + 1:
+                block = None  # a blank sheet row ends a table
+            section = stack[-1] if stack else None
+            self.section_of[id(line)] = section
+            single = len(line.cells) == 1
+            text = line.cells[0].text.strip() if single else ""
+            if single and paragraph is not None and self._wraps(previous, line, paragraph.line.cells[0].x0):
+                paragraph.text = join_wrapped(paragraph.text, text)
+                previous = line
+                continue
+            paragraph = None
+            if single:
+                heading = self._heading(text)
+                if heading is not None:
+                    title, rank = heading
+                    while stack and stack[-1].rank >= rank:
+                        stack.pop()
+                    section = Section(title, self._family(title), rank, line, stack[-1] if stack else None)
+                    stack.append(section)
+                    self.sections.append(section)
+                    self.section_of[id(line)] = section
+                    self.headings.add(id(line))
+                    block, note_block, note_x, pending_unit = None, None, None, None
+                    previous = line
+                    continue
+                folded = squash_spaces(fold_width(text))
+                unit_match = _UNIT_LINE.match(folded)
+                if unit_match:
+                    unit = _UNITS.get(unit_match.group("unit") or "") or _english_unit(unit_match.group("en"))
+                    if block is not None and block.lines:
+                        block = None
+                    pending_unit = unit
+                    if section is not None and block is None and not any(
+                            b.section is section for b in self.blocks):
+                        section.unit = unit
+                    previous = line
+                    continue
+                if _CONTINUED.match(folded):
+                    previous = line
+                    continue
+                if _NOTE.match(folded):
+                    note_block = block if block is not None else (self.blocks[-1] if self.blocks else None)
+                    self._note(note_block, section, text)
+                    note_x = line.cells[0].x0
+                    block = None
+                    previous = line
+                    continue
+                if (note_x is not None and note_block is not None and note_block.notes
+                        and self._wraps(previous, line, note_x)):
+                    note_block.notes[-1] = join_wrapped(note_block.notes[-1], text)  # a wrapped note
+                    previous = line
+                    continue
+                note_x = None
+                if len(folded) > PARAGRAPH_CHARS or folded.endswith(_SENTENCE_END):
+                    paragraph = Paragraph(text, line)
+                    self.paragraphs.append(paragraph)
+                    block = None
+                    previous = line
+                    continue
+            note_x = None
+            if len(line.cells) >= 2:
+                unit = _unit_cell(line)
+                if unit is not None:  # 表1 资产池情况 | 单位：万元
+                    block = None
+                    pending_unit = unit
+                    previous = line
+                    continue
+            if len(line.cells) >= 2 and self._is_header(line):
+                if block is not None and block.header is not None and _same_header(block.header, line):
+                    self.headers.add(id(line))  # the header repeated after a page break
+                    self.block_of[id(line)] = block
+                    previous = line
+                    continue
+                block = Block(section, header=Line(line.page, line.y, [Cell(c.text, c.x0, c.x1) for c in line.cells],
+                                                   line.sheet))
+                block.unit = pending_unit
+                pending_unit = None
+                self.blocks.append(block)
+                self.headers.add(id(line))
+                self.block_of[id(line)] = block
+                previous = line
+                continue
+            if (block is not None and block.header is not None and not block.lines and previous is not None
+                    and id(previous) in self.headers and self._continues_header(block.header, line)):
+                _merge_header(block.header, line)
+                self.headers.add(id(line))
+                self.block_of[id(line)] = block
+                previous = line
+                continue
+            if block is None:
+                block = Block(section, unit=pending_unit)
+                pending_unit = None
+                self.blocks.append(block)
+            block.lines.append(line)
+            self.block_of[id(line)] = block
+            previous = line
+
+    def _note(self, block: Block | None, section: Section | None, text: str) -> None:
+        """A footnote belongs to the table above it; a unit it states is that table's unit."""
+        if block is None:
+            return
+        block.notes.append(text)
+        unit = _UNIT_IN_NOTE.search(fold_width(text))
+        if unit and block.unit is None and not any(
+                header_unit(c.text) for c in (block.header.cells if block.header else [])):
+            block.unit = _UNITS[unit.group("unit")]
+
+    def _wraps(self, previous: Line | None, line: Line, left: float) -> bool:
+        """The line continues the text above: same page, next line down, the line above ran to
+        the right edge of the page's text, and this one starts at the left of that text."""
+        if previous is None or line.sheet or previous.page != line.page or len(previous.cells) != 1:
+            return False
+        if previous.y - line.y > 30:
+            return False
+        right = self._right_edge(line)
+        return previous.cells[0].x1 >= right - 24 and line.cells[0].x0 <= left + 30
+
+    def _right_edge(self, line: Line) -> float:
+        key = (line.sheet, line.page)
+        edge = self._page_right.get(key)
+        if edge is None:
+            edge = max((l.cells[-1].x1 for l in self.lines if l.page == line.page and l.sheet == line.sheet),
+                       default=0.0)
+            self._page_right[key] = edge
+        return edge
+
+    def _heading(self, text: str) -> tuple[str, int] | None:
+        parts = heading_parts(text)
+        if parts is not None:
+            title, rank = parts
+            head, colon, rest = _COLON_SPLIT.split(title, maxsplit=1)[0], ":" in fold_width(title), ""
+            if colon:
+                rest = fold_width(title).split(":", 1)[1] if ":" in fold_width(title) else ""
+            if rest.strip():
+                return None  # 一、专项计划名称：XX — a numbered label with its value
+            title = head.strip()
+            if not title or len(title) > 40 or title.endswith(_SENTENCE_END) or is_value(title):
+                return None
+            return title, rank
+        folded = squash_spaces(fold_width(text)).rstrip(":")
+        if (2 <= len(folded) <= 20 and folded.endswith(self.heading_endings) and not _HAS_DIGIT.search(folded)
+                and self._family(folded) is not None and not self.is_label(folded)):
+            return folded, 2
+        return None
+
+    def _family(self, title: str) -> str | None:
+        folded = squash_spaces(fold_width(title))
+        for family, words in self.families.items():
+            if any(w in folded for w in words):
+                return family
+        return None
+
+    def _is_header(self, line: Line) -> bool:
+        """A table header: no body values, and header words, or several column-like cells."""
+        cells = line.cells
+        if any(_body_value(c.text) for c in cells):
+            return False
+        for cell in cells[:2]:
+            if any(k in self.header_words for k in label_keys(cell.text)):
+                return True
+        if self.is_label(cells[0].text):
+            return False
+        headerish = sum(1 for c in cells if _header_like(c.text, self.column_words))
+        return headerish >= 2 and (headerish == len(cells) or headerish >= len(cells) - 1)
+
+
+    def _continues_header(self, header: Line, line: Line) -> bool:
+        """A header wrapped over a second line: no values, nothing in the label column, on the
+        same page (the first-column cell of a body row is always filled)."""
+        if line.page != header.page or line.sheet != header.sheet:
+            return False
+        if any(is_number(c.text) or is_date(c.text) or is_null(c.text) for c in line.cells):
+            return False
+        first = header.cells[0]
+        if line.sheet:
+            return line.cells[0].x0 > first.x0
+        return line.cells[0].x0 > first.x1 + 1 and not any(self.is_label(c.text) for c in line.cells)
+
+    # ── queries
+    def block(self, line: Line) -> Block | None:
+        return self.block_of.get(id(line))
+
+    def section(self, line: Line) -> Section | None:
+        return self.section_of.get(id(line))
+
+    def is_header(self, line: Line) -> bool:
+        return id(line) in self.headers
+
+    def is_heading(self, line: Line) -> bool:
+        return id(line) in self.headings
+
+    def index(self) -> dict[int, int]:
+        """Position of each line in document order (id(line) → index)."""
+        cached = getattr(self, "_index", None)
+        if cached is None:
+            cached = self._index = {id(line): i for i, line in enumerate(self.lines)}
+        return cached
+
+    def following(self, line: Line, count: int = 3) -> list[Line]:
+        """The next few lines on the same page (or sheet) after ``line``."""
+        start = self.index()[id(line)] + 1
+        out = []
+        for other in self.lines[start:start + count]:
+            if other.page != line.page and not (line.sheet and other.sheet == line.sheet):
+                break
+            if other.sheet != line.sheet:
+                break
+            out.append(other)
+        return out
+
+
+@functools.lru_cache(maxsize=16384)
+def _header_like(text: str, column_words: tuple[str, ...]) -> bool:
+    key = label_key(text)
+    return (is_date(text) or tranche_label(text) or any(w in key for w in column_words)
+            or header_unit(text) is not None)
+
+
+def _english_unit(text: str | None) -> str | None:
+    return {"CNY": "CNY", "RMB": "CNY", "yuan": "CNY"}.get(text or "", None) or (
+        _UNITS.get(text or "") if text else None)
+
+
+def _unit_cell(line: Line) -> str | None:
+    """The unit of a title line that ends in a unit cell (`表1 … | 单位：万元`)."""
+    unit = _unit_text(line.cells[-1].text)
+    if unit is None or any(is_value(c.text) for c in line.cells[:-1]):
+        return None
+    return unit
+
+
+@functools.lru_cache(maxsize=16384)
+def _unit_text(text: str) -> str | None:
+    match = _UNIT_LINE.match(squash_spaces(fold_width(text)))
+    if not match:
+        return None
+    return _UNITS.get(match.group("unit") or "") or _english_unit(match.group("en"))
+
+
+def _same_header(a: Line, b: Line) -> bool:
+    return [label_key(c.text) for c in a.cells] == [label_key(c.text) for c in b.cells]
+
+
+def _merge_header(header: Line, line: Line) -> None:
+    """Add a wrapped header line's cells to the header cell above them (or as new columns)."""
+    for cell in line.cells:
+        best, overlap = None, 0.0
+        for head in header.cells:
+            width = min(head.x1, cell.x1) - max(head.x0, cell.x0)
+            if line.sheet:
+                width = 1.0 if head.x0 == cell.x0 else 0.0
+            if width > overlap:
+                best, overlap = head, width
+        if best is not None:
+            best.text = join_wrapped(best.text, cell.text)
+            best.x0, best.x1 = min(best.x0, cell.x0), max(best.x1, cell.x1)
+        else:
+            header.cells.append(Cell(cell.text, cell.x0, cell.x1))
+            header.cells.sort(key=lambda c: c.x0)
