@@ -42,7 +42,8 @@ MONEY_UNITS = ("CNY", "wan", "yi")
 CENT, RATE_PLACES = Decimal("0.01"), Decimal("1e-8")
 NUMERIC = ("amount", "count", "rate")
 
-_SPLIT = re.compile(r"^(?P<label>[^:：\d]*?[\u4e00-\u9fffA-Za-z)）])\s*(?:[:：]\s*|\s+(?=[\d(（\-]|不适用)|(?=\d))"
+_SPLIT = re.compile(r"^(?P<label>(?:[（(]?\d{1,2}[)）、.．]\s*)?[^:：\d]*?[\u4e00-\u9fffA-Za-z)）])\s*"
+                    r"(?:[:：]\s*|\s+(?=[\d(（\-]|不适用)|(?=\d))"
                     r"(?P<rest>\S.*)$")
 _SEQ = re.compile(r"^(?:\d{1,2}|[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?)$")
 _PER_MILLE = re.compile(r"‰\s*$")

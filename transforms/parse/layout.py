@@ -608,3 +608,26 @@ def _merge_header(header: Line, line: Line) -> None:
         else:
             header.cells.append(Cell(cell.text, cell.x0, cell.x1))
             header.cells.sort(key=lambda c: c.x0)
+
+
+def cover_title(lines: list[Line], words: tuple[str, ...], scan: int = 15) -> str | None:
+    """A document's own title on its first page or sheet: a run of lines without a colon (a title
+    wraps anywhere, even inside 受托机构报告) that contains one of ``words`` (space-free)."""
+    if not lines:
+        return None
+    first = [l for l in lines[:scan] if l.page == lines[0].page and l.sheet == lines[0].sheet]
+    run: list[str] = []
+    for line in [*first, None]:
+        text = squash_spaces(fold_width(line.text)) if line is not None else ""
+        if line is not None and len(line.cells) == 1 and ":" not in text and len(text) <= 60:
+            run.append(text)
+            continue
+        joined = ""
+        for part in run:
+            joined = join_wrapped(joined, part)
+        if any(w in joined for w in words):
+            return joined
+        run = []
+        if line is not None and any(w in text for w in words):
+            return text
+    return None

@@ -45,12 +45,13 @@ from transforms.parse.layout import (
     Layout,
     align,
     clean_value,
+    cover_title as cover_title_of,
     is_date,
     is_null,
     read_lines,
     tranche_label,
 )
-from transforms.parse.pdf_text import Cell, Line, join_wrapped
+from transforms.parse.pdf_text import Cell, Line
 from transforms.parse.vocabulary import label_key, label_keys, load
 
 DOC_TYPE = "trustee_report"
@@ -76,7 +77,7 @@ _RECOVERY = {kind: VOCAB.keys("recovery", kind) for kind in
 _RECOVERY_COLUMNS = {"recovery": VOCAB.words("recovery", "period_column"),
                      "cumulative": VOCAB.words("recovery", "cumulative_column")}
 _METHODS = VOCAB.mapping("liquidation_methods")
-_TITLE_WORDS = tuple(squash_spaces(w) for w in VOCAB.data["title"]["words"])
+_TITLE_WORDS = tuple(squash_spaces(fold_width(w)) for w in VOCAB.data["title"]["words"])
 LABELS = LabelIndex({"meta": META, "pool": POOL, "liquidation": LIQUIDATION},
                     extra=[("matrix", measure, kind, _MATRIX[measure])
                            for measure, kind in (("balance", "amount"), ("count", "count"))],
@@ -152,7 +153,7 @@ class _Report:
         """Deal, period, the three dates, revision and language, from labels and titles."""
         hits = {name: [h for h in found if id(h.line) not in self.tranche_lines]
                 for name, found in self.hits["meta"].items()}
-        cover_title = self._cover_title()
+        cover_title = cover_title_of(self.lines, _TITLE_WORDS)
         cover_text = " ".join(l.text for l in self.lines[:12])
         names = [t for t in (cover_title, self.title, self.file_name) if t]
         parsed_titles = [_title_parts(t) for t in names]
@@ -220,26 +221,6 @@ class _Report:
                     f"{other.where}: {hit.label} is {value.isoformat()} on {hit.where} but {other_value.isoformat()} "
                     f"here", check="inconsistent", page=other.line.pdf_page, field=name, value=other.value)
         return value
-
-    def _cover_title(self) -> str | None:
-        """The report's own title on its first page: a run of lines without a colon (a title
-        wraps anywhere, even inside 受托机构报告) that names the report kind."""
-        first = [l for l in self.lines[:15] if l.page == self.lines[0].page and l.sheet == self.lines[0].sheet]
-        run: list[str] = []
-        for line in [*first, None]:
-            text = squash_spaces(line.text) if line is not None else ""
-            if line is not None and len(line.cells) == 1 and not re.search(r"[:：]", text) and len(text) <= 60:
-                run.append(text)
-                continue
-            joined = ""
-            for part in run:
-                joined = join_wrapped(joined, part)
-            if any(w in joined for w in _TITLE_WORDS):
-                return joined
-            run = []
-            if line is not None and any(w in text for w in _TITLE_WORDS):
-                return text
-        return None
 
     # ── pool
     def pool(self, doc: ParsedDocument) -> None:
