@@ -218,7 +218,9 @@ def value_of(layout: Layout, labels: LabelIndex, name: str, line: Line, index: i
             if j > label_column and column_kind(head.text) in wanted:
                 cell = columns.get(j)
                 text = cell.text if cell is not None and cell is not label_cell else None
-                return Hit(name, line, label, text, head.text, block)
+                if text is None or fits(text, kind, labels.is_label) or any(ch.isdigit() for ch in text):
+                    return Hit(name, line, label, text, head.text, block)
+                break  # words under the value column (a repeated column name): read the row itself
     for cell in line.cells[index + 1:]:
         if fits(cell.text, kind, labels.is_label):
             return Hit(name, line, label, cell.text, header_over(block, line, cell), block)

@@ -30,18 +30,22 @@ from transforms.normalise.text import fold_width, squash_spaces
 from transforms.normalise.tranches import parse_tranche_label
 from transforms.parse.base import DocumentError
 from transforms.parse.pdf_text import Cell, Line, join_wrapped, pdf_lines, xlsx_lines
+from transforms.parse.tabular import sniff_format
 from transforms.parse.vocabulary import label_key, label_keys
 
 # ───────────────────────────── reading ─────────────────────────────
 
 
 def read_lines(data: bytes) -> tuple[list[Line], str]:
-    """The document's lines and its format (``pdf`` or ``xlsx``), decided by the bytes."""
-    head = data[:1024]
-    if b"%PDF-" in head:
+    """The document's lines and its format (``pdf`` or ``xlsx``), decided by the bytes
+    (the project's one format sniffer), never by the file name."""
+    kind = sniff_format(data)
+    if kind == "pdf":
         return pdf_lines(data), "pdf"
-    if head.startswith(b"PK\x03\x04"):
+    if kind == "xlsx":
         return xlsx_lines(data), "xlsx"
+    if kind in ("zip", "broken_zip"):
+        raise DocumentError("XLSX is truncated or corrupt", check="corrupt_file", value=kind)
     raise DocumentError("not a PDF or XLSX document", check="unknown_format", value=data[:8].hex())
 
 

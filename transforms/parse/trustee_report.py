@@ -525,14 +525,14 @@ class _Report:
     def _tranche_rows(self, block: Block) -> list[dict[str, Any]]:
         """Tranches as rows: a header with 证券代码 and amount columns, one row per tranche."""
         heads = block.header.cells
-        fields = {}
+        columns_of = {}
         for j, head in enumerate(heads):
             if _is_factor(head.text):
                 continue
             name = TRANCHE.match(head.text)
-            if name is not None and name not in fields.values():
-                fields[j] = name
-        code_col = next(j for j, n in fields.items() if n == "security_code")
+            if name is not None and name not in columns_of.values():
+                columns_of[j] = name
+        code_col = next(j for j, n in columns_of.items() if n == "security_code")
         name_col = next((j for j, h in enumerate(heads) if any(k in _NAME_HEADERS for k in label_keys(h.text))
                          and j != code_col), None)
         out = []
@@ -544,7 +544,7 @@ class _Report:
             name_cell = columns.get(name_col) if name_col is not None else None
             label = name_cell.text if name_cell is not None else code.text
             values = {}
-            for j, name in fields.items():
+            for j, name in columns_of.items():
                 if name == "security_code":
                     continue
                 cell = columns.get(j)
