@@ -48,6 +48,7 @@ _SPLIT = re.compile(r"^(?P<label>(?:[（(]?\d{1,2}[)）、.．]\s*)?[^:：\d]*?[
 _SEQ = re.compile(r"^(?:\d{1,2}|[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?)$")
 _PER_MILLE = re.compile(r"‰\s*$")
 _UNIT_AFTER = re.compile(r"\d\s*(?:人民币)?(?:万元|亿元|元|万|亿)$")
+_CODE = re.compile(r"^(\d{6,9})(?:\.(IB|SH|SZ))?$", re.IGNORECASE)
 _COUNT_AFTER = re.compile(r"(?<=\d)\s*(?:笔|户|个|份|张|人)$")
 
 
@@ -120,6 +121,19 @@ def refuses(heads: list[Cell]) -> Callable[[int, Cell], bool] | None:
         return barred[j] and is_number(cell.text) and not is_seq(cell.text)
 
     return refuse
+
+
+def security_code(text: str) -> str | None:
+    """A security code with its market suffix: interbank documents print bare 7- or 9-digit
+    codes (credit ABS, ABN), which are `.IB`; a bare 6-digit code is an exchange code whose
+    market (.SH or .SZ) the document alone cannot tell, so it stays bare. None if not a code."""
+    match = _CODE.match(squash_spaces(fold_width(clean_value(text))))
+    if not match:
+        return None
+    digits, suffix = match.group(1), (match.group(2) or "").upper()
+    if not suffix and len(digits) != 6:
+        suffix = "IB"
+    return f"{digits}.{suffix}" if suffix else digits
 
 
 def is_total(text: str) -> bool:

@@ -275,7 +275,7 @@ class _Announcement:
 
     def _section_title(self, line: Line) -> str:
         section = self.layout.section(line)
-        return section.title if section is not None else (self.title or "")
+        return section.title if section is not None else ""
 
     def tranches(self) -> tuple[list[_Tranche], list[tuple[Block, list[_Tranche], Hit | None]]]:
         """Every tranche once, its values merged across tables (joined on 证券名称 or 证券代码)."""
@@ -333,6 +333,17 @@ class _Announcement:
             codes[values["tranche_id"]] = tranche
             total += values["amount_cny"]
             doc.add("core.tranches", values)
+        for _block, table_members, printed_total in _tables:
+            if printed_total is None:
+                continue
+            printed = _typed_amount(printed_total, "amount_cny", self)
+            summed = sum((_typed_amount(t.values["amount_cny"], "amount_cny", self) or Decimal(0)
+                          for t in table_members if "amount_cny" in t.values), Decimal(0))
+            if printed is not None and printed != summed:
+                raise DocumentError(
+                    f"{self._place(printed_total)}: amount_cny ({printed_total.label}) 合计 is {printed} but the "
+                    f"tranches add up to {summed}", check="inconsistent", page=printed_total.line.page,
+                    field="amount_cny", value=printed_total.value)
         stated = [h for h in self._deal_hits("deal_amount_cny") if h.value]
         if stated:
             hit = stated[0]
@@ -362,6 +373,10 @@ class _Announcement:
             label = f"{_plain(hit.label)}(元)" if spec["kind"] == "amount" else _plain(hit.label)
             values[key] = (label, typed)
         self._prose(values)
+        if values.get("is_public_offering", (None, None))[1] is None:
+            kind = self._offering_kind_in_prose()
+            if kind is not None:
+                values["is_public_offering"] = ("发行方式", kind)
         if "market" not in values:
             venue = self._venue() or parse_deal_name(name).market_hint
             if venue:
@@ -408,6 +423,15 @@ class _Announcement:
                 if key in values:
                     break
 
+    def _offering_kind_in_prose(self) -> str | None:
+        """「拟采用公开簿记建档的方式…发行」: the offering kind stated in a sentence."""
+        for paragraph in self.layout.paragraphs:
+            folded = squash_spaces(fold_width(paragraph.text))
+            for word in sorted(_OFFERING_KINDS, key=len, reverse=True):
+                if word in folded:
+                    return _OFFERING_KINDS[word]
+        return None
+
     def _venue(self) -> str | None:
         texts = [p.text for p in self.layout.paragraphs] + [l.text for l in self.lines]
         for text in texts:
@@ -442,7 +466,15 @@ class _Announcement:
         for line in self.lines:
             if len(line.cells) == 2 and id(line) not in self.layout.headers:
                 pairs.append((line.cells[0].text, line.cells[1].text))
-        for text in [l.text for l in self.lines if len(l.cells) == 1] + [p.text for p in self.layout.paragraphs]:
+        singles = [l for l in self.lines if len(l.cells) == 1]
+        texts = []
+        for i, line in enumerate(singles):
+            text = line.cells[0].text
+            if text.count("（") + text.count("(") > text.count("）") + text.count(")") and i + 1 < len(singles) and \
+                    singles[i + 1].page == line.page:
+                text += singles[i + 1].cells[0].text  # an item wrapped inside its （简称“…”）
+            texts.append(text)
+        for text in texts + [p.text for p in self.layout.paragraphs]:
             parts = fields.split_label(text)
             if parts is not None and re.search(r"[:：]", text):
                 pairs.append(parts)
@@ -676,7 +708,12 @@ def _tranche_row(tranche: _Tranche, doc: _Announcement) -> Row:
         elif key == "tranche_name":
             values[key] = (label, _tranche_name(hit.value))
         elif key == "security_code":
-            values[key] = (label, squash_spaces(fold_width(clean_value(hit.value))))
+            code = fields.security_code(hit.value)
+            if code is None and not fields.nullish(hit.value):
+                raise DocumentError(f"{doc._place(hit)}: security_code ({hit.label}) is not a security code: "
+                                    f"{hit.value!r}", check="bad_value", page=hit.line.page, field=key,
+                                    value=hit.value)
+            values[key] = (label, code)
         elif key == "tranche_class":
             text = _null_text(hit.value)
             values[key] = (label, text if text and lookup(text, issuance_export._CLASSES) else None)
@@ -693,7 +730,7 @@ def _tranche_row(tranche: _Tranche, doc: _Announcement) -> Row:
                             f"{tranche.name or tranche.key!r}", check="missing_row", page=hit.line.page,
                             field="amount_cny", value=tranche.name)
     place = tranche.where.page
-    return _virtual_row(tranche.table or doc.title or "发行结果公告", place, values)
+    return _virtual_row(tranche.table or "发行结果公告", place, values)
 
 
 def _agency_from_header(header: str) -> str | None:

@@ -529,7 +529,7 @@ class Layout:
         first = header.cells[0]
         if line.sheet:
             return line.cells[0].x0 > first.x0
-        return line.cells[0].x0 > first.x1 + 1 and not any(self.is_label(c.text) for c in line.cells)
+        return line.cells[0].x0 > first.x1 + 1
 
     # ── queries
     def block(self, line: Line) -> Block | None:
@@ -615,23 +615,26 @@ def _merge_header(header: Line, line: Line) -> None:
 
 
 def cover_title(lines: list[Line], words: tuple[str, ...], scan: int = 15) -> str | None:
-    """A document's own title on its first page or sheet: a run of lines without a colon (a title
-    wraps anywhere, even inside 受托机构报告) that contains one of ``words`` (space-free)."""
+    """A document's own title on its first page or sheet: up to four consecutive lines without
+    a colon (a title wraps anywhere, even inside 受托机构报告) that together contain one of
+    ``words`` (space-free), plus a short next line that carries on the period (期（总第30期）)."""
     if not lines:
         return None
     first = [l for l in lines[:scan] if l.page == lines[0].page and l.sheet == lines[0].sheet]
-    run: list[str] = []
-    for line in [*first, None]:
-        text = squash_spaces(fold_width(line.text)) if line is not None else ""
-        if line is not None and len(line.cells) == 1 and ":" not in text and len(text) <= 60:
-            run.append(text)
-            continue
+    texts = [squash_spaces(fold_width(l.text)) if len(l.cells) == 1 and len(l.text) <= 60 and ":" not in
+             fold_width(l.text) else None for l in first]
+    for start in range(len(texts)):
         joined = ""
-        for part in run:
-            joined = join_wrapped(joined, part)
-        if any(w in joined for w in words):
-            return joined
-        run = []
-        if line is not None and any(w in text for w in words):
-            return text
+        for end in range(start, min(start + 4, len(texts))):
+            if texts[end] is None:
+                break
+            joined = join_wrapped(joined, texts[end])
+            if any(w in joined for w in words):
+                after = texts[end + 1] if end + 1 < len(texts) else None
+                if after and len(after) <= 20 and "期" in after and not any(w in after for w in words):
+                    joined = join_wrapped(joined, after)
+                return joined
+        if first[start] is not None and texts[start] is None and any(
+                w in squash_spaces(fold_width(first[start].text)) for w in words):
+            return squash_spaces(fold_width(first[start].text))
     return None

@@ -84,7 +84,6 @@ LABELS = LabelIndex({"meta": META, "pool": POOL, "liquidation": LIQUIDATION},
                     also_labels=[TRANCHE])
 
 NA_NOTE = re.compile(r"^注\s*\d*\s*[:：]?\s*不适用原因\s*[:：]\s*")
-_CODE = re.compile(r"^(\d{6,9})(?:\.(IB|SH|SZ))?$", re.IGNORECASE)
 _TOTAL_PERIOD = re.compile(r"总第\s*(\d+|[一二三四五六七八九十百零〇两]+)\s*期")
 _PERIOD = re.compile(r"(?<![年度\d])第\s*(\d+|[一二三四五六七八九十百零〇两]+)\s*期")
 _REVISION = re.compile(r"更正|更新|以此为准")
@@ -724,17 +723,13 @@ def _derive_principal(row: dict[str, Any], values: dict[str, Hit]) -> None:
 
 
 def _tranche_id(text: str, line: Line) -> str:
-    """Security code with market suffix; interbank reports print bare 7- or 9-digit codes (.IB)."""
-    match = _CODE.match(squash_spaces(fold_width(clean_value(text))))
-    if not match:
+    """Security code with market suffix (bare 6-digit exchange codes are resolved by the caller
+    against the tranches it knows, see pipeline.hooks: the report alone cannot tell .SH/.SZ)."""
+    code = fields.security_code(text)
+    if code is None:
         raise DocumentError(f"{line.where}: cannot read security_code from {text!r}", check="bad_value",
                             page=line.pdf_page, field="security_code", value=text)
-    digits, suffix = match.group(1), (match.group(2) or "").upper()
-    if not suffix and len(digits) != 6:
-        suffix = "IB"  # 7- and 9-digit codes are interbank (credit ABS, ABN)
-    # A bare 6-digit code is an exchange code (.SH or .SZ): the caller resolves it against the
-    # tranches it knows (see pipeline.hooks), the report alone cannot tell.
-    return f"{digits}.{suffix}" if suffix else digits
+    return code
 
 
 def _title_parts(text: str) -> tuple[str | None, int | None]:
