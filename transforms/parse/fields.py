@@ -48,6 +48,7 @@ _SPLIT = re.compile(r"^(?P<label>(?:[（(]?\d{1,2}[)）、.．]\s*)?[^:：\d]*?[
 _SEQ = re.compile(r"^(?:\d{1,2}|[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?)$")
 _PER_MILLE = re.compile(r"‰\s*$")
 _UNIT_AFTER = re.compile(r"\d\s*(?:人民币)?(?:万元|亿元|元|万|亿)$")
+_CURRENCY = re.compile(r"^\s*(?:人民币|RMB|CNY|¥|￥)\s*")
 _CODE = re.compile(r"^(\d{6,9})(?:\.(IB|SH|SZ))?$", re.IGNORECASE)
 _COUNT_AFTER = re.compile(r"(?<=\d)\s*(?:笔|户|个|份|张|人)$")
 
@@ -326,7 +327,7 @@ def amount(hit: Hit | None, field_name: str, exact: bool = False) -> Decimal | N
     ``exact`` skips rounding (for sums of printed parts)."""
     if hit is None or hit.value is None or nullish(hit.value):
         return None
-    text = clean_value(hit.value)
+    text = _CURRENCY.sub("", clean_value(hit.value))
     try:
         value = parse_amount(text, None) if has_unit(text) else parse_amount(text, money_unit(hit))
     except ValueError as exc:

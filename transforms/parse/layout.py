@@ -54,6 +54,7 @@ _FOOTNOTE = re.compile(r"(?:[(（]\s*注\s*\d*\s*[)）]|\[\s*\d{1,2}\s*\]|[¹²�
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 _COUNT_SUFFIX = re.compile(r"(?<=\d)\s*(?:笔|户|个|份|张|人)$")
 _NUMBER = re.compile(r"^\(?[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?\)?(?:%|‰|bp|BP|bps|基点)?$")
+_CURRENCY = re.compile(r"^(?:人民币|RMB|CNY|¥|￥)")
 _MONEY_TAIL = re.compile(r"(?<=\d)\s*(?:人民币)?(?:万元|亿元|元|万|亿)$")
 DATE_TOKEN = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|(?<!\d)\d{8}(?!\d)")
 _ONLY_DATE = re.compile(r"^(?:" + DATE_TOKEN.pattern + r")(?:\s*(?:24:00|\d{1,2}:\d{2}))?$")
@@ -75,7 +76,7 @@ def clean_value(text: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def is_number(text: str) -> bool:
     """A printed number, percent, count or amount with its unit (`13,200.00万元`, `1,203笔`)."""
-    core = squash_spaces(clean_value(text))
+    core = _CURRENCY.sub("", squash_spaces(clean_value(text)))
     core = _COUNT_SUFFIX.sub("", _MONEY_TAIL.sub("", core))
     return bool(core) and any(ch.isdigit() for ch in core) and bool(_NUMBER.match(core))
 

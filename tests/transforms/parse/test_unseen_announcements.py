@@ -252,3 +252,36 @@ def test_a_prospectus_whose_table_contradicts_its_stated_size_is_refused():
         parse_offering_circular(pdf.bytes(), "x.pdf")
     assert caught.value.check == "inconsistent" and caught.value.field == "deal_amount_cny"
     assert "182000000" in caught.value.reason and "172000000" in caught.value.reason
+
+
+# ───────────────────────────── the ABN's offering circular ─────────────────────────────
+def huixiang_offering() -> bytes:
+    """The new ABN's 发行说明书（摘要）: chapters numbered 第一章 / 第二章, the deal's facts as
+    label | value rows (the size written 人民币95,000.00万元), the parties as label | value rows
+    with the role only, and no table of tranche sizes."""
+    pdf = Pdf(footer="{n}")
+    pdf.line(f"{HUIXIANG}发行说明书（摘要）", x=PAGE_W / 2, size=13, align="c", gap=36)
+    kv = [Column(60, 220), Column(220, 535)]
+    pdf.line("第一章 本期资产支持票据概况", size=12, gap=22)
+    pdf.table(kv, [["项目名称", HUIXIANG], ["发行总额", "人民币95,000.00万元"], ["发行方式", "公开发行"],
+                   ["基础资产类型", "小微企业贷款"], ["起息日", "2025年7月10日"], ["法定到期日", "2033年9月26日"]])
+    pdf.line("第二章 交易参与机构", size=12, gap=22)
+    pdf.table(kv, [["发起机构", "浙江惠享农村商业银行股份有限公司"], ["受托机构", "华润深国投信托有限公司"],
+                   ["主承销商", "兴业银行股份有限公司"]])
+    return pdf.bytes(f"{HUIXIANG}发行说明书（摘要）")
+
+
+def test_the_abn_offering_circular_loads():
+    doc = parse_offering_circular(huixiang_offering(), "发行说明书.pdf")
+    (deal,) = doc.tables["core.deals"]
+    picked = {k: deal[k] for k in ("deal_name_zh", "series_name", "vintage_year", "issue_number", "market",
+                                   "asset_class", "is_public_offering", "value_date", "legal_maturity_date",
+                                   "deal_amount_cny", "originator_id", "trustee_id")}
+    assert picked == {
+        "deal_name_zh": HUIXIANG, "series_name": "惠享", "vintage_year": 2025, "issue_number": 1, "market": "abn",
+        "asset_class": "small_micro_loan", "is_public_offering": True, "value_date": dt.date(2025, 7, 10),
+        "legal_maturity_date": dt.date(2033, 9, 26), "deal_amount_cny": D("950000000.00"),
+        "originator_id": institution_id_for("浙江惠享农村商业银行股份有限公司"),
+        "trustee_id": institution_id_for("华润深国投信托有限公司")}
+    types = {r["full_name_zh"]: r["institution_type"] for r in doc.tables["core.institutions"]}
+    assert types == {"浙江惠享农村商业银行股份有限公司": "rural_commercial_bank", "华润深国投信托有限公司": "trust"}
