@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from transforms.normalise.numbers import parse_amount, parse_rate
+from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, parse_rate
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse.base import DocumentError
 from transforms.parse.layout import DATE_TOKEN, Block, Layout, clean_value, header_unit, is_code, is_null, is_number
@@ -48,6 +48,9 @@ _SPLIT = re.compile(r"^(?P<label>(?:[（(]?\d{1,2}[)）、.．]\s*)?[^:：\d]*?[
 _SEQ = re.compile(r"^(?:\d{1,2}|[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]?)$")
 _PER_MILLE = re.compile(r"‰\s*$")
 _UNIT_AFTER = re.compile(r"\d\s*(?:人民币)?(?:万元|亿元|元|万|亿)$")
+_RATE_SIGN = re.compile(r"[%％‰]|bps?$|基点$", re.IGNORECASE)
+_SERIAL = re.compile(r"^[1-9]\d{4}(?:\.0+)?$")  # an Excel date serial left unformatted
+_PLAIN_AMOUNT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _CURRENCY = re.compile(r"^\s*(?:人民币|RMB|CNY|¥|￥)\s*")
 _CODE = re.compile(r"^(\d{6,9})(?:\.(IB|SH|SZ))?$", re.IGNORECASE)
 _COUNT_AFTER = re.compile(r"(?<=\d)\s*(?:笔|户|个|份|张|人)$")
@@ -114,7 +117,12 @@ def column_kind(text: str) -> str | None:
 
 def refuses(heads: list[Cell]) -> Callable[[int, Cell], bool] | None:
     """Numbers never go under a remarks (备注) or sequence column when cells are aligned."""
-    barred = [column_kind(h.text) in ("note", "seq") for h in heads]
+    return _refuses(tuple(h.text for h in heads))
+
+
+@functools.lru_cache(maxsize=4096)
+def _refuses(texts: tuple[str, ...]) -> Callable[[int, Cell], bool] | None:
+    barred = [column_kind(t) in ("note", "seq") for t in texts]
     if not any(barred):
         return None
 
@@ -199,14 +207,22 @@ def fits(text: str | None, kind: str, is_label: Callable[[str], bool]) -> bool:
     if text is None:
         return False
     if kind in NUMERIC:
+        if kind != "rate" and _RATE_SIGN.search(text):
+            return False  # a percentage never fills an amount or a count
         return is_number(text) or nullish(text)
     if kind == "date":
-        return bool(DATE_TOKEN.search(fold_width(text))) or nullish(text)
+        return bool(DATE_TOKEN.search(fold_width(text))) or nullish(text) or bool(_SERIAL.match(text.strip()))
     if kind == "date_range":
         return len(DATE_TOKEN.findall(fold_width(text))) >= 2
     if kind == "code":
         return is_code(text)
     return bool(text.strip()) and not is_label(text)
+
+
+def _cell_kinds(block: Block, line: Line) -> dict[int, str | None]:
+    """id(cell) → the kind of the column it stands under."""
+    heads = block.header.cells
+    return {id(cell): column_kind(heads[j].text) for j, cell in block.columns(line, refuses(heads)).items()}
 
 
 def header_over(block: Block | None, line: Line, cell: Cell) -> str:
@@ -236,7 +252,14 @@ def value_of(layout: Layout, labels: LabelIndex, name: str, line: Line, index: i
                 if text is None or fits(text, kind, labels.is_label) or any(ch.isdigit() for ch in text):
                     return Hit(name, line, label, text, head.text, block)
                 break  # words under the value column (a repeated column name): read the row itself
+    kinds: dict[int, str | None] | None = None
     for cell in line.cells[index + 1:]:
+        if kinds is None:
+            kinds = _cell_kinds(block, line) if block is not None and block.header is not None else {}
+        other = kinds.get(id(cell))
+        if other is not None and kind in NUMERIC and other in NUMERIC + ("share",) and other != kind and not (
+                kind == "rate" and other == "share"):
+            continue  # under a column of another kind (a 笔数 column is not the amount)
         if fits(cell.text, kind, labels.is_label):
             return Hit(name, line, label, cell.text, header_over(block, line, cell), block)
     if len(line.cells) > index + 1 and kind in NUMERIC:
@@ -328,6 +351,9 @@ def amount(hit: Hit | None, field_name: str, exact: bool = False) -> Decimal | N
     if hit is None or hit.value is None or nullish(hit.value):
         return None
     text = _CURRENCY.sub("", clean_value(hit.value))
+    if _PLAIN_AMOUNT.match(text):  # the common case, without the general reader's checks
+        value = Decimal(text.replace(",", "")) * UNIT_FACTORS[money_unit(hit)]
+        return value if exact else value.quantize(CENT)
     try:
         value = parse_amount(text, None) if has_unit(text) else parse_amount(text, money_unit(hit))
     except ValueError as exc:

@@ -20,6 +20,7 @@ copes with centred headers over right-aligned numbers and with empty cells.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -139,6 +140,15 @@ def align(cells: list[Cell], heads: list[Cell], refuses: Callable[[int, Cell], b
     if m == 0:
         return {}
     bounds = [(heads[j - 1].x1 + heads[j].x0) / 2 for j in range(1, m)]
+    # Most rows put each cell inside its own header's band: then that is the match.
+    direct: dict[int, Cell] = {}
+    for cell in cells:
+        j = bisect.bisect_right(bounds, cell.mid)
+        if j in direct or (refuses is not None and refuses(j, cell)):
+            break
+        direct[j] = cell
+    else:
+        return direct
     bands = [(bounds[j - 1] if j else float("-inf"), bounds[j] if j < m - 1 else float("inf")) for j in range(m)]
     inf = float("inf")
     cost = [[0.0] * (m + 1)] + [[inf] * (m + 1) for _ in range(n)]
@@ -379,10 +389,8 @@ class Layout:
                     block, note_block, note_x, pending_unit = None, None, None, None
                     previous = line
                     continue
-                folded = squash_spaces(fold_width(text))
-                unit_match = _UNIT_LINE.match(folded)
-                if unit_match:
-                    unit = _UNITS.get(unit_match.group("unit") or "") or _english_unit(unit_match.group("en"))
+                kind, unit = _single_kind(text)
+                if kind == "unit":
                     if block is not None and block.lines:
                         block = None
                     pending_unit = unit
@@ -391,10 +399,10 @@ class Layout:
                         section.unit = unit
                     previous = line
                     continue
-                if _CONTINUED.match(folded):
+                if kind == "continued":
                     previous = line
                     continue
-                if _NOTE.match(folded):
+                if kind == "note":
                     note_block = block if block is not None else (self.blocks[-1] if self.blocks else None)
                     self._note(note_block, section, text)
                     note_x = line.cells[0].x0
@@ -407,7 +415,7 @@ class Layout:
                     previous = line
                     continue
                 note_x = None
-                if len(folded) > PARAGRAPH_CHARS or folded.endswith(_SENTENCE_END):
+                if kind == "prose":
                     paragraph = Paragraph(text, line)
                     self.paragraphs.append(paragraph)
                     block = None
@@ -575,6 +583,23 @@ def _header_like(text: str, column_words: tuple[str, ...]) -> bool:
 def _english_unit(text: str | None) -> str | None:
     return {"CNY": "CNY", "RMB": "CNY", "yuan": "CNY"}.get(text or "", None) or (
         _UNITS.get(text or "") if text else None)
+
+
+@functools.lru_cache(maxsize=65536)
+def _single_kind(text: str) -> tuple[str | None, str | None]:
+    """What a line of one cell is: a unit line (with its unit), a 续表 mark, a note, prose, or
+    None (a heading or table row is decided elsewhere)."""
+    folded = squash_spaces(fold_width(text))
+    unit_match = _UNIT_LINE.match(folded)
+    if unit_match:
+        return "unit", _UNITS.get(unit_match.group("unit") or "") or _english_unit(unit_match.group("en"))
+    if _CONTINUED.match(folded):
+        return "continued", None
+    if _NOTE.match(folded):
+        return "note", None
+    if len(folded) > PARAGRAPH_CHARS or folded.endswith(_SENTENCE_END):
+        return "prose", None
+    return None, None
 
 
 def _unit_cell(line: Line) -> str | None:

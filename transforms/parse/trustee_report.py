@@ -155,13 +155,21 @@ class _Report:
         cover_title = cover_title_of(self.lines, _TITLE_WORDS)
         cover_text = " ".join(l.text for l in self.lines[:12])
         names = [t for t in (cover_title, self.title, self.file_name) if t]
-        parsed_titles = [_title_parts(t) for t in names]
+        parsed_titles = (_title_parts(t) for t in names)  # read only when no label names the deal or period
         is_english = "英文版" in self.title + self.file_name or (
             "Trustee Report" in cover_text
             and not any(_CJK.search(s.title) for s in self.layout.sections if s.rank >= 0))
+        seen_titles: list[tuple[str | None, int | None]] = []
+
+        def titles() -> Any:
+            yield from seen_titles
+            for parts in parsed_titles:
+                seen_titles.append(parts)
+                yield parts
+
         deal_hit = _first(hits.get("deal_name"))
         deal_name = deal_hit.value.strip() if deal_hit and deal_hit.value else next(
-            (p[0] for p in parsed_titles if p[0]), None)
+            (p[0] for p in titles() if p[0]), None)
         where = self.lines[0].where if self.lines else "document"
         if not deal_name:
             raise DocumentError(f"{where}: the deal is named neither by a label (信托名称 …) nor in the title",
@@ -169,7 +177,7 @@ class _Report:
         period_hit = _first(hits.get("period"))
         period = _period_number(period_hit.value) if period_hit and period_hit.value else None
         if period is None:
-            period = next((p[1] for p in parsed_titles if p[1] is not None), None)
+            period = next((p[1] for p in titles() if p[1] is not None), None)
         if period is None:
             raise DocumentError(f"{where}: period number not found in a label (报告期数 …), on the cover or in "
                                 "the title", check="missing_row", field="period_number")
@@ -246,6 +254,7 @@ class _Report:
                 hit.rank = _family_rank(hit.block, "pool")
         self._count_columns(hits)
         self._matrix(hits, skip)
+        self._matrix_across(hits, skip)
         self._history(hits, skip)
         values: dict[str, Any] = {}
         chosen: dict[str, Hit] = {}
@@ -327,6 +336,53 @@ class _Report:
                 hits.setdefault(field, []).append(Hit(field, hit.line, hit.label, hit.value, hit.header, block,
                                                       rank + 0.25))
 
+    def _matrix_across(self, hits: dict[str, list[Hit]], skip: Any) -> None:
+        """As-of tables the other way round: measures across (未偿本金余额 | 贷款笔数), one row per
+        moment (期初 / 期末, or the dates themselves)."""
+        meta = self.meta_values
+        for block in self.layout.blocks:
+            if block.header is None or not block.lines or skip(block.lines[0]):
+                continue
+            heads = block.header.cells
+            measures = {}
+            for j, head in enumerate(heads):
+                keys = label_keys(head.text)
+                measure = next((m for m in ("balance", "count") if any(k in _MATRIX[m] for k in keys)), None)
+                if measure is not None:
+                    measures[j] = measure
+            if not measures:
+                continue
+            dated = {}
+            for line in block.lines:
+                moment = _moment(line.cells[0].text)
+                if moment is None and is_date(line.cells[0].text):
+                    dated[line] = _first_date_value(line.cells[0].text)
+                    continue
+                if moment is not None:
+                    self._across(hits, block, line, measures, moment)
+            if dated:
+                ordered = sorted(dated.items(), key=lambda item: item[1] or dt.date.min)
+                ends = {d: l for l, d in dated.items()}
+                start, end = meta.get("collection_period_start"), meta.get("collection_period_end")
+                end_line = ends.get(end) or ordered[-1][0]
+                begin_line = ends.get(start - dt.timedelta(days=1)) if start else None
+                begin_line = begin_line or ends.get(start) or (ordered[-2][0] if len(ordered) > 1 else None)
+                self._across(hits, block, end_line, measures, "end")
+                if begin_line is not None and begin_line is not end_line:
+                    self._across(hits, block, begin_line, measures, "begin")
+
+    def _across(self, hits: dict[str, list[Hit]], block: Block, line: Line, measures: dict[int, str],
+                moment: str) -> None:
+        columns = block.columns(line, refuses(block.header.cells))
+        for j, measure in measures.items():
+            field = _MATRIX_FIELDS.get((measure, moment))
+            cell = columns.get(j)
+            if field is None or cell is None or cell is line.cells[0]:
+                continue
+            hits.setdefault(field, []).append(Hit(field, line, f"{block.header.cells[j].text} / {line.cells[0].text}",
+                                                  cell.text, block.header.cells[j].text, block,
+                                                  _family_rank(block, "pool") + 0.25))
+
     def _history(self, hits: dict[str, list[Hit]], skip: Any) -> None:
         """Tables with pool fields as column headers: a history table (one row per period) gives
         its current row, a one-row table its only row."""
@@ -360,12 +416,21 @@ class _Report:
                         page=block.header.pdf_page, field="period_number")
             elif len(rows) == 1:
                 current = rows[0]
-            else:
-                continue
-            columns = block.columns(current, refuses(heads))
+            if current is not None:
+                chosen = {name: current for name in fields.values()}
+            else:  # fields across, measures down (金额 / 笔数 / 占比 rows): each field from its kind's row
+                by_kind: dict[str, list[Line]] = {}
+                for line in rows:
+                    by_kind.setdefault(_row_kind(line.cells[0].text), []).append(line)
+                chosen = {name: by_kind[kind][0] for name in fields.values()
+                          if len(by_kind.get(kind := POOL.fields[name]["kind"], [])) == 1}
             for j, name in fields.items():
-                cell = columns.get(j)
-                hits.setdefault(name, []).append(Hit(name, current, heads[j].text, cell.text if cell else None,
+                line = chosen.get(name)
+                if line is None:
+                    continue
+                cell = block.columns(line, refuses(heads)).get(j)
+                label = heads[j].text if line is current else f"{heads[j].text} / {line.cells[0].text}"
+                hits.setdefault(name, []).append(Hit(name, line, label, cell.text if cell else None,
                                                      heads[j].text, block, _family_rank(block, "pool") + 0.5))
 
     def _recoveries(self, skip: Any) -> tuple[Decimal | None, Decimal | None, bool]:
@@ -374,12 +439,11 @@ class _Report:
             if block.header is None or not block.lines or skip(block.lines[0]):
                 continue
             heads = block.header.cells
-            wanted = {}
+            wanted: dict[str, int] = {}
             for j, head in enumerate(heads):
-                key = label_key(head.text)
-                for column, words in _RECOVERY_COLUMNS.items():
-                    if column not in wanted and any(w in key for w in words):
-                        wanted[column] = j
+                column = _recovery_column(head.text)
+                if column is not None and column not in wanted:
+                    wanted[column] = j
             statuses = [(line, _status(line)) for line in block.lines]
             if not wanted or not any(s for _, s in statuses):
                 continue
@@ -638,6 +702,13 @@ def _first(hits: list[Hit] | None) -> Hit | None:
     return hits[0] if hits else None
 
 
+@functools.lru_cache(maxsize=16384)
+def _recovery_column(text: str) -> str | None:
+    """本期回收金额 → recovery, 累计回收金额 → cumulative."""
+    key = label_key(text)
+    return next((column for column, words in _RECOVERY_COLUMNS.items() if any(w in key for w in words)), None)
+
+
 def _status(line: Line) -> str | None:
     for cell in line.cells[:2]:
         status = _status_of(cell.text)
@@ -696,6 +767,30 @@ def _as_of_columns(block: Block, meta: dict[str, Any]) -> dict[int, str]:
         if begin_col is not None and begin_col != end_col:
             when[begin_col] = "begin"
     return when
+
+
+@functools.lru_cache(maxsize=16384)
+def _row_kind(text: str) -> str | None:
+    """What a row of measures holds: amount (金额, 余额, 未偿本金余额 …), count (笔数, 户数) or rate."""
+    keys = label_keys(text)
+    if any(k in _MATRIX["count"] for k in keys):
+        return "count"
+    if any(k in _MATRIX["balance"] for k in keys):
+        return "amount"
+    kind = column_kind(text)
+    return {"share": "rate"}.get(kind or "", kind)
+
+
+@functools.lru_cache(maxsize=16384)
+def _moment(text: str) -> str | None:
+    """期初 / 本报告期期初 → begin, 期末 / 截至本报告期末 → end, else None."""
+    key = label_key(text)
+    if any(w in key for w in _MATRIX_WORDS["initial"]):
+        return None
+    for moment in ("begin", "end"):
+        if key in _MATRIX[moment] or any(key.startswith(w) for w in _MATRIX_WORDS[moment]):
+            return moment
+    return None
 
 
 def _measure_of(field: str | None) -> str | None:

@@ -58,6 +58,7 @@ def label_keys(text: str) -> tuple[str, ...]:
             break
         keys.append(bare)
         key = bare
+    keys += [k[:-1] for k in keys if k.endswith("日期") and len(k) > 3]  # 本期支付日期 is 本期支付日
     return tuple(dict.fromkeys(keys))
 
 
