@@ -178,7 +178,11 @@ class LabelIndex:
         if cached is not False:
             return cached
         out = None
-        for label, rest in ((text, None), split_label(text) or (None, None)):
+        spaced = text.strip().split(None, 1)
+        attempts = [(text, None), split_label(text) or (None, None)]
+        if len(spaced) == 2:
+            attempts.append((spaced[0], spaced[1]))  # `项目名称 国君资管-…`: a label, a space, the value
+        for label, rest in attempts:
             if label is None:
                 break
             found: dict[str, tuple[str, str, str]] = {}
@@ -219,12 +223,6 @@ def fits(text: str | None, kind: str, is_label: Callable[[str], bool]) -> bool:
     return bool(text.strip()) and not is_label(text)
 
 
-def _cell_kinds(block: Block, line: Line) -> dict[int, str | None]:
-    """id(cell) → the kind of the column it stands under."""
-    heads = block.header.cells
-    return {id(cell): column_kind(heads[j].text) for j, cell in block.columns(line, refuses(heads)).items()}
-
-
 def header_over(block: Block | None, line: Line, cell: Cell) -> str:
     """The header text of the column a cell stands under ('' when none)."""
     if block is None or block.header is None:
@@ -252,21 +250,14 @@ def value_of(layout: Layout, labels: LabelIndex, name: str, line: Line, index: i
                 if text is None or fits(text, kind, labels.is_label) or any(ch.isdigit() for ch in text):
                     return Hit(name, line, label, text, head.text, block)
                 break  # words under the value column (a repeated column name): read the row itself
-    kinds: dict[int, str | None] | None = None
     for cell in line.cells[index + 1:]:
-        if kinds is None:
-            kinds = _cell_kinds(block, line) if block is not None and block.header is not None else {}
-        other = kinds.get(id(cell))
-        if other is not None and kind in NUMERIC and other in NUMERIC + ("share",) and other != kind and not (
-                kind == "rate" and other == "share"):
-            continue  # under a column of another kind (a 笔数 column is not the amount)
         if fits(cell.text, kind, labels.is_label):
             return Hit(name, line, label, cell.text, header_over(block, line, cell), block)
     if len(line.cells) > index + 1 and kind in NUMERIC:
         cell = line.cells[index + 1]  # a value that does not read: report it, do not skip it
         if not labels.is_label(cell.text) and any(ch.isdigit() for ch in cell.text):
             return Hit(name, line, label, cell.text, header_over(block, line, cell), block)
-    if len(line.cells) == index + 1:  # the label alone: its value is on a following line
+    if len(line.cells) == 1:  # the label alone on its line: its value is on a following line
         ahead = 3 if kind in ("date", "date_range") else 1
         for other in layout.following(line, ahead):
             text = other.cells[0].text
@@ -288,14 +279,16 @@ def scan(layout: Layout, labels: LabelIndex, lines: Iterable[Line] | None = None
         if id(line) in headers or (skip is not None and skip(line)):
             continue
         cells = line.cells
-        for index in (0, 1) if len(cells) > 1 else (0,):
-            if index == 1 and is_number(cells[0].text) and not is_seq(cells[0].text):
-                break
-            found = labels.entries(cells[index].text)
+        if len(cells) > 1 and is_number(cells[0].text) and not is_seq(cells[0].text):
+            continue  # a row of figures (a history row, a tranche row led by its code)
+        for index, cell in enumerate(cells):
+            if index and is_number(cell.text):
+                continue  # values are not labels; a line may hold several label | value pairs
+            found = labels.entries(cell.text)
             if found is None:
                 continue
             label, rest, entries = found
-            if id(line) in headings and rest is None and not fold_width(cells[index].text).rstrip().endswith(":"):
+            if id(line) in headings and rest is None and not fold_width(cell.text).rstrip().endswith(":"):
                 break
             values: dict[str, Hit | None] = {}
             for group, name, kind in entries:
@@ -305,7 +298,6 @@ def scan(layout: Layout, labels: LabelIndex, lines: Iterable[Line] | None = None
                 if hit is not None:
                     hits[group].setdefault(name, []).append(
                         Hit(name, hit.line, hit.label, hit.value, hit.header, hit.block))
-            break
     return hits
 
 

@@ -192,6 +192,7 @@ _HEADING = re.compile(
     r"|(?P<paren>[（(]\s*\d{1,2}\s*[)）])"
     r"|(?P<circle>[①-⑳]))\s*(?P<title>\S.*)$"
 )
+UNNUMBERED = -2  # the rank an unnumbered heading is given once placed
 _RANKS = {"part": 0, "jie": 1, "top": 2, "sub": 3, "dec": 4, "num": 4, "paren": 5, "circle": 6}
 _COLON_SPLIT = re.compile(r"[:：]")
 _UNIT_LINE = re.compile(
@@ -212,10 +213,11 @@ class Section:
 
     title: str
     family: str | None
-    rank: int
+    rank: float
     line: Line
     parent: Section | None = None
     unit: str | None = None  # stated under the heading (金额单位：万元)
+    numbered: bool = True
 
     def families(self) -> Iterable[str | None]:
         section: Section | None = self
@@ -356,16 +358,19 @@ class Layout:
         previous: Line | None = None
         sheet = None
         paragraph: Paragraph | None = None
+        resumable: Block | None = None  # a table interrupted by a blank row or a 续表 mark
         for line in self.lines:
             if line.sheet != sheet:  # a new sheet: its name opens a section, tables restart
                 sheet = line.sheet
-                block, note_block, paragraph = None, None, None
+                block, note_block, paragraph, resumable = None, None, None, None
                 if sheet:
                     title = sheet.strip()
                     stack = [Section(title, self._family(title), -1, line)]
                     self.sections.append(stack[0])
             elif line.sheet and previous is not None and line.page > previous.page + 1:
-                block = None  # a blank sheet row ends a table
+                if block is not None and block.header is not None:
+                    resumable = block
+                block = None  # a blank sheet row ends a table (unless it goes on: see resumable)
             section = stack[-1] if stack else None
             self.section_of[id(line)] = section
             single = len(line.cells) == 1
@@ -379,14 +384,19 @@ class Layout:
                 heading = self._heading(text)
                 if heading is not None:
                     title, rank = heading
+                    numbered = rank != UNNUMBERED
+                    if not numbered:  # an unnumbered title sits inside the numbered section above it
+                        parent = next((s for s in reversed(stack) if s.numbered and s.rank >= 0), None)
+                        rank = parent.rank + 0.5 if parent is not None else 2
                     while stack and stack[-1].rank >= rank:
                         stack.pop()
-                    section = Section(title, self._family(title), rank, line, stack[-1] if stack else None)
+                    section = Section(title, self._family(title), rank, line, stack[-1] if stack else None,
+                                      numbered=numbered)
                     stack.append(section)
                     self.sections.append(section)
                     self.section_of[id(line)] = section
                     self.headings.add(id(line))
-                    block, note_block, note_x, pending_unit = None, None, None, None
+                    block, note_block, note_x, pending_unit, resumable = None, None, None, None, None
                     previous = line
                     continue
                 kind, unit = _single_kind(text)
@@ -399,9 +409,12 @@ class Layout:
                         section.unit = unit
                     previous = line
                     continue
-                if kind == "continued":
+                if kind == "continued":  # 续表: the table above goes on, with or without its header
+                    block = block or resumable or (self.blocks[-1] if self.blocks else None)
+                    resumable = block
                     previous = line
                     continue
+                resumable = None
                 if kind == "note":
                     note_block = block if block is not None else (self.blocks[-1] if self.blocks else None)
                     self._note(note_block, section, text)
@@ -429,21 +442,6 @@ class Layout:
                     pending_unit = unit
                     previous = line
                     continue
-            if len(line.cells) >= 2 and self._is_header(line):
-                if block is not None and block.header is not None and _same_header(block.header, line):
-                    self.headers.add(id(line))  # the header repeated after a page break
-                    self.block_of[id(line)] = block
-                    previous = line
-                    continue
-                block = Block(section, header=Line(line.page, line.y, [Cell(c.text, c.x0, c.x1) for c in line.cells],
-                                                   line.sheet))
-                block.unit = pending_unit
-                pending_unit = None
-                self.blocks.append(block)
-                self.headers.add(id(line))
-                self.block_of[id(line)] = block
-                previous = line
-                continue
             if (block is not None and block.header is not None and not block.lines and previous is not None
                     and id(previous) in self.headers and self._continues_header(block.header, line)):
                 _merge_header(block.header, line)
@@ -451,13 +449,50 @@ class Layout:
                 self.block_of[id(line)] = block
                 previous = line
                 continue
+            if len(line.cells) >= 2 and self._is_header(line):
+                if block is None and resumable is not None and _same_header(resumable.header, line):
+                    block = resumable  # the header repeated after a blank row: the same table goes on
+                if block is not None and block.header is not None and _same_header(block.header, line):
+                    self.headers.add(id(line))  # the header repeated after a page break
+                    self.block_of[id(line)] = block
+                    previous = line
+                    continue
+                block = Block(section, header=Line(line.page, line.y, self._header_cells(line), line.sheet))
+                block.unit = pending_unit
+                pending_unit = None
+                self.blocks.append(block)
+                self.headers.add(id(line))
+                self.block_of[id(line)] = block
+                previous = line
+                continue
+            if block is None and resumable is not None and resumable.lines and len(line.cells) == len(
+                    resumable.lines[-1].cells) and not _is_text_row(line):
+                block = resumable  # rows go on after a blank row, their header not repeated
             if block is None:
                 block = Block(section, unit=pending_unit)
                 pending_unit = None
                 self.blocks.append(block)
+            resumable = None
             block.lines.append(line)
             self.block_of[id(line)] = block
             previous = line
+
+    def _header_cells(self, line: Line) -> list[Cell]:
+        """The header's cells; two known labels that the text layer ran together (narrow columns,
+        text objects touching) are split back (本期兑付本金金额本期兑付前本金总额 → two columns)."""
+        cells = []
+        for cell in line.cells:
+            text = cell.text.strip()
+            split = None
+            if len(text) >= 6 and not line.sheet and not self.is_label(text):
+                split = next((i for i in range(2, len(text) - 1)
+                              if self.is_label(text[:i]) and self.is_label(text[i:])), None)
+            if split is None:
+                cells.append(Cell(cell.text, cell.x0, cell.x1))
+                continue
+            middle = cell.x0 + (cell.x1 - cell.x0) * split / len(text)
+            cells += [Cell(text[:split], cell.x0, middle), Cell(text[split:], middle, cell.x1)]
+        return cells
 
     def _note(self, block: Block | None, section: Section | None, text: str) -> None:
         """A footnote belongs to the table above it; a unit it states is that table's unit."""
@@ -466,7 +501,7 @@ class Layout:
         block.notes.append(text)
         unit = _UNIT_IN_NOTE.search(fold_width(text))
         if unit and block.unit is None and not any(
-                header_unit(c.text) for c in (block.header.cells if block.header else [])):
+                header_unit(c.text) in ("CNY", "wan", "yi") for c in (block.header.cells if block.header else [])):
             block.unit = _UNITS[unit.group("unit")]
 
     def _wraps(self, previous: Line | None, line: Line, left: float) -> bool:
@@ -504,7 +539,7 @@ class Layout:
         folded = squash_spaces(fold_width(text)).rstrip(":")
         if (2 <= len(folded) <= 20 and folded.endswith(self.heading_endings) and not _HAS_DIGIT.search(folded)
                 and self._family(folded) is not None and not self.is_label(folded)):
-            return folded, 2
+            return folded, UNNUMBERED
         return None
 
     def _family(self, title: str) -> str | None:
@@ -522,9 +557,10 @@ class Layout:
         for cell in cells[:2]:
             if any(k in self.header_words for k in label_keys(cell.text)):
                 return True
-        if self.is_label(cells[0].text):
-            return False
         headerish = sum(1 for c in cells if _header_like(c.text, self.column_words))
+        if self.is_label(cells[0].text):
+            # a label | value row, unless every cell is a label (兑付日 | 累计违约率(%) | 累计违约金额 | 期数)
+            return all(self.is_label(c.text) for c in cells)
         return headerish >= 2 and (headerish == len(cells) or headerish >= len(cells) - 1)
 
 
@@ -600,6 +636,11 @@ def _single_kind(text: str) -> tuple[str | None, str | None]:
     if len(folded) > PARAGRAPH_CHARS or folded.endswith(_SENTENCE_END):
         return "prose", None
     return None, None
+
+
+def _is_text_row(line: Line) -> bool:
+    """A row of words only (a label | value row of text, a title): no figures in it."""
+    return not any(is_value(c.text) for c in line.cells)
 
 
 def _unit_cell(line: Line) -> str | None:

@@ -77,6 +77,8 @@ _RECOVERY = {kind: VOCAB.keys("recovery", kind) for kind in
 _RECOVERY_COLUMNS = {"recovery": VOCAB.words("recovery", "period_column"),
                      "cumulative": VOCAB.words("recovery", "cumulative_column")}
 _METHODS = VOCAB.mapping("liquidation_methods")
+_PERIOD_WORDS = VOCAB.words("column_periods", "period")
+_CUMULATIVE_WORDS = VOCAB.words("column_periods", "cumulative")
 _TITLE_WORDS = tuple(squash_spaces(fold_width(w)) for w in VOCAB.data["title"]["words"])
 LABELS = LabelIndex({"meta": META, "pool": POOL, "liquidation": LIQUIDATION},
                     extra=[("matrix", measure, kind, _MATRIX[measure])
@@ -94,7 +96,8 @@ _CENT = Decimal("0.01")
 
 
 def _is_label(text: str) -> bool:
-    return LABELS.is_label(text)
+    """A label the report prints (a field's, a per-100 factor row's), never a value or a title."""
+    return LABELS.is_label(text) or _is_factor(text)
 
 
 def _layout(lines: list[Line]) -> Layout:
@@ -249,12 +252,14 @@ class _Report:
             return cached
 
         hits = {name: [h for h in found if not skip(h.line)] for name, found in self.hits["pool"].items()}
+        when_of: dict[int, dict[int, str]] = {}
         for name, found in hits.items():
             for hit in found:
                 hit.rank = _family_rank(hit.block, "pool")
-        self._count_columns(hits)
+                self._repick(hit, name, when_of)
         self._matrix(hits, skip)
         self._matrix_across(hits, skip)
+        self._count_columns(hits)
         self._history(hits, skip)
         values: dict[str, Any] = {}
         chosen: dict[str, Hit] = {}
@@ -284,6 +289,35 @@ class _Report:
         anchor = chosen["pool_balance_end_cny"]
         row.update(source_page=anchor.line.page, source_table=anchor.table, source_row_label=anchor.label)
         doc.add("core.pool_performance", {k: row[k] for k in _POOL_COLUMNS})
+
+    def _repick(self, hit: Hit, name: str, when_of: dict[int, dict[int, str]]) -> None:
+        """In a row with several amount columns, the column that fits the field: the label's own
+        moment in an as-of table (期末户数 under 期末), the period's figure under 本期…, a
+        cumulative one under 累计…."""
+        block = hit.block
+        if block is None or block.header is None:
+            return
+        heads = block.header.cells
+        columns = block.columns(hit.line, refuses(heads))
+        label_column = next((j for j, c in columns.items() if c.text == hit.label), -1)
+        moment = _moment(hit.label) if _measure_of(name) else None
+        if moment is not None:
+            when = when_of.get(id(block))
+            if when is None:
+                when = when_of[id(block)] = _as_of_columns(block, self.meta_values)
+            target = next((j for j, m in when.items() if m == moment and j > label_column), None)
+        else:
+            amounts = [j for j, h in enumerate(heads) if j > label_column and column_kind(h.text) == "amount"]
+            if len(amounts) < 2 or POOL.fields[name]["kind"] != "amount":
+                return
+            words = _CUMULATIVE_WORDS if name.startswith("cumulative") or _measure_of(name) else _PERIOD_WORDS
+            target = next((j for j in amounts if any(w in label_key(heads[j].text) for w in words)), None)
+        if target is None:
+            return
+        cell = columns.get(target)
+        if cell is not None and not fields.fits(cell.text, "amount", _is_label):
+            return  # words under that column (the column's name repeated in the row): keep the row's figure
+        hit.value, hit.header = (cell.text if cell is not None else None), heads[target].text
 
     def _count_columns(self, hits: dict[str, list[Hit]]) -> None:
         """期末资产池 | 笔数 | 金额: a balance row's count column is the count of the same date."""
