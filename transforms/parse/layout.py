@@ -554,14 +554,20 @@ class Layout:
         cells = line.cells
         if any(_body_value(c.text) for c in cells):
             return False
-        for cell in cells[:2]:
-            if any(k in self.header_words for k in label_keys(cell.text)):
-                return True
-        headerish = sum(1 for c in cells if _header_like(c.text, self.column_words))
+        named = [self.is_label(c.text) or self._header_word(c.text) for c in cells]
+        if any(self.is_label(c.text) for c in cells[1:]) and not all(
+                n or _header_like(c.text, self.column_words) for n, c in zip(named, cells)):
+            return False  # label | value | label | value (期数 | 总第9期 | 收款期间 | …)
+        if any(self._header_word(c.text) for c in cells[:2]):
+            return True
         if self.is_label(cells[0].text):
-            # a label | value row, unless every cell is a label (兑付日 | 累计违约率(%) | 累计违约金额 | 期数)
-            return all(self.is_label(c.text) for c in cells)
+            # a label | value row, unless every cell names a column (累计违约贷款本金 | 累计违约率 | 期次)
+            return all(named)
+        headerish = sum(1 for c in cells if _header_like(c.text, self.column_words))
         return headerish >= 2 and (headerish == len(cells) or headerish >= len(cells) - 1)
+
+    def _header_word(self, text: str) -> bool:
+        return any(k in self.header_words for k in label_keys(text))
 
 
     def _continues_header(self, header: Line, line: Line) -> bool:

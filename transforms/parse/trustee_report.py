@@ -67,7 +67,8 @@ NPL_NOT_APPLICABLE_REASON = "NPL pool: no default or delinquency measures"
 
 _FAMILIES = {family: VOCAB.words("sections", family) for family in VOCAB.data["sections"]}
 _HEADER_WORDS = VOCAB.keys("table_headers", "words")
-_COLUMN_WORDS = fields.COLUMN_WORDS + VOCAB.words("recovery", "period_column")
+_COLUMN_WORDS = (fields.COLUMN_WORDS + VOCAB.words("recovery", "period_column")
+                 + tuple(w for kind in ("begin", "end", "initial") for w in VOCAB.words("pool_matrix", kind)))
 _FACTOR_WORDS = VOCAB.words("tranche_factor", "words")
 _NAME_HEADERS = VOCAB.keys("tranche_names", "labels")
 _MATRIX = {kind: VOCAB.keys("pool_matrix", kind) for kind in ("balance", "count", "begin", "end", "initial")}
@@ -817,14 +818,12 @@ def _row_kind(text: str) -> str | None:
 
 @functools.lru_cache(maxsize=16384)
 def _moment(text: str) -> str | None:
-    """期初 / 本报告期期初 → begin, 期末 / 截至本报告期末 → end, else None."""
+    """期初 / 本报告期期初 / 资产池期初笔数 → begin, 期末 / 截至本报告期末 → end, else None."""
     key = label_key(text)
     if any(w in key for w in _MATRIX_WORDS["initial"]):
         return None
-    for moment in ("begin", "end"):
-        if key in _MATRIX[moment] or any(key.startswith(w) for w in _MATRIX_WORDS[moment]):
-            return moment
-    return None
+    found = {moment for moment in ("begin", "end") if any(w in key for w in _MATRIX_WORDS[moment])}
+    return found.pop() if len(found) == 1 else None
 
 
 def _measure_of(field: str | None) -> str | None:

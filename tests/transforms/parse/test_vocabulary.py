@@ -77,4 +77,5 @@ def test_the_trustee_vocabulary_knows_the_real_spellings_it_was_seeded_with():
     assert tranche.match("本息兑付后剩余本金值") == "principal_after_cny"
     assert tranche.match("本期兑付前本金总额(元)") == "principal_before_cny"
     assert tranche.match("付息(或收益)金额") == "interest_paid_cny"
-    assert pool.match("逾期1-30天贷款余额") is None  # an unknown label is not guessed
+    assert pool.match("逾期1-30天贷款余额") == "delinquent_1_30_cny"  # a bucket named with its loans
+    assert pool.match("逾期1-30天笔数") is None  # an unknown label is not guessed (a count, not the amount)

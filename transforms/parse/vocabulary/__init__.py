@@ -43,6 +43,7 @@ _NOTE_TAIL = re.compile(r"(?:\((?:注\d*|\d{1,2}|\*{1,3}|[a-z])\)|\(注[^()]{0,1
 _TRAILING_BRACKET = re.compile(r"\([^()]*\)$")
 _DIGIT_RANGE = re.compile(r"(?<=\d)(?:至|到)(?=\d)")
 _TRAILING_COLON = re.compile(r"[:：]+$")
+_BUCKET_LOANS = re.compile(r"^(.*\d+天(?:以上|及以上)?)贷款(?:金额|余额|本金余额)?$")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -59,6 +60,7 @@ def label_keys(text: str) -> tuple[str, ...]:
         keys.append(bare)
         key = bare
     keys += [k[:-1] for k in keys if k.endswith("日期") and len(k) > 3]  # 本期支付日期 is 本期支付日
+    keys += [m.group(1) for k in keys if (m := _BUCKET_LOANS.match(k))]  # 逾期1-30天贷款 is 逾期1-30天
     return tuple(dict.fromkeys(keys))
 
 
