@@ -54,7 +54,8 @@ def read_lines(data: bytes) -> tuple[list[Line], str]:
 _FOOTNOTE = re.compile(r"(?:[(（]\s*注\s*\d*\s*[)）]|\[\s*\d{1,2}\s*\]|[¹²³⁴⁵⁶⁷⁸⁹⁰※†‡]+|\*+)$")
 _QUALIFIER = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 _COUNT_SUFFIX = re.compile(r"(?<=\d)\s*(?:笔|户|个|份|张|人)$")
-_NUMBER = re.compile(r"^\(?[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?\)?(?:%|‰|bp|BP|bps|基点)?$")
+_NUM = r"[-+]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
+_NUMBER = re.compile(rf"^(?:\({_NUM}\)|{_NUM})(?:%|‰|bp|BP|bps|基点)?$")  # (1,234.00) is negative; 2） is not
 _CURRENCY = re.compile(r"^(?:人民币|RMB|CNY|¥|￥)")
 _MONEY_TAIL = re.compile(r"(?<=\d)\s*(?:人民币)?(?:万元|亿元|元|万|亿)$")
 DATE_TOKEN = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|(?<!\d)\d{8}(?!\d)")
@@ -192,8 +193,8 @@ _HEADING = re.compile(
     r"|(?P<paren>[（(]\s*\d{1,2}\s*[)）])"
     r"|(?P<circle>[①-⑳]))\s*(?P<title>\S.*)$"
 )
-UNNUMBERED = -2  # the rank an unnumbered heading is given once placed
-_RANKS = {"part": 0, "jie": 1, "top": 2, "sub": 3, "dec": 4, "num": 4, "paren": 5, "circle": 6}
+UNNUMBERED = "unnumbered"  # the style of a heading recognised by its words alone
+_STYLES = ("part", "jie", "top", "sub", "dec", "num", "paren", "circle")
 _COLON_SPLIT = re.compile(r"[:：]")
 _UNIT_LINE = re.compile(
     r"^[(（]?\s*(?:金额|货币|计量|数据)?单位\s*[:：为]?\s*(?:人民币)?\s*(?P<unit>万元|亿元|元|%)\s*[)）]?$"
@@ -302,14 +303,15 @@ def header_unit(text: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=16384)
-def heading_parts(text: str) -> tuple[str, int] | None:
-    """(title, rank) of a numbered heading, None when the text is not one."""
+def heading_parts(text: str) -> tuple[str, str] | None:
+    """(title, numbering style) of a numbered heading (`一、` top, `（一）` sub, `1.1` dec2 …),
+    None when the text is not one."""
     match = _HEADING.match(fold_width(text))
     if not match:
         return None
-    kind = next(k for k in _RANKS if match.group(k))
-    rank = _RANKS[kind] + (match.group("dec").count(".") if kind == "dec" else 0)
-    return match.group("title").strip(), rank
+    kind = next(k for k in _STYLES if match.group(k))
+    style = f"dec{match.group('dec').count('.')}" if kind == "dec" else kind
+    return match.group("title").strip(), style
 
 
 class Layout:
@@ -359,10 +361,12 @@ class Layout:
         sheet = None
         paragraph: Paragraph | None = None
         resumable: Block | None = None  # a table interrupted by a blank row or a 续表 mark
+        levels: dict[str, int] = {}  # numbering style → depth, in order of appearance
         for line in self.lines:
             if line.sheet != sheet:  # a new sheet: its name opens a section, tables restart
                 sheet = line.sheet
                 block, note_block, paragraph, resumable = None, None, None, None
+                levels = {}
                 if sheet:
                     title = sheet.strip()
                     stack = [Section(title, self._family(title), -1, line)]
@@ -383,11 +387,15 @@ class Layout:
             if single:
                 heading = self._heading(text)
                 if heading is not None:
-                    title, rank = heading
-                    numbered = rank != UNNUMBERED
-                    if not numbered:  # an unnumbered title sits inside the numbered section above it
+                    title, style = heading
+                    numbered = style != UNNUMBERED
+                    if numbered:  # a style's level is where it first appears: 1. may head （一） or the reverse
+                        if style not in levels:
+                            levels[style] = sum(1 for s in stack if s.numbered and s.rank >= 0)
+                        rank = levels[style]
+                    else:  # an unnumbered title sits inside the numbered section above it
                         parent = next((s for s in reversed(stack) if s.numbered and s.rank >= 0), None)
-                        rank = parent.rank + 0.5 if parent is not None else 2
+                        rank = parent.rank + 0.5 if parent is not None else 0
                     while stack and stack[-1].rank >= rank:
                         stack.pop()
                     section = Section(title, self._family(title), rank, line, stack[-1] if stack else None,
@@ -484,7 +492,7 @@ class Layout:
         for cell in line.cells:
             text = cell.text.strip()
             split = None
-            if len(text) >= 6 and not line.sheet and not self.is_label(text):
+            if len(text) >= 6 and not line.sheet:
                 split = next((i for i in range(2, len(text) - 1)
                               if self.is_label(text[:i]) and self.is_label(text[i:])), None)
             if split is None:
@@ -523,10 +531,10 @@ class Layout:
             self._page_right[key] = edge
         return edge
 
-    def _heading(self, text: str) -> tuple[str, int] | None:
+    def _heading(self, text: str) -> tuple[str, str] | None:
         parts = heading_parts(text)
         if parts is not None:
-            title, rank = parts
+            title, style = parts
             head, colon, rest = _COLON_SPLIT.split(title, maxsplit=1)[0], ":" in fold_width(title), ""
             if colon:
                 rest = fold_width(title).split(":", 1)[1] if ":" in fold_width(title) else ""
@@ -535,7 +543,7 @@ class Layout:
             title = head.strip()
             if not title or len(title) > 40 or title.endswith(_SENTENCE_END) or is_value(title):
                 return None
-            return title, rank
+            return title, style
         folded = squash_spaces(fold_width(text)).rstrip(":")
         if (2 <= len(folded) <= 20 and folded.endswith(self.heading_endings) and not _HAS_DIGIT.search(folded)
                 and self._family(folded) is not None and not self.is_label(folded)):
@@ -555,8 +563,7 @@ class Layout:
         if any(_body_value(c.text) for c in cells):
             return False
         named = [self.is_label(c.text) or self._header_word(c.text) for c in cells]
-        if any(self.is_label(c.text) for c in cells[1:]) and not all(
-                n or _header_like(c.text, self.column_words) for n, c in zip(named, cells)):
+        if len(cells) % 2 == 0 and all(self.is_label(c.text) for c in cells[::2]) and not any(named[1::2]):
             return False  # label | value | label | value (期数 | 总第9期 | 收款期间 | …)
         if any(self._header_word(c.text) for c in cells[:2]):
             return True

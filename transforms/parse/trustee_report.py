@@ -301,7 +301,7 @@ class _Report:
         heads = block.header.cells
         columns = block.columns(hit.line, refuses(heads))
         label_column = next((j for j, c in columns.items() if c.text == hit.label), -1)
-        moment = _moment(hit.label) if _measure_of(name) else None
+        moment = _moment(hit.label, inside=True) if _measure_of(name) else None
         if moment is not None:
             when = when_of.get(id(block))
             if when is None:
@@ -817,13 +817,20 @@ def _row_kind(text: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=16384)
-def _moment(text: str) -> str | None:
-    """期初 / 本报告期期初 / 资产池期初笔数 → begin, 期末 / 截至本报告期末 → end, else None."""
+def _moment(text: str, inside: bool = False) -> str | None:
+    """期初 / 本报告期期初 → begin, 期末 / 截至本报告期末 → end, else None. ``inside``: the word may
+    sit inside a longer label (资产池期初笔数); otherwise the text is the moment (a row or column
+    of as-of figures), so 处置中(截至本期期末未结清) is no moment."""
     key = label_key(text)
     if any(w in key for w in _MATRIX_WORDS["initial"]):
         return None
-    found = {moment for moment in ("begin", "end") if any(w in key for w in _MATRIX_WORDS[moment])}
-    return found.pop() if len(found) == 1 else None
+    if inside:
+        found = {moment for moment in ("begin", "end") if any(w in key for w in _MATRIX_WORDS[moment])}
+        return found.pop() if len(found) == 1 else None
+    for moment in ("begin", "end"):
+        if key in _MATRIX[moment] or any(key.startswith(w) for w in _MATRIX_WORDS[moment]):
+            return moment
+    return None
 
 
 def _measure_of(field: str | None) -> str | None:
