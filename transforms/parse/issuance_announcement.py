@@ -73,6 +73,7 @@ _OFFERING_KINDS = VOCAB.mapping("offering_kinds")
 _VENUES = VOCAB.data["venues"]
 _FAMILIES = {family: VOCAB.words("sections", family) for family in VOCAB.data["sections"]}
 _HEADER_WORDS = VOCAB.keys("table_headers", "words")
+_POOL_MEASURES = load("trustee_report").keys("pool_matrix", "balance")  # one list of pool-balance spellings
 LABELS = LabelIndex({"deal": DEAL, "tranche": TRANCHE}, also_labels=[PARTY_COLUMNS, ENHANCER_COLUMNS])
 _SHARED_LABELS = frozenset(k for k in DEAL.index if k in TRANCHE.index)  # 发行总额, 法定到期日 …
 _SHORT_NAME = re.compile(r"[（(]\s*(?:以下)?简称\s*[“\"「『]?(?P<short>[^”\"」』)）]+)[”\"」』]?\s*[)）]\s*$")
@@ -190,8 +191,8 @@ class _Announcement:
                         "", min((l.cells[0].x0 for l in block.lines), default=first.x0 - 80) - 1, first.x0 - 1)
                     tables.append(("columns", block, Line(header.page, header.y, [left, *header.cells], header.sheet)))
                     continue
-            for line in block.lines:
-                if TRANCHE.match(line.cells[0].text) in ("security_code", "tranche_name") and len(line.cells) > 1 \
+            for line in block.lines:  # one tranche a column needs two columns: one is a label | value list
+                if TRANCHE.match(line.cells[0].text) in ("security_code", "tranche_name") and len(line.cells) > 2 \
                         and (all(is_code(c.text) for c in line.cells[1:])
                              or all(tranche_label(c.text) for c in line.cells[1:])):
                     tables.append(("columns", block, line))
@@ -372,6 +373,8 @@ class _Announcement:
             typed = _typed_deal(key, spec["kind"], hit, self)
             label = f"{_plain(hit.label)}(元)" if spec["kind"] == "amount" else _plain(hit.label)
             values[key] = (label, typed)
+        if "initial_pool_balance_cny" not in values:
+            values.update(self._pool_balance())
         self._prose(values)
         if values.get("is_public_offering", (None, None))[1] is None:
             kind = self._offering_kind_in_prose()
@@ -405,6 +408,23 @@ class _Announcement:
         doc.add("core.deals", deal)
         parties.emit(doc)
         return doc
+
+    def _pool_balance(self) -> dict[str, tuple[str, Any]]:
+        """The pool at the cut-off date, when no 初始资产池余额-like label states it: the pool-balance
+        measure of the pool section (资产池未偿本金余额, 未偿本息费余额 …: the trustee vocabulary's)."""
+        for line in self.lines:
+            section = self.layout.section(line)
+            family = section.effective_family if section is not None else None
+            if family != "pool" or len(line.cells) < 2 or id(line) in self.layout.headers:
+                continue
+            if not any(k in _POOL_MEASURES for k in label_keys(line.cells[0].text)):
+                continue
+            hit = fields.value_of(self.layout, LABELS, "initial_pool_balance_cny", line, 0, line.cells[0].text,
+                                  None, "amount")
+            if hit is not None and hit.value is not None:
+                return {"initial_pool_balance_cny": (f"{_plain(hit.label)}(元)",
+                                                     _typed_amount(hit, "initial_pool_balance_cny", self))}
+        return {}
 
     def _prose(self, values: dict[str, tuple[str, Any]]) -> None:
         """Amounts stated in sentences: 「发行规模为 182,000,000.00 元」."""
