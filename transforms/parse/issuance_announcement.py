@@ -73,6 +73,7 @@ _OFFERING_KINDS = VOCAB.mapping("offering_kinds")
 _VENUES = VOCAB.data["venues"]
 _FAMILIES = {family: VOCAB.words("sections", family) for family in VOCAB.data["sections"]}
 _HEADER_WORDS = VOCAB.keys("table_headers", "words")
+_ENDINGS = fields.HEADING_ENDINGS + tuple(VOCAB.data["heading_endings"]["words"])
 _POOL_MEASURES = load("trustee_report").keys("pool_matrix", "balance")  # one list of pool-balance spellings
 LABELS = LabelIndex({"deal": DEAL, "tranche": TRANCHE}, also_labels=[PARTY_COLUMNS, ENHANCER_COLUMNS])
 _SHARED_LABELS = frozenset(k for k in DEAL.index if k in TRANCHE.index)  # 发行总额, 法定到期日 …
@@ -134,9 +135,8 @@ class _Announcement:
         lines, self.file_format = read_lines(data)
         self.file_name = file_name
         self.lines = lines
-        self.layout = Layout(lines, header_words=_HEADER_WORDS | PARTY_COLUMNS.index.keys() | {"增信方"},
-                             column_words=fields.COLUMN_WORDS, families=_FAMILIES,
-                             heading_endings=fields.HEADING_ENDINGS, is_label=LABELS.is_label)
+        self.layout = Layout(lines, header_words=_HEADER_WORDS, column_words=fields.COLUMN_WORDS, families=_FAMILIES,
+                             heading_endings=_ENDINGS, is_label=LABELS.is_label)
         self.tables = self._tranche_tables()
         self.table_lines = {id(l) for _, block, _ in self.tables for l in block.lines}
         self.hits = fields.scan(self.layout, LABELS, skip=lambda line: id(line) in self.table_lines)

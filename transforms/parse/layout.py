@@ -385,7 +385,7 @@ class Layout:
                 continue
             paragraph = None
             if single:
-                heading = self._heading(text)
+                heading = self._heading(text, previous)
                 if heading is not None:
                     title, style = heading
                     numbered = style != UNNUMBERED
@@ -531,7 +531,7 @@ class Layout:
             self._page_right[key] = edge
         return edge
 
-    def _heading(self, text: str) -> tuple[str, str] | None:
+    def _heading(self, text: str, previous: Line | None = None) -> tuple[str, str] | None:
         parts = heading_parts(text)
         if parts is not None:
             title, style = parts
@@ -546,8 +546,9 @@ class Layout:
             return title, style
         folded = squash_spaces(fold_width(text)).rstrip(":")
         if (2 <= len(folded) <= 20 and folded.endswith(self.heading_endings) and not _HAS_DIGIT.search(folded)
-                and self._family(folded) is not None and not self.is_label(folded)):
-            return folded, UNNUMBERED
+                and self._family(folded) is not None and not self.is_label(folded)
+                and not (previous is not None and len(previous.cells) == 1 and self.is_label(previous.cells[0].text))):
+            return folded, UNNUMBERED  # (a line under a lone label is that label's value, not a title)
         return None
 
     def _family(self, title: str) -> str | None:
