@@ -75,7 +75,8 @@ _FAMILIES = {family: VOCAB.words("sections", family) for family in VOCAB.data["s
 _HEADER_WORDS = VOCAB.keys("table_headers", "words")
 _ENDINGS = fields.HEADING_ENDINGS + tuple(VOCAB.data["heading_endings"]["words"])
 _POOL_MEASURES = load("trustee_report").keys("pool_matrix", "balance")  # one list of pool-balance spellings
-LABELS = LabelIndex({"deal": DEAL, "tranche": TRANCHE}, also_labels=[PARTY_COLUMNS, ENHANCER_COLUMNS])
+LABELS = LabelIndex({"deal": DEAL, "tranche": TRANCHE}, also_labels=[PARTY_COLUMNS, ENHANCER_COLUMNS],
+                    extra=[("pool_measure", "initial_pool_balance_cny", "amount", _POOL_MEASURES)])
 _SHARED_LABELS = frozenset(k for k in DEAL.index if k in TRANCHE.index)  # 发行总额, 法定到期日 …
 _SHORT_NAME = re.compile(r"[（(]\s*(?:以下)?简称\s*[“\"「『]?(?P<short>[^”\"」』)）]+)[”\"」』]?\s*[)）]\s*$")
 _LEADING_PRODUCT = re.compile(r"^资产支持(?:证券|票据)(?=.)")
@@ -264,8 +265,9 @@ class _Announcement:
         records: list[_Tranche] = []
         current: _Tranche | None = None
         for hit in hits:
-            opens = hit.field == "tranche_name" or current is None or hit.field in current.values or (
-                current.where.page != hit.line.page or current.where.sheet != hit.line.sheet)
+            elsewhere = current is not None and (current.where.sheet != hit.line.sheet or (
+                not hit.line.sheet and current.where.page != hit.line.page))  # another sheet, another PDF page
+            opens = hit.field == "tranche_name" or current is None or hit.field in current.values or elsewhere
             if opens and hit.field != "tranche_name" and any(k in _SHARED_LABELS for k in label_keys(hit.label)):
                 continue  # 发行总额 / 法定到期日 outside a tranche: the deal's
             if opens:
@@ -410,21 +412,13 @@ class _Announcement:
         return doc
 
     def _pool_balance(self) -> dict[str, tuple[str, Any]]:
-        """The pool at the cut-off date, when no 初始资产池余额-like label states it: the pool-balance
-        measure of the pool section (资产池未偿本金余额, 未偿本息费余额 …: the trustee vocabulary's)."""
-        for line in self.lines:
-            section = self.layout.section(line)
-            family = section.effective_family if section is not None else None
-            if family != "pool" or len(line.cells) < 2 or id(line) in self.layout.headers:
-                continue
-            if not any(k in _POOL_MEASURES for k in label_keys(line.cells[0].text)):
-                continue
-            hit = fields.value_of(self.layout, LABELS, "initial_pool_balance_cny", line, 0, line.cells[0].text,
-                                  None, "amount")
-            if hit is not None and hit.value is not None:
-                return {"initial_pool_balance_cny": (f"{_plain(hit.label)}(元)",
-                                                     _typed_amount(hit, "initial_pool_balance_cny", self))}
-        return {}
+        """The pool at the cut-off date, when no 初始资产池余额-like label states it: a pool-balance
+        measure (资产池未偿本金余额, 未偿本息费余额 …, the trustee vocabulary's) stated once."""
+        hits = [h for h in self.hits.get("pool_measure", {}).get("initial_pool_balance_cny", []) if h.value]
+        values = {_typed_amount(h, "initial_pool_balance_cny", self) for h in hits}
+        if len(values) != 1:
+            return {}
+        return {"initial_pool_balance_cny": (f"{_plain(hits[0].label)}(元)", values.pop())}
 
     def _prose(self, values: dict[str, tuple[str, Any]]) -> None:
         """Amounts stated in sentences: 「发行规模为 182,000,000.00 元」."""

@@ -269,18 +269,17 @@ class Block:
         return cached
 
     def table_unit(self) -> str | None:
-        """A unit named in any header cell (`项目（万元）`), else the unit line or note of the table,
-        else the section's."""
+        """A unit named over the label column (`项目（万元）`), else the unit line or note of the
+        table, else the section's. (A unit over one value column is that column's: see money_unit.)"""
         if self._unit is None:
             self._unit = (self._table_unit(),)
         return self._unit[0]
 
     def _table_unit(self) -> str | None:
-        if self.header is not None:
-            for cell in self.header.cells:
-                unit = header_unit(cell.text)
-                if unit in ("CNY", "wan", "yi"):
-                    return unit
+        if self.header is not None:  # 项目（万元）: a unit over the label column holds for the table
+            unit = header_unit(self.header.cells[0].text)
+            if unit in ("CNY", "wan", "yi"):
+                return unit
         if self.unit:
             return self.unit
         return self.section.effective_unit() if self.section else None
@@ -508,8 +507,8 @@ class Layout:
             return
         block.notes.append(text)
         unit = _UNIT_IN_NOTE.search(fold_width(text))
-        if unit and block.unit is None and not any(
-                header_unit(c.text) in ("CNY", "wan", "yi") for c in (block.header.cells if block.header else [])):
+        if unit and block.unit is None and not (
+                block.header is not None and header_unit(block.header.cells[0].text) in ("CNY", "wan", "yi")):
             block.unit = _UNITS[unit.group("unit")]
 
     def _wraps(self, previous: Line | None, line: Line, left: float) -> bool:
