@@ -192,6 +192,18 @@ class LabelIndex:
             if found:
                 out = (label, rest, tuple(found.values()))
                 break
+        if out is None:  # a rate printed without its 率: its value must carry the % sign
+            for label, rest in attempts:
+                if label is None:
+                    break
+                found = {}
+                for key in label_keys(f"{label.strip()}率"):
+                    for entry in self.index.get(key, ()):
+                        if entry[2] == "rate":
+                            found.setdefault(entry[0], (entry[0], entry[1], "percent"))
+                if found:
+                    out = (label, rest, tuple(found.values()))
+                    break
         if len(self._entries) < 65536:
             self._entries[text] = out
         return out
@@ -210,6 +222,8 @@ def fits(text: str | None, kind: str, is_label: Callable[[str], bool]) -> bool:
     """Whether a cell can hold a value of this kind (numbers for amounts, a date for dates …)."""
     if text is None:
         return False
+    if kind == "percent":
+        return bool(_RATE_SIGN.search(text)) and is_number(text) or nullish(text)
     if kind in NUMERIC:
         if kind != "rate" and _RATE_SIGN.search(text):
             return False  # a percentage never fills an amount or a count

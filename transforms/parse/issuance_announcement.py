@@ -178,7 +178,8 @@ class _Announcement:
         for block in self.layout.blocks:
             header = block.header
             if header is not None:
-                keys = {j: TRANCHE.match(c.text) for j, c in enumerate(header.cells)}
+                keys = {j: _tranche_key(c.text, [l.cells[j].text for l in block.lines if len(l.cells) > j])
+                        for j, c in enumerate(header.cells)}
                 keys = {j: k for j, k in keys.items() if k is not None}
                 if ({"tranche_name", "security_code"} & set(keys.values())) and len(set(keys.values())) >= 2:
                     tables.append(("rows", block, keys))
@@ -248,7 +249,7 @@ class _Announcement:
         for line in block.lines:
             if line is grid:
                 continue
-            key = TRANCHE.match(line.cells[0].text)
+            key = _tranche_key(line.cells[0].text, [c.text for c in line.cells[1:]])
             if key is None:
                 continue
             columns = align(line.cells, grid.cells, refuse)
@@ -540,6 +541,15 @@ class _Announcement:
 
 
 # ───────────────────────────── values ─────────────────────────────
+def _tranche_key(label: str, values: list[str]) -> str | None:
+    """The tranche field a column header or row label names; a rate printed without its 率
+    (期间收益 over 5.00%) when the cells carry the % sign."""
+    key = TRANCHE.match(label)
+    if key is None and any("%" in fold_width(v) for v in values):
+        key = TRANCHE.match_rate(label)
+    return key
+
+
 def _role(label: str) -> str | None:
     """A kept role (originator, asset_provider, trustee) of a role label. 发起机构/贷款服务机构
     names two roles: the first one the warehouse keeps counts."""

@@ -310,6 +310,8 @@ def heading_parts(text: str) -> tuple[str, str] | None:
         return None
     kind = next(k for k in _STYLES if match.group(k))
     style = f"dec{match.group('dec').count('.')}" if kind == "dec" else kind
+    if kind == "num":  # 1. and 1、 are two styles: a report may head its parts 1. and their items 1、
+        style = "num、" if "、" in match.group("num") else "num."
     return match.group("title").strip(), style
 
 

@@ -94,12 +94,18 @@ class Group:
     index: dict[str, str] = field(default_factory=dict)
 
     def match(self, text: str) -> str | None:
-        """The field a printed label names, or None."""
+        """The field a printed label names, or None (see also ``match_rate``)."""
         for key in label_keys(text):
             hit = self.index.get(key)
             if hit is not None:
                 return hit
         return None
+
+    def match_rate(self, text: str) -> str | None:
+        """A rate field printed without its 率 (期间收益 over 5.00% is 期间收益率): the caller checks
+        that the values are percentages."""
+        name = self.match(f"{text.strip()}率")
+        return name if name is not None and self.fields[name].get("kind") == "rate" else None
 
     def first_label(self, name: str) -> str:
         """The label used in messages: the first spelling listed."""
