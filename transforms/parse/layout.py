@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from transforms.normalise.numbers import NULL_MARKERS, unit_from_header
-from transforms.normalise.text import fold_width, squash_spaces
+from transforms.normalise.text import fold_width, parse_chinese_int, squash_spaces
 from transforms.normalise.tranches import parse_tranche_label
 from transforms.parse.base import DocumentError
 from transforms.parse.pdf_text import Cell, Line, join_wrapped, pdf_lines, xlsx_lines
@@ -219,6 +219,8 @@ class Section:
     parent: Section | None = None
     unit: str | None = None  # stated under the heading (金额单位：万元)
     numbered: bool = True
+    style: str = ""
+    number: int | None = None
 
     def families(self) -> Iterable[str | None]:
         section: Section | None = self
@@ -302,8 +304,8 @@ def header_unit(text: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=16384)
-def heading_parts(text: str) -> tuple[str, str] | None:
-    """(title, numbering style) of a numbered heading (`一、` top, `（一）` sub, `1.1` dec2 …),
+def heading_parts(text: str) -> tuple[str, str, int | None] | None:
+    """(title, numbering style, number) of a numbered heading (`一、` top, `（一）` sub, `1.1` dec2 …),
     None when the text is not one."""
     match = _HEADING.match(fold_width(text))
     if not match:
@@ -312,7 +314,21 @@ def heading_parts(text: str) -> tuple[str, str] | None:
     style = f"dec{match.group('dec').count('.')}" if kind == "dec" else kind
     if kind == "num":  # 1. and 1、 are two styles: a report may head its parts 1. and their items 1、
         style = "num、" if "、" in match.group("num") else "num."
-    return match.group("title").strip(), style
+    return match.group("title").strip(), style, _heading_number(match.group(kind))
+
+
+def _heading_number(token: str) -> int | None:
+    """一、→ 1, （十二）→ 12, 3.2 → 2 (the last part), ② → 2."""
+    if token and "①" <= token[0] <= "⑳":
+        return ord(token[0]) - ord("①") + 1
+    digits = re.findall(r"\d+", token)
+    if digits:
+        return int(digits[-1])
+    numeral = re.sub(r"[^一二三四五六七八九十百]", "", token)
+    try:
+        return parse_chinese_int(numeral) if numeral else None
+    except ValueError:
+        return None
 
 
 class Layout:
@@ -362,7 +378,8 @@ class Layout:
         sheet = None
         paragraph: Paragraph | None = None
         resumable: Block | None = None  # a table interrupted by a blank row or a 续表 mark
-        levels: dict[str, int] = {}  # numbering style → depth, in order of appearance
+        levels: dict[str, list[int]] = {}  # numbering style → the depths it is used at
+        unit_lines: set[int] = set()
         for line in self.lines:
             if line.sheet != sheet:  # a new sheet: its name opens a section, tables restart
                 sheet = line.sheet
@@ -388,28 +405,29 @@ class Layout:
             if single:
                 heading = self._heading(text, previous)
                 if heading is not None:
-                    title, style = heading
+                    title, style, number = heading
                     numbered = style != UNNUMBERED
-                    if numbered:  # a style's level is where it first appears: 1. may head （一） or the reverse
-                        if style not in levels:
-                            levels[style] = sum(1 for s in stack if s.numbered and s.rank >= 0)
-                        rank = levels[style]
+                    if numbered:
+                        rank = self._level(style, number, stack, levels)
                     else:  # an unnumbered title sits inside the numbered section above it
                         parent = next((s for s in reversed(stack) if s.numbered and s.rank >= 0), None)
                         rank = parent.rank + 0.5 if parent is not None else 0
+                    carried = pending_unit if previous is not None and id(previous) in unit_lines else None
                     while stack and stack[-1].rank >= rank:
                         stack.pop()
                     section = Section(title, self._family(title), rank, line, stack[-1] if stack else None,
-                                      numbered=numbered)
+                                      numbered=numbered, style=style, number=number)
+                    section.unit = carried  # 单位：万元 right above: it was meant for this part too
                     stack.append(section)
                     self.sections.append(section)
                     self.section_of[id(line)] = section
                     self.headings.add(id(line))
-                    block, note_block, note_x, pending_unit, resumable = None, None, None, None, None
+                    block, note_block, note_x, pending_unit, resumable = None, None, None, carried, None
                     previous = line
                     continue
                 kind, unit = _single_kind(text)
                 if kind == "unit":
+                    unit_lines.add(id(line))
                     if block is not None and block.lines:
                         block = None
                     pending_unit = unit
@@ -503,6 +521,29 @@ class Layout:
             cells += [Cell(text[:split], cell.x0, middle), Cell(text[split:], middle, cell.x1)]
         return cells
 
+    @staticmethod
+    def _level(style: str, number: int | None, stack: list[Section], levels: dict[str, list[int]]) -> int:
+        """A numbered heading's depth. A style takes the depth where it first appears (1. may head
+        （一） or the reverse); a list that restarts at 1 under a heading of its own style is one
+        level deeper (3、… then 1、 2、 under it); a number that follows one at some depth goes on
+        at that depth (the 4、 after 3、's sub-items)."""
+        depth = sum(1 for s in stack if s.numbered and s.rank >= 0)
+        used = levels.setdefault(style, [])
+        for level in sorted(used, reverse=True):
+            at = next((s for s in stack if s.numbered and s.rank == level and s.style == style), None)
+            if at is not None and number is not None and at.number is not None and number == at.number + 1:
+                return level
+        top = next((s for s in reversed(stack) if s.numbered and s.rank >= 0), None)
+        if used and number == 1 and top is not None and top.style == style:
+            level = int(top.rank) + 1
+        elif used:
+            level = used[0]
+        else:
+            level = depth
+        if level not in used:
+            used.append(level)
+        return level
+
     def _note(self, block: Block | None, section: Section | None, text: str) -> None:
         """A footnote belongs to the table above it; a unit it states is that table's unit."""
         if block is None:
@@ -532,10 +573,10 @@ class Layout:
             self._page_right[key] = edge
         return edge
 
-    def _heading(self, text: str, previous: Line | None = None) -> tuple[str, str] | None:
+    def _heading(self, text: str, previous: Line | None = None) -> tuple[str, str, int | None] | None:
         parts = heading_parts(text)
         if parts is not None:
-            title, style = parts
+            title, style, number = parts
             head, colon, rest = _COLON_SPLIT.split(title, maxsplit=1)[0], ":" in fold_width(title), ""
             if colon:
                 rest = fold_width(title).split(":", 1)[1] if ":" in fold_width(title) else ""
@@ -544,12 +585,12 @@ class Layout:
             title = head.strip()
             if not title or len(title) > 40 or title.endswith(_SENTENCE_END) or is_value(title):
                 return None
-            return title, style
+            return title, style, number
         folded = squash_spaces(fold_width(text)).rstrip(":")
         if (2 <= len(folded) <= 20 and folded.endswith(self.heading_endings) and not _HAS_DIGIT.search(folded)
                 and self._family(folded) is not None and not self.is_label(folded)
                 and not (previous is not None and len(previous.cells) == 1 and self.is_label(previous.cells[0].text))):
-            return folded, UNNUMBERED  # (a line under a lone label is that label's value, not a title)
+            return folded, UNNUMBERED, None  # (a line under a lone label is that label's value, not a title)
         return None
 
     def _family(self, title: str) -> str | None:
