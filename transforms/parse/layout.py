@@ -428,6 +428,7 @@ class Layout:
                 kind, unit = _single_kind(text)
                 if kind == "unit":
                     unit_lines.add(id(line))
+                    resumable = None  # a unit stated anew heads a new table
                     if block is not None and block.lines:
                         block = None
                     pending_unit = unit
