@@ -266,9 +266,8 @@ class _Announcement:
         records: list[_Tranche] = []
         current: _Tranche | None = None
         for hit in hits:
-            elsewhere = current is not None and (current.where.sheet != hit.line.sheet or (
-                not hit.line.sheet and current.where.page != hit.line.page))  # another sheet, another PDF page
-            opens = hit.field == "tranche_name" or current is None or hit.field in current.values or elsewhere
+            elsewhere = current is not None and current.where.sheet != hit.line.sheet  # (a tranche may run on
+            opens = hit.field == "tranche_name" or current is None or hit.field in current.values or elsewhere  # a page)
             if opens and hit.field != "tranche_name" and any(k in _SHARED_LABELS for k in label_keys(hit.label)):
                 continue  # 发行总额 / 法定到期日 outside a tranche: the deal's
             if opens:

@@ -409,9 +409,10 @@ class Layout:
                     numbered = style != UNNUMBERED
                     if numbered:
                         rank = self._level(style, number, stack, levels)
-                    else:  # an unnumbered title sits inside the numbered section above it
+                    else:  # unnumbered titles are siblings of each other, else inside the numbered section
+                        sibling = next((s for s in reversed(stack) if not s.numbered and s.rank >= 0), None)
                         parent = next((s for s in reversed(stack) if s.numbered and s.rank >= 0), None)
-                        rank = parent.rank + 0.5 if parent is not None else 0
+                        rank = sibling.rank if sibling is not None else (parent.rank + 0.5 if parent else 0)
                     carried = pending_unit if previous is not None and id(previous) in unit_lines else None
                     while stack and stack[-1].rank >= rank:
                         stack.pop()
@@ -528,7 +529,8 @@ class Layout:
         （一） or the reverse); a list that restarts at 1 under a heading of its own style is one
         level deeper (3、… then 1、 2、 under it); a number that follows one at some depth goes on
         at that depth (the 4、 after 3、's sub-items)."""
-        depth = sum(1 for s in stack if s.numbered and s.rank >= 0)
+        top_heading = next((s for s in reversed(stack) if s.rank >= 0), None)
+        depth = int(top_heading.rank) + 1 if top_heading is not None else 0
         used = levels.setdefault(style, [])
         for level in sorted(used, reverse=True):
             at = next((s for s in stack if s.numbered and s.rank == level and s.style == style), None)
