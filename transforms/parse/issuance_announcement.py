@@ -184,10 +184,10 @@ class _Announcement:
                 if ({"tranche_name", "security_code"} & set(keys.values())) and len(set(keys.values())) >= 2:
                     tables.append(("rows", block, keys))
                     continue
-                if len(header.cells) >= 2 and all(tranche_label(c.text) for c in header.cells[1:]):
+                if len(header.cells) >= 2 and _tranche_columns(header.cells[1:]):
                     tables.append(("columns", block, header))
                     continue
-                if all(tranche_label(c.text) for c in header.cells):  # no cell over the label column
+                if _tranche_columns(header.cells):  # no cell over the label column
                     first = header.cells[0]
                     left = Cell("", first.x0 - 1, first.x0) if header.sheet else Cell(
                         "", min((l.cells[0].x0 for l in block.lines), default=first.x0 - 80) - 1, first.x0 - 1)
@@ -238,10 +238,11 @@ class _Announcement:
         """Tranches as columns: a header of tranche names (or a 证券代码 / 证券名称 row), metric rows."""
         refuse = fields.refuses(grid.cells)
         by_column: dict[int, _Tranche] = {}
-        name_row = TRANCHE.match(grid.cells[0].text) == "tranche_name" or all(
-            tranche_label(c.text) for c in grid.cells[1:])
+        total_column = next((j for j, c in enumerate(grid.cells) if j and fields.is_total(c.text)), None)
+        total: Hit | None = None
+        name_row = TRANCHE.match(grid.cells[0].text) == "tranche_name" or _tranche_columns(grid.cells[1:])
         for j, cell in enumerate(grid.cells):
-            if j == 0 or fields.is_total(cell.text):
+            if j == 0 or j == total_column:
                 continue
             tranche = by_column[j] = _Tranche(grid, block.heading)
             key = "tranche_name" if name_row else "security_code"
@@ -257,7 +258,10 @@ class _Announcement:
                 cell = columns.get(j)
                 if cell is not None and cell is not line.cells[0] and key not in tranche.values:
                     tranche.values[key] = Hit(key, line, line.cells[0].text, cell.text, grid.cells[j].text, block)
-        return block, list(by_column.values()), None
+            if key == "amount_cny" and total_column is not None and columns.get(total_column) is not None:
+                total = Hit(key, line, line.cells[0].text, columns[total_column].text,
+                            grid.cells[total_column].text, block)
+        return block, list(by_column.values()), total
 
     def _vertical_records(self) -> list[_Tranche]:
         """Tranches stated one under another (one tranche per page): each 证券名称 starts one."""
@@ -540,6 +544,12 @@ class _Announcement:
 
 
 # ───────────────────────────── values ─────────────────────────────
+def _tranche_columns(cells: list[Cell]) -> bool:
+    """Header cells naming tranches, a 合计 / 总计 column allowed among them."""
+    names = [c for c in cells if not fields.is_total(c.text)]
+    return bool(names) and len(names) >= len(cells) - 1 and all(tranche_label(c.text) for c in names)
+
+
 def _tranche_key(label: str, values: list[str]) -> str | None:
     """The tranche field a column header or row label names; a rate printed without its 率
     (期间收益 over 5.00%) when the cells carry the % sign."""
