@@ -202,7 +202,7 @@ _UNIT_LINE = re.compile(
 )
 _UNIT_IN_NOTE = re.compile(r"单位\s*[:：为均是]*\s*(?:人民币)?\s*(?P<unit>万元|亿元|元)")
 _CONTINUED = re.compile(r"^(?:续表|续上表|接上表|.*[（(]续[)）]|.*续表)$")
-_NOTE = re.compile(r"^(?:注\s*\d*\s*[:：.、]?|说明\s*[:：]|备注\s*[:：]|Note\b|[*※])")
+_NOTE = re.compile(r"^(?:注\s*\d*\s*[:：.、]|注\s*[^\d:：)）\s]|说明\s*[:：]|备注\s*[:：]|Note\b|[*※])")
 _SENTENCE_END = ("。", "；", ";")
 PARAGRAPH_CHARS = 36  # a single-cell line longer than this is prose, not a table row
 _UNITS = {"元": "CNY", "万元": "wan", "亿元": "yi", "%": "percent", "CNY": "CNY"}
@@ -371,7 +371,7 @@ class Layout:
     def _cut(self) -> None:
         stack: list[Section] = []
         block: Block | None = None
-        pending_unit: str | None = None
+        active_unit: str | None = None  # 金额单位：万元 holds for the tables after it, until the next
         note_block: Block | None = None
         note_x: float | None = None
         previous: Line | None = None
@@ -402,18 +402,33 @@ class Layout:
                 previous = line
                 continue
             paragraph = None
+            if (block is not None and block.header is not None and not block.lines and previous is not None
+                    and id(previous) in self.headers and self._continues_header(block.header, line)):
+                _merge_header(block.header, line)  # a header wrapped inside its cells (…（注 / 1）)
+                self.headers.add(id(line))
+                self.block_of[id(line)] = block
+                previous = line
+                continue
+            if self._wrapped_cells(previous, line):
+                for cell in line.cells:  # a value wrapped inside its cell: join it to the cell above
+                    above = next(c for c in previous.cells if abs(c.x0 - cell.x0) <= 2)
+                    above.text = join_wrapped(above.text, cell.text)
+                continue
             if single:
                 heading = self._heading(text, previous)
                 if heading is not None:
                     title, style, number = heading
                     numbered = style != UNNUMBERED
+                    sibling = None
                     if numbered:
                         rank = self._level(style, number, stack, levels)
                     else:  # unnumbered titles are siblings of each other, else inside the numbered section
                         sibling = next((s for s in reversed(stack) if not s.numbered and s.rank >= 0), None)
                         parent = next((s for s in reversed(stack) if s.numbered and s.rank >= 0), None)
                         rank = sibling.rank if sibling is not None else (parent.rank + 0.5 if parent else 0)
-                    carried = pending_unit if previous is not None and id(previous) in unit_lines else None
+                    flat = sibling is not None
+                    right_above = previous is not None and id(previous) in unit_lines
+                    carried = active_unit if right_above or flat else None  # (flat titles share it)
                     while stack and stack[-1].rank >= rank:
                         stack.pop()
                     section = Section(title, self._family(title), rank, line, stack[-1] if stack else None,
@@ -423,7 +438,7 @@ class Layout:
                     self.sections.append(section)
                     self.section_of[id(line)] = section
                     self.headings.add(id(line))
-                    block, note_block, note_x, pending_unit, resumable = None, None, None, carried, None
+                    block, note_block, note_x, active_unit, resumable = None, None, None, carried, None
                     previous = line
                     continue
                 kind, unit = _single_kind(text)
@@ -432,7 +447,7 @@ class Layout:
                     resumable = None  # a unit stated anew heads a new table
                     if block is not None and block.lines:
                         block = None
-                    pending_unit = unit
+                    active_unit = unit
                     if section is not None and block is None and not any(
                             b.section is section for b in self.blocks):
                         section.unit = unit
@@ -468,16 +483,9 @@ class Layout:
                 unit = _unit_cell(line)
                 if unit is not None:  # 表1 资产池情况 | 单位：万元
                     block = None
-                    pending_unit = unit
+                    active_unit = unit
                     previous = line
                     continue
-            if (block is not None and block.header is not None and not block.lines and previous is not None
-                    and id(previous) in self.headers and self._continues_header(block.header, line)):
-                _merge_header(block.header, line)
-                self.headers.add(id(line))
-                self.block_of[id(line)] = block
-                previous = line
-                continue
             if len(line.cells) >= 2 and self._is_header(line):
                 if block is None and resumable is not None and _same_header(resumable.header, line):
                     block = resumable  # the header repeated after a blank row: the same table goes on
@@ -487,8 +495,7 @@ class Layout:
                     previous = line
                     continue
                 block = Block(section, header=Line(line.page, line.y, self._header_cells(line), line.sheet))
-                block.unit = pending_unit
-                pending_unit = None
+                block.unit = active_unit
                 self.blocks.append(block)
                 self.headers.add(id(line))
                 self.block_of[id(line)] = block
@@ -498,8 +505,7 @@ class Layout:
                     resumable.lines[-1].cells) and not _is_text_row(line):
                 block = resumable  # rows go on after a blank row, their header not repeated
             if block is None:
-                block = Block(section, unit=pending_unit)
-                pending_unit = None
+                block = Block(section, unit=active_unit)
                 self.blocks.append(block)
             resumable = None
             block.lines.append(line)
@@ -553,8 +559,7 @@ class Layout:
             return
         block.notes.append(text)
         unit = _UNIT_IN_NOTE.search(fold_width(text))
-        if unit and block.unit is None and not (
-                block.header is not None and header_unit(block.header.cells[0].text) in ("CNY", "wan", "yi")):
+        if unit and not (block.header is not None and header_unit(block.header.cells[0].text) in ("CNY", "wan", "yi")):
             block.unit = _UNITS[unit.group("unit")]
 
     def _wraps(self, previous: Line | None, line: Line, left: float) -> bool:
@@ -622,6 +627,23 @@ class Layout:
     def _header_word(self, text: str) -> bool:
         return any(k in self.header_words for k in label_keys(text))
 
+
+    def _wrapped_cells(self, previous: Line | None, line: Line) -> bool:
+        """The line holds the wrapped ends of text cells of the row above (a long name in a narrow
+        column): close under it (PDF), nothing in the label column, each cell starting where a
+        text cell above starts, no figures and no labels of its own."""
+        if (previous is None or line.sheet or previous.page != line.page or previous.y - line.y > 13
+                or len(line.cells) >= len(previous.cells) or id(previous) in self.headings):
+            return False
+        if line.cells[0].x0 <= previous.cells[0].x0 + 2:
+            return False
+        for cell in line.cells:
+            if is_value(cell.text) or self.is_label(cell.text):
+                return False
+            above = next((c for c in previous.cells if abs(c.x0 - cell.x0) <= 2), None)
+            if above is None or is_value(above.text) or self.is_label(above.text):
+                return False
+        return True
 
     def _continues_header(self, header: Line, line: Line) -> bool:
         """A header wrapped over a second line: no values, nothing in the label column, on the
