@@ -252,11 +252,13 @@ def value_of(layout: Layout, labels: LabelIndex, name: str, line: Line, index: i
     if rest is not None and fits(rest, kind, labels.is_label):
         return Hit(name, line, label, rest, "", block)
     label_cell = line.cells[index]
-    if block is not None and block.header is not None and kind in NUMERIC:
+    if block is not None and block.header is not None and kind in NUMERIC and len(line.cells) > 1:
         wanted = ("rate", "share") if kind == "rate" else (kind,)
         heads = block.header.cells
         columns = block.columns(line, refuses(heads))
         label_column = next((j for j, c in columns.items() if c is label_cell), -1)
+        if label_column < 0 or label_cell.x0 > heads[-1].x1:
+            heads = []  # the label stands outside the header's columns (a second label | value pair)
         for j, head in enumerate(heads):
             if j > label_column and column_kind(head.text) in wanted:
                 cell = columns.get(j)

@@ -517,7 +517,7 @@ class _Announcement:
             columns.pop(None, None)
             if "enhancer" not in columns or "enhancement_kind" not in columns:
                 continue
-            rows = [block.columns(line) for line in block.lines]
+            rows = [block.columns(line) for line in block.lines if len(line.cells) > 1]  # (not a stray title)
             rows = [r for r in rows if r.get(columns["enhancer"]) is not None]
             for key, j in columns.items():
                 cells = [(r[j].text if r.get(j) is not None else "-") for r in rows]

@@ -561,6 +561,11 @@ class Layout:
         unit = _UNIT_IN_NOTE.search(fold_width(text))
         if unit and not (block.header is not None and header_unit(block.header.cells[0].text) in ("CNY", "wan", "yi")):
             block.unit = _UNITS[unit.group("unit")]
+            if block.header is None:  # label | value lists cut by blank rows are one table to their note
+                for earlier in reversed(self.blocks[:self.blocks.index(block)]):
+                    if earlier.section is not block.section or earlier.header is not None or earlier.notes:
+                        break
+                    earlier.unit = block.unit
 
     def _wraps(self, previous: Line | None, line: Line, left: float) -> bool:
         """The line continues the text above: same page, next line down, the line above ran to
