@@ -230,8 +230,10 @@ class _Announcement:
                 cell = columns.get(j)
                 if cell is not None and not is_blank(cell.text):
                     tranche.values[key] = Hit(key, line, heads[j].text, cell.text, heads[j].text, block)
-            if tranche.key is not None:
-                tranches.append(tranche)
+            code, name = tranche.values.get("security_code"), tranche.name
+            if tranche.key is not None and (code is not None and is_code(code.value or "") or (
+                    name is not None and tranche_label(name) and not LABELS.is_label(name))):
+                tranches.append(tranche)  # (a label | value row after the table is no tranche)
         return block, tranches, total
 
     def _columns_table(self, block: Block, grid: Line) -> tuple[Block, list[_Tranche], Hit | None]:

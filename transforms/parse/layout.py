@@ -204,6 +204,7 @@ _UNIT_IN_NOTE = re.compile(r"单位\s*[:：为均是]*\s*(?:人民币)?\s*(?P<un
 _CONTINUED = re.compile(r"^(?:续表|续上表|接上表|.*[（(]续[)）]|.*续表)$")
 _NOTE = re.compile(r"^(?:注\s*\d*\s*[:：.、]|注\s*[^\d:：)）\s]|说明\s*[:：]|备注\s*[:：]|Note\b|[*※])")
 _SENTENCE_END = ("。", "；", ";")
+_TITLE_ENDINGS = ("情况", "概况", "信息")  # endings that make a short line a title even in an unknown family
 PARAGRAPH_CHARS = 36  # a single-cell line longer than this is prose, not a table row
 _UNITS = {"元": "CNY", "万元": "wan", "亿元": "yi", "%": "percent", "CNY": "CNY"}
 
@@ -601,7 +602,7 @@ class Layout:
             return title, style, number
         folded = squash_spaces(fold_width(text)).rstrip(":")
         if (2 <= len(folded) <= 20 and folded.endswith(self.heading_endings) and not _HAS_DIGIT.search(folded)
-                and self._family(folded) is not None and not self.is_label(folded)
+                and (self._family(folded) is not None or folded.endswith(_TITLE_ENDINGS)) and not self.is_label(folded)
                 and not (previous is not None and len(previous.cells) == 1 and self.is_label(previous.cells[0].text))):
             return folded, UNNUMBERED, None  # (a line under a lone label is that label's value, not a title)
         return None
