@@ -139,7 +139,8 @@ class _Announcement:
         self.layout = Layout(lines, header_words=_HEADER_WORDS, column_words=fields.COLUMN_WORDS, families=_FAMILIES,
                              heading_endings=_ENDINGS, is_label=LABELS.is_label)
         self.tables = self._tranche_tables()
-        self.table_lines = {id(l) for _, block, _ in self.tables for l in block.lines}
+        self.table_lines = {id(line) for orientation, block, spec in self.tables
+                            for line in _table_rows(orientation, block, spec)}
         self.hits = fields.scan(self.layout, LABELS, skip=lambda line: id(line) in self.table_lines)
         self.title = cover_title(lines, (*_SUFFIXES, *(squash_spaces(w) for w in RESULTS_WORDS + OFFERING_WORDS)))
         self.records = self._vertical_records()
@@ -546,6 +547,24 @@ class _Announcement:
 
 
 # ───────────────────────────── values ─────────────────────────────
+def _table_rows(orientation: str, block: Block, spec: Any) -> list[Line]:
+    """The lines of a tranche table that state tranches (the others, label | value rows that ran
+    on after it, are read as such)."""
+    if orientation == "rows":
+        keys: dict[int, str] = spec
+        code_col = next((j for j, k in keys.items() if k == "security_code"), None)
+        name_col = next((j for j, k in keys.items() if k == "tranche_name"), None)
+        out = []
+        for line in block.lines:
+            columns = block.columns(line, fields.refuses(block.header.cells))
+            code, name = columns.get(code_col), columns.get(name_col)
+            if (code is not None and is_code(code.text)) or (name is not None and tranche_label(name.text)
+                                                              and not LABELS.is_label(name.text)):
+                out.append(line)
+        return out
+    return [line for line in block.lines if _tranche_key(line.cells[0].text, [c.text for c in line.cells[1:]])]
+
+
 def _tranche_columns(cells: list[Cell]) -> bool:
     """Header cells naming tranches, a 合计 / 总计 column allowed among them."""
     names = [c for c in cells if not fields.is_total(c.text)]

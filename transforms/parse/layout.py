@@ -519,16 +519,26 @@ class Layout:
         cells = []
         for cell in line.cells:
             text = cell.text.strip()
-            split = None
-            if len(text) >= 6 and not line.sheet:
-                split = next((i for i in range(2, len(text) - 1)
-                              if self.is_label(text[:i]) and self.is_label(text[i:])), None)
-            if split is None:
+            parts = self._labels_in(text) if len(text) >= 6 and not line.sheet else None
+            if not parts or len(parts) == 1:
                 cells.append(Cell(cell.text, cell.x0, cell.x1))
                 continue
-            middle = cell.x0 + (cell.x1 - cell.x0) * split / len(text)
-            cells += [Cell(text[:split], cell.x0, middle), Cell(text[split:], middle, cell.x1)]
+            x, width = cell.x0, (cell.x1 - cell.x0) / len(text)
+            for part in parts:
+                cells.append(Cell(part, x, x + width * len(part)))
+                x += width * len(part)
         return cells
+
+    def _labels_in(self, text: str) -> list[str] | None:
+        """The known labels a run of text is made of, in order (None when it is not only labels)."""
+        if self.is_label(text):
+            return [text]
+        for i in range(2, len(text) - 1):
+            if self.is_label(text[:i]):
+                rest = self._labels_in(text[i:])
+                if rest:
+                    return [text[:i], *rest]
+        return None
 
     @staticmethod
     def _level(style: str, number: int | None, stack: list[Section], levels: dict[str, list[int]]) -> int:
