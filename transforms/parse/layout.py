@@ -530,15 +530,14 @@ class Layout:
         return cells
 
     def _labels_in(self, text: str) -> list[str] | None:
-        """The known labels a run of text is made of, in order (None when it is not only labels)."""
-        if self.is_label(text):
-            return [text]
+        """The known labels a run of text is made of, in order (None when it is not only labels);
+        two labels run together are preferred to one (a label may name a factor anywhere in it)."""
         for i in range(2, len(text) - 1):
             if self.is_label(text[:i]):
                 rest = self._labels_in(text[i:])
                 if rest:
                     return [text[:i], *rest]
-        return None
+        return [text] if self.is_label(text) else None
 
     @staticmethod
     def _level(style: str, number: int | None, stack: list[Section], levels: dict[str, list[int]]) -> int:
