@@ -93,6 +93,7 @@ def nullish(text: str) -> bool:
     return is_null(text) or squash_spaces(fold_width(text)) in NULL_TOKENS
 
 
+@functools.lru_cache(maxsize=16384)
 def is_seq(text: str) -> bool:
     """A row number in a 序号 column (1, (1), 一、)."""
     return bool(_SEQ.match(text.strip()))
@@ -145,6 +146,7 @@ def security_code(text: str) -> str | None:
     return f"{digits}.{suffix}" if suffix else digits
 
 
+@functools.lru_cache(maxsize=16384)
 def is_total(text: str) -> bool:
     """A 合计 / 总计 row (footnote marks allowed: 总计(注1))."""
     return any(k in TOTALS for k in label_keys(text))

@@ -61,12 +61,16 @@ _MONEY_TAIL = re.compile(r"(?<=\d)\s*(?:人民币)?(?:万元|亿元|元|万|亿)
 DATE_TOKEN = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|(?<!\d)\d{8}(?!\d)")
 _ONLY_DATE = re.compile(r"^(?:" + DATE_TOKEN.pattern + r")(?:\s*(?:24:00|\d{1,2}:\d{2}))?$")
 _HAS_DIGIT = re.compile(r"\d")
+_SIMPLE_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")  # 1,234.56 / 0.45% as printed
+_PLAIN = re.compile(r"^[\w.,%\-]+$", re.ASCII)  # ASCII digits, letters and punctuation only
 _SECURITY_CODE = re.compile(r"^\d{6,9}(?:\.(?:IB|SH|SZ|ib|sh|sz))?$")
 
 
 @functools.lru_cache(maxsize=65536)
 def clean_value(text: str) -> str:
     """A value cell without footnote marks glued to it (`48245(注1)`, `103.90²`, `1.2[1]`)."""
+    if _PLAIN.match(text):
+        return text  # nothing to remove (the common case: a plain number or word)
     text = fold_width(text).strip()
     previous = None
     while text != previous:
@@ -78,6 +82,10 @@ def clean_value(text: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def is_number(text: str) -> bool:
     """A printed number, percent, count or amount with its unit (`13,200.00万元`, `1,203笔`)."""
+    if _SIMPLE_NUMBER.match(text):
+        return True
+    if not _HAS_DIGIT.search(text):
+        return False
     core = _CURRENCY.sub("", squash_spaces(clean_value(text)))
     core = _COUNT_SUFFIX.sub("", _MONEY_TAIL.sub("", core))
     return bool(core) and any(ch.isdigit() for ch in core) and bool(_NUMBER.match(core))
@@ -86,6 +94,8 @@ def is_number(text: str) -> bool:
 @functools.lru_cache(maxsize=65536)
 def is_date(text: str) -> bool:
     """A cell that is one date (qualifiers such as （含该日） or 24:00 allowed)."""
+    if len(text) < 8 or _SIMPLE_NUMBER.match(text) and "." in text:
+        return False  # too short for a date, or a decimal number
     core = _QUALIFIER.sub("", clean_value(text)).strip()
     return bool(_ONLY_DATE.match(core))
 
@@ -98,6 +108,8 @@ def is_null(text: str) -> bool:
 @functools.lru_cache(maxsize=65536)
 def is_code(text: str) -> bool:
     """A security code: 6 to 9 digits, with or without its market suffix (2389101.IB, 159215.SH)."""
+    if not _HAS_DIGIT.search(text):
+        return False
     return bool(_SECURITY_CODE.match(squash_spaces(clean_value(text))))
 
 
@@ -366,6 +378,7 @@ class Layout:
         self.headers: set[int] = set()  # id() of header lines
         self.headings: set[int] = set()  # id() of heading lines
         self._page_right: dict[tuple[str, int], float] = {}
+        self._header_words: dict[str, bool] = {}
         self._cut()
 
     # ── building
@@ -626,10 +639,11 @@ class Layout:
     def _is_header(self, line: Line) -> bool:
         """A table header: no body values, and header words, or several column-like cells."""
         cells = line.cells
-        if any(_body_value(c.text) for c in cells):
-            return False
+        for cell in cells:
+            if _body_value(cell.text):
+                return False
         named = [self.is_label(c.text) or self._header_word(c.text) for c in cells]
-        if len(cells) % 2 == 0 and all(self.is_label(c.text) for c in cells[::2]) and not any(named[1::2]):
+        if len(cells) % 2 == 0 and not any(named[1::2]) and all(self.is_label(c.text) for c in cells[::2]):
             return False  # label | value | label | value (期数 | 总第9期 | 收款期间 | …)
         if any(self._header_word(c.text) for c in cells[:2]):
             return True
@@ -640,7 +654,10 @@ class Layout:
         return headerish >= 2 and (headerish == len(cells) or headerish >= len(cells) - 1)
 
     def _header_word(self, text: str) -> bool:
-        return any(k in self.header_words for k in label_keys(text))
+        cached = self._header_words.get(text)
+        if cached is None:
+            cached = self._header_words[text] = any(k in self.header_words for k in label_keys(text))
+        return cached
 
 
     def _wrapped_cells(self, previous: Line | None, line: Line) -> bool:

@@ -128,28 +128,41 @@ def _page_cells(tp: Any, raw: Any) -> list[tuple[float, Cell]]:
     is_generated, origin, box = _bare_calls(raw)
     page = ctypes.c_void_p(ctypes.cast(tp, ctypes.c_void_p).value)
     ox, oy, left, right, bottom, top = (ctypes.c_double() for _ in range(6))
-    p_ox, p_oy, p_left, p_right, p_bottom, p_top = (
-        ctypes.c_void_p(ctypes.addressof(v)) for v in (ox, oy, left, right, bottom, top))
-    cells = []
+    pointers = tuple(ctypes.c_void_p(ctypes.addressof(v)) for v in (ox, oy, left, right, bottom, top))
+    p_ox, p_oy, p_left, p_right, p_bottom, p_top = pointers
+    values = (ox, oy, left, right)
+    cells: list[tuple[float, Cell]] = []
+    add = cells.append
     for run in _RUN.finditer(text):
         first, stop = run.span()
-        spans = [(first, stop)]
-        if " " in run.group():  # split only at spaces pdfium generated between text objects
-            spans, start = [], first
-            for space in _SPACE.finditer(text, first, stop):
-                if is_generated(page, space.start()):
-                    spans.append((start, space.start()))
-                    start = space.start() + 1
-            spans.append((start, stop))
-        for a, b in spans:
-            piece = text[a:b].strip(" ")
-            if not piece:
-                continue
-            a += len(text[a:b]) - len(text[a:b].lstrip(" "))
-            origin(page, a, p_ox, p_oy)
-            box(page, a + len(piece) - 1, p_left, p_right, p_bottom, p_top)
-            cells.append((oy.value, Cell(piece, ox.value, right.value)))
+        piece = run.group()
+        if " " not in piece:  # the common case: one text object, no inner space
+            origin(page, first, p_ox, p_oy)
+            box(page, stop - 1, p_left, p_right, p_bottom, p_top)
+            add((oy.value, Cell(piece, ox.value, right.value)))
+            continue
+        start = first  # split only at spaces pdfium generated between text objects
+        for space in _SPACE.finditer(text, first, stop):
+            if is_generated(page, space.start()):
+                _add_piece(text, start, space.start(), page, origin, box, pointers, values, add)
+                start = space.start() + 1
+        _add_piece(text, start, stop, page, origin, box, pointers, values, add)
     return cells
+
+
+def _add_piece(text: str, a: int, b: int, page: Any, origin: Any, box: Any, pointers: tuple, values: tuple,
+               add: Any) -> None:
+    """One cell of a run split at a generated space (its own leading and trailing spaces dropped)."""
+    raw_piece = text[a:b]
+    piece = raw_piece.strip(" ")
+    if not piece:
+        return
+    a += len(raw_piece) - len(raw_piece.lstrip(" "))
+    p_ox, p_oy, p_left, p_right, p_bottom, p_top = pointers
+    ox, oy, _left, right = values
+    origin(page, a, p_ox, p_oy)
+    box(page, a + len(piece) - 1, p_left, p_right, p_bottom, p_top)
+    add((oy.value, Cell(piece, ox.value, right.value)))
 
 
 @functools.cache
@@ -168,17 +181,29 @@ def _bare_calls(raw: Any) -> tuple[Any, Any, Any]:
 
 def _group(cells: list[tuple[float, Cell]], page: int, height: float) -> list[Line]:
     """Cells on one baseline (±2.5 pt) form a line; page furniture in the margins is dropped."""
-    cells = [c for c in cells if FOOTER_BAND_PT < c[0] < height - HEADER_BAND_PT]
-    cells.sort(key=lambda c: (-c[0], c[1].x0))
+    top = height - HEADER_BAND_PT
+    cells = [c for c in cells if FOOTER_BAND_PT < c[0] < top]
+    cells.sort(key=_reading_order)
     lines: list[Line] = []
+    last: Line | None = None
     for y, cell in cells:
-        if lines and abs(lines[-1].y - y) <= 2.5:
-            lines[-1].cells.append(cell)
+        if last is not None and -2.5 <= last.y - y <= 2.5:
+            last.cells.append(cell)
         else:
-            lines.append(Line(page, y, [cell]))
+            last = Line(page, y, [cell])
+            lines.append(last)
     for line in lines:
-        line.cells.sort(key=lambda c: c.x0)
+        if len(line.cells) > 1:
+            line.cells.sort(key=_left)
     return lines
+
+
+def _reading_order(item: tuple[float, Cell]) -> tuple[float, float]:
+    return -item[0], item[1].x0
+
+
+def _left(cell: Cell) -> float:
+    return cell.x0
 
 
 # ───────────────────────────── XLSX ─────────────────────────────

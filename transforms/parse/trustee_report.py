@@ -96,6 +96,7 @@ _LATIN_HIGH = re.compile(r"[\u00c0-\u00ff]")
 _CENT = Decimal("0.01")
 
 
+@functools.lru_cache(maxsize=65536)
 def _is_label(text: str) -> bool:
     """A label the report prints (a field's, a per-100 factor row's), never a value or a title."""
     return LABELS.is_label(text) or _is_factor(text)
@@ -296,7 +297,7 @@ class _Report:
         moment in an as-of table (期末户数 under 期末), the period's figure under 本期…, a
         cumulative one under 累计…."""
         block = hit.block
-        if block is None or block.header is None:
+        if block is None or block.header is None or not _several_amounts(tuple(c.text for c in block.header.cells)):
             return
         heads = block.header.cells
         columns = block.columns(hit.line, refuses(heads))
@@ -479,8 +480,10 @@ class _Report:
                 column = _recovery_column(head.text)
                 if column is not None and column not in wanted:
                     wanted[column] = j
+            if not wanted:
+                continue
             statuses = [(line, _status(line)) for line in block.lines]
-            if not wanted or not any(s for _, s in statuses):
+            if not any(s for _, s in statuses):
                 continue
             sums: dict[str, dict[str, Decimal | None]] = {}
             totals: dict[str, tuple[Decimal | None, Hit]] = {}
@@ -804,6 +807,12 @@ def _as_of_columns(block: Block, meta: dict[str, Any]) -> dict[int, str]:
     return when
 
 
+@functools.lru_cache(maxsize=4096)
+def _several_amounts(heads: tuple[str, ...]) -> bool:
+    """A header with more than one column a figure could sit under (amounts, or as-of moments)."""
+    return sum(1 for h in heads if column_kind(h) == "amount" or _moment(h) or is_date(h)) >= 2
+
+
 @functools.lru_cache(maxsize=16384)
 def _row_kind(text: str) -> str | None:
     """What a row of measures holds: amount (金额, 余额, 未偿本金余额 …), count (笔数, 户数) or rate."""
@@ -868,22 +877,19 @@ def _tranche_id(text: str, line: Line) -> str:
 
 
 def _title_parts(text: str) -> tuple[str | None, int | None]:
-    """(deal name, period number) from a report title; either may be None."""
+    """(deal name, period number) from a report title; either may be None. The deal is what
+    precedes 受托机构报告 (or its kin), the period what follows it (总第N期, else 第N期)."""
     folded = squash_spaces(fold_width(text)).removesuffix(".pdf").removesuffix(".xlsx")
     at = min((folded.find(w) for w in _TITLE_WORDS if w in folded), default=-1)
-    deal = None
-    period = None
-    try:
-        parsed = parse_report_title(folded)
-        deal, period = (parsed.deal.name if parsed.deal else None), parsed.period_number
-    except ValueError:
-        pass
-    if at > 0:
-        deal = deal or folded[:at]
-    elif at == 0:
-        deal = None
-    if period is None:
-        period = _period_number(folded[at:] if at >= 0 else folded)
+    deal = folded[:at] if at > 0 else None
+    period = _period_number(folded[at:] if at >= 0 else folded)
+    if deal is None or period is None:  # titles in other spellings: the general title reader
+        try:
+            parsed = parse_report_title(folded)
+        except ValueError:
+            return deal, period
+        deal = deal or (parsed.deal.name if parsed.deal else None)
+        period = period if period is not None else parsed.period_number
     return (deal or None), period
 
 
