@@ -77,6 +77,7 @@ _ENDINGS = fields.HEADING_ENDINGS + tuple(VOCAB.data["heading_endings"]["words"]
 _POOL_MEASURES = load("trustee_report").keys("pool_matrix", "balance")  # one list of pool-balance spellings
 LABELS = LabelIndex({"deal": DEAL, "tranche": TRANCHE}, also_labels=[PARTY_COLUMNS, ENHANCER_COLUMNS],
                     extra=[("pool_measure", "initial_pool_balance_cny", "amount", _POOL_MEASURES)])
+_LAYOUT_MEMO: dict[str, dict] = {}  # the layout finder's answers per text, kept across documents
 _SHARED_LABELS = frozenset(k for k in DEAL.index if k in TRANCHE.index)  # 发行总额, 法定到期日 …
 _SHORT_NAME = re.compile(r"[（(]\s*(?:以下)?简称\s*[“\"「『]?(?P<short>[^”\"」』)）]+)[”\"」』]?\s*[)）]\s*$")
 _LEADING_PRODUCT = re.compile(r"^资产支持(?:证券|票据)(?=.)")
@@ -137,7 +138,7 @@ class _Announcement:
         self.file_name = file_name
         self.lines = lines
         self.layout = Layout(lines, header_words=_HEADER_WORDS, column_words=fields.COLUMN_WORDS, families=_FAMILIES,
-                             heading_endings=_ENDINGS, is_label=LABELS.is_label)
+                             heading_endings=_ENDINGS, is_label=LABELS.is_label, memo=_LAYOUT_MEMO)
         self.tables = self._tranche_tables()
         self.table_lines = {id(line) for orientation, block, spec in self.tables
                             for line in _table_rows(orientation, block, spec)}

@@ -351,7 +351,8 @@ class Layout:
     header. ``column_words``: words whose presence in a cell makes it header-like.
     ``families``: family → words a heading contains. ``heading_endings``: how an unnumbered
     heading ends (情况, 概况 …), so that a lone label line is not taken for a heading.
-    ``is_label``: whether a cell is a known field label (never a header cell).
+    ``is_label``: whether a cell is a known field label (never a header cell). ``memo``: a dict
+    the family keeps across documents, for answers that depend only on a cell's text.
     """
 
     def __init__(
@@ -363,6 +364,7 @@ class Layout:
         families: dict[str, tuple[str, ...]],
         heading_endings: tuple[str, ...],
         is_label: Callable[[str], bool],
+        memo: dict[str, dict] | None = None,
     ) -> None:
         self.lines = lines
         self.header_words = header_words
@@ -378,7 +380,12 @@ class Layout:
         self.headers: set[int] = set()  # id() of header lines
         self.headings: set[int] = set()  # id() of heading lines
         self._page_right: dict[tuple[str, int], float] = {}
-        self._header_words: dict[str, bool] = {}
+        memo = memo if memo is not None else {}  # a family's answers per text, kept across its documents
+        self._header_words: dict[str, bool] = memo.setdefault("header_words", {})
+        self._titles: dict[str, tuple[str, str, int | None] | None] = memo.setdefault("titles", {})
+        if len(self._titles) > 65536 or len(self._header_words) > 65536:
+            self._titles.clear()
+            self._header_words.clear()
         self._cut()
 
     # ── building
@@ -610,12 +617,23 @@ class Layout:
         return edge
 
     def _heading(self, text: str, previous: Line | None = None) -> tuple[str, str, int | None] | None:
+        """(title, numbering style, number) when a one-cell line is a section heading."""
+        cached = self._titles.get(text, False)
+        if cached is False:
+            cached = self._titles[text] = self._title_of(text)
+        if cached is None or cached[1] != UNNUMBERED:
+            return cached
+        if previous is not None and len(previous.cells) == 1 and self.is_label(previous.cells[0].text):
+            return None  # a line under a lone label is that label's value, not a title
+        return cached
+
+    def _title_of(self, text: str) -> tuple[str, str, int | None] | None:
         parts = heading_parts(text)
         if parts is not None:
             title, style, number = parts
-            head, colon, rest = _COLON_SPLIT.split(title, maxsplit=1)[0], ":" in fold_width(title), ""
-            if colon:
-                rest = fold_width(title).split(":", 1)[1] if ":" in fold_width(title) else ""
+            folded_title = fold_width(title)
+            head = _COLON_SPLIT.split(title, maxsplit=1)[0]
+            rest = folded_title.split(":", 1)[1] if ":" in folded_title else ""
             if rest.strip():
                 return None  # 一、专项计划名称：XX — a numbered label with its value
             title = head.strip()
@@ -624,9 +642,9 @@ class Layout:
             return title, style, number
         folded = squash_spaces(fold_width(text)).rstrip(":")
         if (2 <= len(folded) <= 20 and folded.endswith(self.heading_endings) and not _HAS_DIGIT.search(folded)
-                and (self._family(folded) is not None or folded.endswith(_TITLE_ENDINGS)) and not self.is_label(folded)
-                and not (previous is not None and len(previous.cells) == 1 and self.is_label(previous.cells[0].text))):
-            return folded, UNNUMBERED, None  # (a line under a lone label is that label's value, not a title)
+                and (self._family(folded) is not None or folded.endswith(_TITLE_ENDINGS))
+                and not self.is_label(folded)):
+            return folded, UNNUMBERED, None
         return None
 
     def _family(self, title: str) -> str | None:

@@ -104,7 +104,10 @@ def _is_label(text: str) -> bool:
 
 def _layout(lines: list[Line]) -> Layout:
     return Layout(lines, header_words=_HEADER_WORDS, column_words=_COLUMN_WORDS, families=_FAMILIES,
-                  heading_endings=fields.HEADING_ENDINGS, is_label=_is_label)
+                  heading_endings=fields.HEADING_ENDINGS, is_label=_is_label, memo=_LAYOUT_MEMO)
+
+
+_LAYOUT_MEMO: dict[str, dict] = {}
 
 
 @functools.lru_cache(maxsize=16384)
