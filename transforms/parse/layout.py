@@ -62,6 +62,7 @@ DATE_TOKEN = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?|\d{4}\s*[
 _ONLY_DATE = re.compile(r"^(?:" + DATE_TOKEN.pattern + r")(?:\s*(?:24:00|\d{1,2}:\d{2}))?$")
 _HAS_DIGIT = re.compile(r"\d")
 _SIMPLE_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")  # 1,234.56 / 0.45% as printed
+_FOOTNOTE_ONLY = re.compile(r"^\s*(?:[(（]\s*注\s*\d*\s*[)）]|\[\s*\d{1,2}\s*\]|[¹²³⁴⁵⁶⁷⁸⁹⁰*※]+)\s*$")
 _PLAIN = re.compile(r"^[\w.,%\-]+$", re.ASCII)  # ASCII digits, letters and punctuation only
 _SECURITY_CODE = re.compile(r"^\d{6,9}(?:\.(?:IB|SH|SZ|ib|sh|sz))?$")
 
@@ -432,8 +433,8 @@ class Layout:
                 continue
             if self._wrapped_cells(previous, line):
                 for cell in line.cells:  # a value wrapped inside its cell: join it to the cell above
-                    above = next(c for c in previous.cells if abs(c.x0 - cell.x0) <= 2)
-                    above.text = join_wrapped(above.text, cell.text)
+                    above = _cell_above(previous, cell)
+                    above.text = above.text + cell.text if is_number(above.text) else join_wrapped(above.text, cell.text)
                 continue
             if single:
                 heading = self._heading(text, previous)
@@ -688,10 +689,15 @@ class Layout:
         if line.cells[0].x0 <= previous.cells[0].x0 + 2:
             return False
         for cell in line.cells:
-            if is_value(cell.text) or self.is_label(cell.text):
+            above = _cell_above(previous, cell)
+            if above is None or self.is_label(cell.text) or self.is_label(above.text):
                 return False
-            above = next((c for c in previous.cells if abs(c.x0 - cell.x0) <= 2), None)
-            if above is None or is_value(above.text) or self.is_label(above.text):
+            if _FOOTNOTE_ONLY.match(cell.text):
+                continue  # （注1） under its figure
+            if is_number(above.text):  # 292,096,302.4 / 1: the last digits of a figure
+                if not cell.text.isdigit() or not is_number(above.text + cell.text):
+                    return False
+            elif is_value(cell.text) or is_value(above.text):
                 return False
         return True
 
@@ -767,6 +773,16 @@ def _single_kind(text: str) -> tuple[str | None, str | None]:
     if len(folded) > PARAGRAPH_CHARS or folded.endswith(_SENTENCE_END):
         return "prose", None
     return None, None
+
+
+def _cell_above(previous: Line, cell: Cell) -> Cell | None:
+    """The cell of the row above that a wrapped piece belongs to: same left edge (text), same right
+    edge (right-aligned figures), or the piece inside its span."""
+    for above in previous.cells:
+        if abs(above.x0 - cell.x0) <= 2 or abs(above.x1 - cell.x1) <= 2 or (
+                above.x0 - 2 <= cell.x0 and cell.x1 <= above.x1 + 2):
+            return above
+    return None
 
 
 def _is_text_row(line: Line) -> bool:
