@@ -332,7 +332,7 @@ class _Announcement:
             raise DocumentError("no tranche found: no table with 证券名称 / 证券代码 and no 证券名称 label",
                                 check="missing_row", page=self._first_page(), field="tranche_name")
         doc = ParsedDocument(RESULTS)
-        parties = Parties()
+        parties = Parties(new_agencies=True)
         codes: dict[str, _Tranche] = {}
         total = Decimal(0)
         for tranche in members:
@@ -399,7 +399,7 @@ class _Announcement:
         row = _virtual_row(f"发行说明书 {self._section_title(first.line) if first else ''}".strip(),
                            first.line.page if first else self._first_page(), values)
         doc = ParsedDocument(OFFERING)
-        parties = Parties()
+        parties = Parties(new_agencies=True)
         try:
             deal, extra = issuance_export._deal(row, parties)
         except DocumentError as exc:

@@ -285,3 +285,19 @@ def test_the_abn_offering_circular_loads():
         "trustee_id": institution_id_for("华润深国投信托有限公司")}
     types = {r["full_name_zh"]: r["institution_type"] for r in doc.tables["core.institutions"]}
     assert types == {"浙江惠享农村商业银行股份有限公司": "rural_commercial_bank", "华润深国投信托有限公司": "trust"}
+
+
+def test_an_agency_no_registry_knows_becomes_a_new_institution():
+    """A rating agency outside the registry (a regional one) is not a reason to refuse the results."""
+    data = xlsx([("发行结果", [
+        [f"{ANYING}发行结果公告"],
+        ["证券名称", "证券代码", "发行金额（万元）", "票面利率", "评级", "评级机构"],
+        ["优先A档", "2589101", "50,000.00", "2.10%", "AAAsf", "安融信用评级有限公司"],
+        ["次级档", "2589102", "5,000.00", "-", "无评级", "-"],
+    ])])
+    doc = parse_issuance_results(data, "r.xlsx")
+    senior = doc.tables["core.tranches"][0]
+    assert senior["initial_rating"] == "AAAsf"
+    assert senior["initial_rating_agency_id"] == institution_id_for("安融信用评级有限公司")
+    assert [(r["full_name_zh"], r["institution_type"]) for r in doc.tables["core.institutions"]] == [
+        ("安融信用评级有限公司", "rating_agency")]
