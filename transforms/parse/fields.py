@@ -319,25 +319,6 @@ def scan(layout: Layout, labels: LabelIndex, lines: Iterable[Line] | None = None
     return hits
 
 
-def scan_text(text: str, labels: LabelIndex, line: Line, block: Block | None = None
-              ) -> list[tuple[str, str, str, str]]:
-    """Labelled values inside prose: (group, field, label, value) for `label：value`,
-    `label为value` and `label value` phrases of a paragraph."""
-    out = []
-    for part in re.split(r"[，,；;。]", text):
-        part = part.strip()
-        if not part:
-            continue
-        for pattern in (r"^(?P<label>.*?)(?:[:：]|为|是)\s*(?P<rest>\S.*)$",):
-            match = re.match(pattern, part)
-            if match:
-                found = labels.entries(match.group("label").strip())
-                if found is not None and found[1] is None:
-                    for group, name, _kind in found[2]:
-                        out.append((group, name, match.group("label").strip(), match.group("rest").strip()))
-    return out
-
-
 # ───────────────────────────── typed values ─────────────────────────────
 def money_unit(hit: Hit) -> str:
     """An amount's unit: the label's bracket, the column header, the table, else 元."""

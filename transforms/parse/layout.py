@@ -300,10 +300,6 @@ class Block:
             return self.unit
         return self.section.effective_unit() if self.section else None
 
-    @property
-    def first_line(self) -> Line | None:
-        return self.header or (self.lines[0] if self.lines else None)
-
 
 @dataclass
 class Paragraph:
@@ -719,12 +715,6 @@ class Layout:
 
     def section(self, line: Line) -> Section | None:
         return self.section_of.get(id(line))
-
-    def is_header(self, line: Line) -> bool:
-        return id(line) in self.headers
-
-    def is_heading(self, line: Line) -> bool:
-        return id(line) in self.headings
 
     def index(self) -> dict[int, int]:
         """Position of each line in document order (id(line) → index)."""
