@@ -435,3 +435,19 @@ def test_a_history_table_without_the_current_period_is_refused():
     with pytest.raises(DocumentError) as caught:
         parse_trustee_report(pdf.bytes())
     assert "current period 71 not found" in caught.value.reason and caught.value.page == 1
+
+
+@pytest.mark.parametrize(("printed", "rate"), [("1.25%", D("0.0125")), ("12.5‰", D("0.0125")), ("125bp", D("0.0125")),
+                                               ("0.0125", D("0.0125"))])
+def test_a_rate_reads_in_its_own_unit(printed, rate):
+    """% / ‰ / bp written with the figure; a bare figure is a fraction."""
+    pdf = Pdf()
+    pdf.line(f"{LONGXIN}受托机构报告（第71期）", size=13)
+    pdf.line("本期支付日：2025年9月26日")
+    pdf.line("期初资产池余额：181,234,500.37元")
+    pdf.line("期末资产池余额：171,234,500.37元")
+    pdf.table([Column(60, 300), Column(300, 520, "r")], [["累计违约率", printed]], header=["项目", "数值"])
+    pdf.line("本期各档资产支持证券均无本息兑付。")
+    doc = parse_trustee_report(pdf.bytes())
+    assert doc.tables["core.pool_performance"][0]["cumulative_default_rate"] == rate
+    assert "core.tranche_payments" not in doc.tables  # the report says nothing was paid
