@@ -376,7 +376,7 @@ class Layout:
         self.section_of: dict[int, Section | None] = {}
         self.headers: set[int] = set()  # id() of header lines
         self.headings: set[int] = set()  # id() of heading lines
-        self._page_right: dict[tuple[str, int], float] = {}
+        self._page_right: dict[tuple[str, int] | None, tuple[float, int]] = {}
         memo = memo if memo is not None else {}  # a family's answers per text, kept across its documents
         self._header_words: dict[str, bool] = memo.setdefault("header_words", {})
         self._titles: dict[str, tuple[str, str, int | None] | None] = memo.setdefault("titles", {})
@@ -601,16 +601,32 @@ class Layout:
             return False
         if previous.y - line.y > 30:
             return False
-        right = self._right_edge(line)
-        return previous.cells[0].x1 >= right - 24 and line.cells[0].x0 <= left + 30
+        if line.cells[0].x0 > left + 30:
+            return False
+        end = previous.cells[0].x1
+        right, reaching = self._right_edge(line)
+        if end < right - 24:
+            return False
+        if reaching > 1:
+            return True
+        # The line above alone sets this page's edge, so the edge proves nothing (a short page):
+        # it wrapped only if the first character or word below would not have fitted on it
+        # before the document's right edge.
+        first = line.cells[0]
+        word = re.match(r"[A-Za-z0-9.,%]+|.", first.text)
+        width = (first.x1 - first.x0) / max(len(first.text), 1) * (len(word.group()) if word else 1)
+        return self._right_edge(None)[0] - end < width + 3
 
-    def _right_edge(self, line: Line) -> float:
-        key = (line.sheet, line.page)
+    def _right_edge(self, line: Line | None) -> tuple[float, int]:
+        """(right edge of the text, how many lines reach within 24 pt of it) for the line's page,
+        or for the whole document when line is None."""
+        key = (line.sheet, line.page) if line is not None else None
         edge = self._page_right.get(key)
         if edge is None:
-            edge = max((l.cells[-1].x1 for l in self.lines if l.page == line.page and l.sheet == line.sheet),
-                       default=0.0)
-            self._page_right[key] = edge
+            ends = [l.cells[-1].x1 for l in self.lines
+                    if line is None or (l.page == line.page and l.sheet == line.sheet)]
+            right = max(ends, default=0.0)
+            edge = self._page_right[key] = (right, sum(1 for x in ends if x >= right - 24))
         return edge
 
     def _heading(self, text: str, previous: Line | None = None) -> tuple[str, str, int | None] | None:
@@ -690,8 +706,8 @@ class Layout:
                 return False
             if _FOOTNOTE_ONLY.match(cell.text):
                 continue  # （注1） under its figure
-            if is_number(above.text):  # 292,096,302.4 / 1: the last digits of a figure
-                if not cell.text.isdigit() or not is_number(above.text + cell.text):
+            if is_number(above.text):  # 292,096,302.4 / 1, 42,863.00 / 万元（注1）: the end of a figure
+                if is_value(cell.text) and not cell.text.isdigit() or not is_number(above.text + cell.text):
                     return False
             elif is_value(cell.text) or is_value(above.text):
                 return False

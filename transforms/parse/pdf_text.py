@@ -34,6 +34,7 @@ from transforms.parse.xlsx_cells import XlsxError, read_workbook
 HEADER_BAND_PT, FOOTER_BAND_PT = 50.0, 45.0
 _RUN = re.compile(r"[^\r\n ]+(?: +[^\r\n ]+)*")  # text between line breaks, spaces inside kept
 _SPACE = re.compile(" ")
+_GLUED_CODE = re.compile(r"(\d{6,9}\.(?:IB|SH|SZ))\d", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -195,7 +196,18 @@ def _group(cells: list[tuple[float, Cell]], page: int, height: float) -> list[Li
     for line in lines:
         if len(line.cells) > 1:
             line.cells.sort(key=_left)
+        for index in range(len(line.cells) - 1, -1, -1):
+            cell = line.cells[index]
+            if len(cell.text) > 11 and (glued := _GLUED_CODE.match(cell.text)):
+                line.cells[index:index + 1] = _split_glued(cell, glued.end(1))
     return lines
+
+
+def _split_glued(cell: Cell, at: int) -> list[Cell]:
+    """A security code and the figure of the next column set so close that pdfium joined them
+    (`1978009.IB20128.000000`): two cells, the boundary placed by character count."""
+    x = cell.x0 + (cell.x1 - cell.x0) * at / len(cell.text)
+    return [Cell(cell.text[:at], cell.x0, x), Cell(cell.text[at:], x, cell.x1)]
 
 
 def _reading_order(item: tuple[float, Cell]) -> tuple[float, float]:
