@@ -11,12 +11,12 @@ is right is an analyst's question, and meanwhile the newest document wins.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from warehouse.dq import write_results
 from warehouse.load import compared_columns
 from warehouse.tables import TableRule, rule_for
 
@@ -28,10 +28,10 @@ def check_source_agreement(con: duckdb.DuckDBPyConnection, run_id: str, frames: 
     """Record disagreements of coalesced tables; returns {table: {column: rows that disagree}}.
 
     ``frames`` are the rows about to be merged (one per key); ``lost`` the batch rows that lost
-    to them (``frames_to_load``). Call before the merge, while the warehouse holds the old values.
+    to them (``pipeline.job.Job.stage_table``). Call before the merge, while the warehouse holds
+    the old values.
     """
     lost = list(lost)
-    now = datetime.now(timezone.utc)
     found: dict[str, dict[str, int]] = {}
     for table, frame in sorted(frames.items()):
         rule = rule_for(table)
@@ -45,13 +45,13 @@ def check_source_agreement(con: duckdb.DuckDBPyConnection, run_id: str, frames: 
         found[table] = counts
         total = sum(counts.values())
         summary = "; ".join(f"{c} {n}" for c, n in sorted(counts.items())) or "none"
-        con.execute("INSERT INTO dq.results VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)",
-                    [run_id, SUITE, f"sources_agree({table})", total == 0, f"disagreements by column: {summary}",
-                     total, frame.height, now])
-        for column, n in sorted(counts.items()):
-            con.execute("INSERT INTO dq.results VALUES (?, ?, ?, ?, FALSE, ?, ?, ?, ?)",
-                        [run_id, SUITE, f"sources_agree({table})", column, f"first: {examples[column]}"[:500], n,
-                         frame.height, now])
+        check = {"suite_name": SUITE, "expectation": f"sources_agree({table})", "action": "warn",
+                 "element_count": frame.height}
+        write_results(con, run_id, [
+            {**check, "success": total == 0, "observed_value": f"disagreements by column: {summary}",
+             "unexpected_count": total},
+            *({**check, "column_name": column, "success": False, "observed_value": f"first: {examples[column]}"[:500],
+               "unexpected_count": n} for column, n in sorted(counts.items()))])
     return found
 
 

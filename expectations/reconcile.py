@@ -1,17 +1,20 @@
-"""Reconciliations GX does not express: arithmetic and history across rows and tables.
+"""Reconciliations the batch's GX checkpoint cannot see: arithmetic and history across the
+whole build (rows loaded earlier included) after the batch was loaded.
 
 Each check is one SQL query over the build that returns the violating rows; any violation
 refuses the publish (batch-level), after every check has been recorded in ``dq.results``.
 Tolerances are rounding tolerances: terms × 0.5 × 10^-2 CNY for amounts kept to the cent.
+Relationships between tables (a tranche without its deal) are GX expectations of the suites
+(:mod:`expectations.suites`), checked before the load against the build's keys.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import duckdb
 
+from warehouse.dq import write_results
 from warehouse.publish import PublishRefused
 
 
@@ -72,14 +75,6 @@ CHECKS: tuple[Reconciliation, ...] = (
            HAVING max(period_number) - min(period_number) + 1 <> count(*)""",
     ),
     Reconciliation(
-        "every_tranche_has_a_deal",
-        "tranches, performance and payments refer to known deals",
-        """SELECT 'tranche ' || tranche_id, deal_id FROM core.tranches WHERE deal_id NOT IN (SELECT deal_id FROM core.deals)
-           UNION ALL
-           SELECT 'performance ' || deal_id, period_number::VARCHAR FROM core.pool_performance
-           WHERE deal_id NOT IN (SELECT deal_id FROM core.deals)""",
-    ),
-    Reconciliation(
         "amc_repayments_within_amount",
         "repayments of an AMC bond never exceed its issued amount",
         """SELECT b.security_code, sum(e.amount_cny) - b.amount_cny AS excess
@@ -94,17 +89,15 @@ CHECKS: tuple[Reconciliation, ...] = (
 def run_reconciliations(con: duckdb.DuckDBPyConnection, run_id: str,
                         checks: tuple[Reconciliation, ...] = CHECKS) -> list[tuple[Reconciliation, list[tuple]]]:
     """Run every check, record each in dq.results, then refuse if any found violations."""
-    now = datetime.now(timezone.utc)
-    failures = []
+    failures, results = [], []
     for check in checks:
         rows = con.execute(check.sql).fetchall()
-        con.execute(
-            "INSERT INTO dq.results VALUES (?, 'reconciliation', ?, NULL, ?, ?, ?, NULL, ?)",
-            [run_id, check.name, not rows, f"{len(rows)} violations" + (f"; first: {rows[0]}" if rows else ""),
-             len(rows), now],
-        )
+        results.append({"suite_name": "reconciliation", "expectation": check.name, "success": not rows,
+                        "action": "refuse", "mostly": 1.0, "unexpected_count": len(rows),
+                        "observed_value": f"{len(rows)} violations" + (f"; first: {rows[0]}" if rows else "")})
         if rows:
             failures.append((check, rows))
+    write_results(con, run_id, results)
     if failures:
         detail = "; ".join(f"{c.name} ({c.description}): {len(r)} violations, e.g. {r[0]}" for c, r in failures)
         raise PublishRefused(f"reconciliation failed — {detail}")
@@ -113,17 +106,18 @@ def run_reconciliations(con: duckdb.DuckDBPyConnection, run_id: str,
 
 def check_required_tables(con: duckdb.DuckDBPyConnection, run_id: str, required: list[str]) -> None:
     """Refuse a build in which a required table is missing or empty (recorded in dq.results)."""
-    now = datetime.now(timezone.utc)
     existing = {f"{s}.{t}" for s, t in con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
         "SELECT schema_name, view_name FROM duckdb_views()").fetchall()}
-    problems = []
+    problems, results = [], []
     for table in required:
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if table in existing else None
         ok = bool(rows)
-        con.execute("INSERT INTO dq.results VALUES (?, 'required_tables', ?, NULL, ?, ?, ?, NULL, ?)",
-                    [run_id, f"required({table})", ok, "missing" if rows is None else f"{rows} rows", 0 if ok else 1, now])
+        results.append({"suite_name": "required_tables", "expectation": f"required({table})", "success": ok,
+                        "action": "refuse", "observed_value": "missing" if rows is None else f"{rows} rows",
+                        "unexpected_count": 0 if ok else 1})
         if not ok:
             problems.append(f"{table} is {'missing' if rows is None else 'empty'}")
+    write_results(con, run_id, results)
     if problems:
         raise PublishRefused("required tables: " + "; ".join(problems))

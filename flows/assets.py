@@ -6,8 +6,9 @@
                                  duckdb://dq.runs · dq.results · dq.quarantine
 
 After a run has published, one materializing task per layer reports the tables that run wrote
-(``prefect.asset.materialization.succeeded`` events with row counts as metadata); a table the
-run did not touch is not reported. Asset names and descriptions come from the tables' own
+(``prefect.asset.materialization.succeeded`` events with row counts as metadata), and one per
+mart that reads any of them (every load recreates the marts); a table the run did not touch is
+not reported. Asset names and descriptions come from the tables' own
 ``COMMENT ON`` text (English and Chinese). Everything here reads the *published* warehouse
 read-only, after the writer has let go of it.
 """
@@ -90,31 +91,24 @@ def describe_tables(published: Path, tables: list[str] | None = None) -> dict[st
 
 
 def run_lineage(summary: dict[str, Any], source: str, published: Path) -> Lineage:
-    """The tables a published run wrote: raw registry, core tables with rows, dq tables."""
+    """The tables a published run wrote: raw registry, core tables with rows, dq tables, and
+    the marts that read those core tables (each depending on the core tables it reads)."""
+    from warehouse.marts import mart_sources
+
     loaded = {t: n for t, n in (summary.get("rows_loaded") or {}).items() if n}
     lineage = Lineage(source=source, raw=list(RAW_TABLES), core=sorted(loaded), dq=list(DQ_TABLES))
-    lineage.info = describe_tables(published, [*lineage.raw, *lineage.core, *lineage.dq])
+    lineage.mart_deps = {mart: tables for mart, tables in mart_sources().items() if set(tables) & set(loaded)}
+    lineage.marts = sorted(lineage.mart_deps)
+    lineage.info = describe_tables(published, [*lineage.raw, *lineage.core, *lineage.dq, *lineage.marts])
     run_id = summary.get("run_id")
-    for table in [*lineage.raw, *lineage.core, *lineage.dq]:
+    for table in [*lineage.raw, *lineage.core, *lineage.dq, *lineage.marts]:
         info = lineage.info.get(table)
         meta: dict[str, Any] = {"run_id": run_id, "rows": info.rows if info else None}
         if table in loaded:
             meta["rows_loaded_by_run"] = loaded[table]
+        if table in lineage.mart_deps:
+            meta["kind"] = info.kind if info else None
         lineage.metadata[asset_key(table)] = meta
-    return lineage
-
-
-def mart_lineage(marts: dict[str, str], published: Path, run_id: str) -> Lineage:
-    """Marts rebuilt from SQL: each depends on the ``core.*`` tables its SQL names."""
-    lineage = Lineage(source="warehouse", marts=sorted(marts))
-    for mart, sql in marts.items():
-        names = sorted(set(re.findall(r"\bcore\.([a-z_][a-z0-9_]*)", sql.lower())))
-        lineage.mart_deps[mart] = [f"core.{t}" for t in names]
-    lineage.info = describe_tables(published, lineage.marts)
-    for mart in lineage.marts:
-        info = lineage.info.get(mart)
-        lineage.metadata[asset_key(mart)] = {"run_id": run_id, "rows": info.rows if info else None,
-                                             "kind": info.kind if info else None}
     return lineage
 
 
@@ -162,8 +156,7 @@ def declare_lineage(lineage: Lineage) -> None:
     Call from inside a flow, after the run published. Upstream assets are named by key only,
     so a dependency never overwrites the name and description its own materialization set.
     """
-    raw_deps = [_source_asset(lineage.source)] if lineage.source != "warehouse" else []
-    _materialize(lineage.raw, raw_deps, lineage, "raw")
+    _materialize(lineage.raw, [_source_asset(lineage.source)], lineage, "raw")
     registry = [asset_key(RAW_TABLES[0])]
     _materialize(lineage.core, registry, lineage, "core")
     _materialize(lineage.dq, [*registry, *(asset_key(t) for t in lineage.core)], lineage, "dq")

@@ -1,6 +1,7 @@
 """Backfill a date range: the wiring that turns a normal run into "reprocess [from, to]".
 
-A backfill run is an ordinary ``pipeline.run.run_job`` with three changes:
+A backfill run is an ordinary run of the job's graph (``flows.build_warehouse.run_graph``)
+with three changes:
 
 - each source lists the window only (``WindowedSource``): entries published from ``date_from``
   00:00 to ``date_to`` 24:00 Beijing time, whatever the source's cursor says;
@@ -23,15 +24,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from pipeline.fetch import write_cursors
 from sources.base import Cursor, ListingEntry, Source
+from transforms.normalise.dates import MARKET_TIMEZONE
 from warehouse.rawstore import RawStore, StoredDocument
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,11 @@ class Window:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.date_from, time(0), SHANGHAI)
+        return datetime.combine(self.date_from, time(0), MARKET_TIMEZONE)
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.date_to + timedelta(days=1), time(0), SHANGHAI)
+        return datetime.combine(self.date_to + timedelta(days=1), time(0), MARKET_TIMEZONE)
 
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
@@ -93,7 +92,7 @@ class BackfillPlan:
 
     def notes(self) -> list[str]:
         listed = ", ".join(f"{s.name}: {s.listed}" for s in self.sources) or "none"
-        return [f"window {self.window} (Asia/Shanghai publish times)",
+        return [f"window {self.window} ({MARKET_TIMEZONE.key} publish times)",
                 f"entries listed by the sources in the window — {listed}",
                 f"{len(self.replayed)} documents in the raw store were published in the window "
                 "(those the warehouse already registered are duplicates and load nothing)",
@@ -112,7 +111,7 @@ def stored_in_window(store: RawStore, window: Window) -> list[StoredDocument]:
             continue
         moment = datetime.fromisoformat(doc.published_at)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=SHANGHAI)
+            moment = moment.replace(tzinfo=MARKET_TIMEZONE)
         if window.contains(moment):
             out.append(doc)
     return out

@@ -22,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from transforms.normalise.dates import MARKET_TIMEZONE
+
 Calendar = Literal["business", "exchange", "every_day"]
 CALENDARS: tuple[str, ...] = ("business", "exchange", "every_day")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -47,7 +47,7 @@ def shanghai_date(moment: datetime) -> date:
     """The calendar day in Beijing time of a timezone-aware moment (a 01:00 UTC run is 09:00 there)."""
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         raise ValueError(f"need a timezone-aware datetime, got naive {moment!r}")
-    return moment.astimezone(SHANGHAI).date()
+    return moment.astimezone(MARKET_TIMEZONE).date()
 
 
 def check_day(day: date, calendar: str = "business") -> DayCheck:

@@ -103,29 +103,54 @@ def query(sql: str = typer.Argument(..., help="SQL to run on the published wareh
 
 
 @app.command()
-def figures(ids: list[str] = typer.Argument(None, help="Figure IDs such as L-02 S-07 (default: all)")) -> None:
-    """Answer seed-report figures from the published warehouse's marts, with printed values."""
+def figures(
+    ids: list[str] = typer.Argument(None, help="Figure IDs such as L-02 S-07 (default: all)"),
+    output: str = typer.Option("text", "--format", help="text (for people), json or csv (exact values, for scripts)"),
+    wide: bool = typer.Option(False, "--wide", help="One table per figure, as wide as the figure"),
+    all_rows: bool = typer.Option(False, "--all", help="Every row of long figures (text output folds after 20)"),
+) -> None:
+    """Answer seed-report figures from the published warehouse's marts, each value as the report
+    prints it (亿元, %, bp, dates) beside the report's printed value, ✓ or ✗."""
+    import shutil
+
+    from reports.printed import MAX_ROWS, answer, render_csv, render_json, render_text
     from settings import get_settings
-    from warehouse.figures import check_figure, load_catalogue, run_figure
+    from warehouse.figures import load_catalogue
     from warehouse.publish import WarehouseLayout
     from warehouse.status import open_read_only
 
+    if output not in ("text", "json", "csv"):
+        raise typer.BadParameter(f"--format must be text, json or csv, not {output!r}")
     catalogue = [f for f in load_catalogue() if not ids or f.id in set(ids)]
     if ids and len(catalogue) != len(set(ids)):
         unknown = sorted(set(ids) - {f.id for f in catalogue})
         raise typer.BadParameter(f"unknown figure IDs: {', '.join(unknown)}")
     con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
     try:
-        for figure in catalogue:
-            columns, rows = run_figure(con, figure)
-            problems = check_figure(con, figure)
-            table = Table(*columns, title=f"{figure.id} — {figure.description}",
-                          caption="matches the report" if not problems else "; ".join(problems))
-            for row in rows[:50]:
-                table.add_row(*("" if v is None else str(v) for v in row))
-            console.print(table)
+        answers = [answer(con, figure) for figure in catalogue]
     finally:
         con.close()
+    if output == "json":
+        sys.stdout.write(render_json(answers))
+    elif output == "csv":
+        sys.stdout.write(render_csv(answers))
+    elif wide:
+        for a in answers:
+            table = Table(*a.columns, title=f"{a.figure.id} — {a.figure.description}",
+                          caption="matches the report" if not a.mismatches else
+                          "differs: " + "; ".join(f"{c.column} {c.text} (report {c.printed_text})" for c in a.mismatches))
+            for row in (a.rows if all_rows else a.rows[:MAX_ROWS]):
+                table.add_row(*_printed_row(a, row))
+            console.print(table)
+    else:
+        width = shutil.get_terminal_size((80, 24)).columns
+        sys.stdout.write(render_text(answers, width=max(40, width), max_rows=10**9 if all_rows else MAX_ROWS))
+
+
+def _printed_row(a, row: tuple) -> list[str]:
+    from reports.printed import format_value
+
+    return [format_value(a.figure, c, v) for c, v in zip(a.columns, row)]
 
 
 @app.command()
@@ -164,14 +189,6 @@ def _print_summary(summary: dict) -> None:
     failures = summary.get("fetch_failures") or []
     if failures:
         console.print(f"[yellow]{len(failures)} downloads failed and will be retried next run[/yellow]")
-
-
-def main() -> None:  # pragma: no cover
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
 
 
 # ── operating with Prefect: backfill and deploy (flows/deployments.py, prefect.yaml) ─────
@@ -245,14 +262,118 @@ def deploy(
     console.print(f"start a worker: [bold]prefect worker start --pool {pool}[/bold]")
 
 
-# ── analysts: the seed reports' charts as an offline HTML page (warehouse/report.py) ─────
+# ── analysts: from a number to the documents behind it (reports/trace.py) ─────────────────
+@app.command()
+def trace(
+    subject: str = typer.Argument(..., help="A figure ID (S-07), a mart row (marts.deal_facts:deal_id=…), "
+                                            "a core row (core.deals:deal_id=…) or a bare key (a deal, tranche, bond or AMC id)"),
+    render: Optional[Path] = typer.Option(None, "--render", help="Write each cited PDF page as a PNG with the cited "
+                                                                 "cells boxed, and workbook cells as HTML, into this directory"),
+    output: str = typer.Option("text", "--format", help="text or json"),
+    all_items: bool = typer.Option(False, "--all", help="Every document and row (text output folds after 20 documents)"),
+) -> None:
+    """List the rows and documents behind a number: title, source, publish date, page, table, row
+    label, the line as printed, and whether a later revision superseded the document. Read-only."""
+    import shutil
+
+    import duckdb
+
+    from reports.trace import Tracer, parse_subject, render_pages, render_trace_text, trace_json
+    from settings import get_settings
+    from warehouse.figures import load_catalogue
+    from warehouse.publish import WarehouseLayout
+    from warehouse.status import open_read_only
+
+    try:
+        kind, value = parse_subject(subject)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
+    try:
+        tracer = Tracer(con)
+        try:
+            if kind == "figure":
+                figure = next((f for f in load_catalogue() if f.id == value), None)
+                if figure is None:
+                    raise typer.BadParameter(f"unknown figure ID {value}")
+                result = tracer.trace_figure(figure)
+            elif kind == "mart":
+                result = tracer.trace_mart_row(*value)
+            elif kind == "core":
+                result = tracer.trace_core(*value)
+            else:
+                hits = tracer.find_key(value)
+                if not hits:
+                    raise typer.BadParameter(f"{value!r} is not a figure ID nor a key of any core table")
+                result = tracer.trace_core(*hits[0])
+        except (ValueError, duckdb.Error) as exc:
+            raise typer.BadParameter(str(exc)) from None
+        if output == "json":
+            sys.stdout.write(trace_json(result))
+        else:
+            width = max(40, shutil.get_terminal_size((80, 24)).columns)
+            big = 10**9
+            sys.stdout.write(render_trace_text(result, width=width, max_documents=big if all_items else 20,
+                                               max_rows=big if all_items else 8))
+        if render is not None:
+            written = render_pages(tracer, result, render, max_documents=None if all_items else 20)
+            for path in written:
+                console.print(f"wrote {path}")
+    finally:
+        con.close()
+
+
+# ── analysts: the written market review (reports/review.py) ──────────────────────────────
+@app.command()
+def review(
+    period: str = typer.Option(..., "--period", help="2025, 2025-H1, 2025-H2 or 2025-Q1 … 2025-Q4"),
+    out: Path = typer.Option(..., "--out", help="Directory to write review.html and review.pdf into"),
+    no_pdf: bool = typer.Option(False, "--no-pdf", help="Write the HTML only (no Chromium needed)"),
+) -> None:
+    """Write a Chinese market review of the period from the published warehouse (read-only):
+    sections like the seed reports, sentences and tables built from the numbers, the charts of
+    `abs-etl report`, every number linked to a footnote with its query and source documents.
+    Writes OUT/review.html (one offline file) and OUT/review.pdf (headless Chromium)."""
+    from reports.browser import BrowserMissing
+    from reports.charts import has_marts, open_with_marts
+    from reports.review import parse_period, write_review
+    from settings import get_settings
+    from warehouse.publish import WarehouseLayout
+    from warehouse.status import open_read_only
+
+    try:
+        window = parse_period(period)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    path = WarehouseLayout(get_settings().paths.warehouse_dir).published
+    con = open_read_only(path)
+    try:
+        if not has_marts(con):
+            con.close()
+            con = open_with_marts(path)
+        with console.status(f"writing the {window.label} review from {path} …"):
+            try:
+                result = write_review(con, window, out, pdf=not no_pdf)
+            except BrowserMissing as exc:
+                console.print(f"[red]{exc}[/red]; the HTML is written: {out / 'review.html'}")
+                raise typer.Exit(2) from None
+    finally:
+        con.close()
+    console.print(f"wrote {result.html_path}" + (f" and {result.pdf_path}" if result.pdf_path else ""))
+    if not result.has_data:
+        console.print(f"[yellow]the warehouse holds no data for {window.label}: the review says so[/yellow]")
+    timings = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in result.timings.items())
+    console.print(f"{result.numbers} numbers, {result.footnotes} footnotes; {timings}")
+
+
+# ── analysts: the seed reports' charts as an offline HTML page (reports/charts.py) ──────
 @app.command()
 def report(out: Path = typer.Option(..., "--out", help="Directory to write index.html and the chart PNGs into")) -> None:
     """Rebuild the seed reports' charts from the published warehouse (read-only): one PNG per
     chart and an offline index.html with a caption per chart naming the tables it reads."""
     from settings import get_settings
     from warehouse.publish import WarehouseLayout
-    from warehouse.report import build_report, has_marts, open_with_marts
+    from reports.charts import build_report, has_marts, open_with_marts
     from warehouse.status import open_read_only
 
     path = WarehouseLayout(get_settings().paths.warehouse_dir).published
@@ -270,3 +391,8 @@ def report(out: Path = typer.Option(..., "--out", help="Directory to write index
     for p in written:
         console.print(f"wrote {p}")
     console.print(f"open [bold]{out / 'index.html'}[/bold] in a browser ({len(written) - 1} charts)")
+
+
+# Last, after every command is defined: `python -m flows.cli <command>` sees them all.
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,11 +1,15 @@
 """The flows ``prefect.yaml`` deploys, one per cadence — each a table of contents:
 
-    ingest_market_data        daily after the close, exchange trading days   → build_warehouse
-    discover_trustee_reports  several times per business day                 → build_warehouse
-    ingest_amc_bonds          daily                                          → build_warehouse
-    rebuild_marts             after every completed load (event trigger)     → warehouse/marts/*.sql
+    ingest_market_data        daily after the close, exchange trading days   → build_warehouse(market_data)
+    discover_trustee_reports  several times per business day                 → build_warehouse(trustee_reports)
+    ingest_amc_bonds          daily                                          → build_warehouse(amc_bonds)
     reconcile_warehouse       weekly, read-only full reconciliation          → expectations
-    backfill_warehouse        on demand: reprocess a date range              → pipeline.run.run_job
+    backfill_warehouse        on demand: reprocess a date range              → the build_warehouse graph
+
+Each cadence flow fetches only its own feed (``pipeline.sources``): curves, valuations and
+market totals; disclosure listings, the vendors' deal exports and the inbox; the AMC sources.
+Every load recreates the marts (views over ``core``) in the build it publishes and reports the
+marts over the tables it wrote as assets.
 
 Every flow that writes holds the writer slot (``flows.writer_slot``) for the whole build, so
 two runs never build the warehouse at once: the second waits, then runs. Each leaves the
@@ -27,12 +31,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
-from flows.assets import declare_lineage, mart_lineage, run_lineage
+from flows.assets import declare_lineage, run_lineage
 from flows.build_warehouse import build_warehouse
 from flows.business_days import Calendar, check_day, shanghai_date
 from flows.notifications import notify_failure
 from flows.run_artifacts import publish_run_artifacts
 from flows.writer_slot import writer_slot
+from pipeline.sources import AMC_BONDS, MARKET_DATA, TRUSTEE_REPORT_FEED
 from settings import get_settings
 
 FAILURE_HOOKS = {"on_failure": [notify_failure], "on_crashed": [notify_failure]}
@@ -71,23 +76,25 @@ def _dated(prefix: str):
 @flow(name="ingest_market_data", flow_run_name=_named("ingest-market-data"), **FAILURE_HOOKS)
 def ingest_market_data(source: str | None = None, calendar: Calendar = "exchange") -> dict[str, Any] | State:
     """Yield curves, bond valuations and market totals, once a day after the close."""
-    return _load("Market data", source, None, calendar)
+    return _load("Market data", MARKET_DATA, source, None, calendar)
 
 
 @flow(name="discover_trustee_reports", flow_run_name=_named("discover-trustee-reports"), **FAILURE_HOOKS)
 def discover_trustee_reports(source: str | None = None, inbox_paths: list[str] | None = None,
                              calendar: Calendar = "business") -> dict[str, Any] | State:
-    """Look for new trustee reports (受托机构报告) and offering documents, load what is new."""
-    return _load("Trustee reports", source, inbox_paths, calendar)
+    """Look for new trustee reports (受托机构报告) and offering documents in the disclosure
+    listings, the vendors' deal exports and the inbox (``inbox_paths``); load what is new."""
+    return _load("Trustee reports", TRUSTEE_REPORT_FEED, source, inbox_paths, calendar)
 
 
 @flow(name="ingest_amc_bonds", flow_run_name=_named("ingest-amc-bonds"), **FAILURE_HOOKS)
 def ingest_amc_bonds(source: str | None = None, calendar: Calendar = "every_day") -> dict[str, Any] | State:
-    """Local-AMC bonds, their events, ratings and financials, once a day."""
-    return _load("AMC bonds", source, None, calendar)
+    """The AMC registry and local-AMC bonds, their events, ratings and financials, once a day."""
+    return _load("AMC bonds", AMC_BONDS, source, None, calendar)
 
 
-def _load(title: str, source: str | None, inbox_paths: list[str] | None, calendar: str) -> dict[str, Any] | State:
+def _load(title: str, feed: str, source: str | None, inbox_paths: list[str] | None,
+          calendar: str) -> dict[str, Any] | State:
     logger = get_run_logger()
     check = check_day(scheduled_day(), calendar)
     (logger.warning if check.fallback else logger.info)("calendar %s: %s", calendar, check.reason)
@@ -100,7 +107,7 @@ def _load(title: str, source: str | None, inbox_paths: list[str] | None, calenda
     with writer_slot(logger, settings.pipeline.lock_timeout_seconds) as slot:
         t = time.monotonic()
         try:
-            summary = build_warehouse(source=source, inbox_paths=inbox_paths)
+            summary = build_warehouse(source=source, inbox_paths=inbox_paths, feeds=[feed], hold_writer_slot=False)
         except BaseException:
             _report_failed_run(title, settings, slot.acquired_at)
             raise
@@ -125,7 +132,7 @@ def _report(title: str, summary: dict[str, Any], source: str, settings, timings:
 
 
 def _report_failed_run(title: str, settings, since) -> None:
-    """A refused or failed build still leaves a summary: the reason ``run_job`` recorded
+    """A refused or failed build still leaves a summary: the reason the job recorded
     (only if it is this run's record, i.e. started after this run took the writer slot)."""
     from datetime import datetime
 
@@ -140,34 +147,22 @@ def _report_failed_run(title: str, settings, since) -> None:
 
 
 # ── backfill ─────────────────────────────────────────────────────────────────────────────
-@task(name="backfill-window", cache_policy=NO_CACHE, task_run_name="backfill {source} documents published {date_from} to {date_to}")
 def backfill_window(source: str, date_from: date, date_to: date, inbox_paths: list[str] | None) -> dict[str, Any]:
-    """Reprocess what the sources published in the window (see ``flows.backfill``)."""
-    from prefect.artifacts import create_progress_artifact, update_progress_artifact
-
+    """Reprocess what the sources published in the window (see ``flows.backfill``) through the
+    job's graph, as tasks of this flow run."""
     from flows.backfill import Window, plan_backfill, restore_cursors
-    from pipeline.hooks import default_hooks
-    from pipeline.run import run_job
+    from flows.build_warehouse import run_graph
     from pipeline.sources import open_sources
     from warehouse.rawstore import RawStore
 
     settings = get_settings()
     logger = get_run_logger()
     window = Window(date_from, date_to)
-    progress_id = create_progress_artifact(progress=0.0, key="backfill-warehouse-progress",
-                                           description=f"Documents parsed for {window}")
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage == "parse" and total:
-            update_progress_artifact(progress_id, progress=100.0 * done / total)
-
     with open_sources(settings, source, inbox_paths=inbox_paths) as sources:
         plan = plan_backfill(sources, RawStore(settings.paths.raw_dir), window)
-        hooks = default_hooks(settings)
-        hooks.after_load.append(restore_cursors(plan))
-        summary = run_job(settings, plan.sources, hooks, flow_name="backfill_warehouse",
-                          progress=progress, extra_documents=plan.replayed)
-    update_progress_artifact(progress_id, progress=100.0)
+        summary = run_graph(settings, plan.sources, source=source, flow_name="backfill_warehouse",
+                            extra_documents=plan.replayed, after_load=[restore_cursors(plan)],
+                            progress_key="backfill-warehouse-progress")
     summary["notes"] = plan.notes()
     logger.info("%s — %s", summary["message"], "; ".join(summary["notes"]))
     return summary
@@ -195,84 +190,6 @@ def backfill_warehouse(date_from: date, date_to: date, source: str | None = None
         build_s = round(time.monotonic() - t, 3)
     timings = {"writer_slot_wait_s": slot.waited_s, "backfill_s": build_s}
     return _report(f"Backfill {window}", summary, source, settings, timings, started, summary.get("notes"))
-
-
-# ── marts ────────────────────────────────────────────────────────────────────────────────
-def mart_sql(directory: Path | None = None) -> dict[str, str]:
-    """``marts.<name>`` → the SQL of the file that creates it, in file-name order (files such
-    as ``00_curve_functions.sql`` that create no view run first under their file name)."""
-    import re
-
-    from warehouse.marts import MARTS_DIR, mart_files
-
-    out = {}
-    for path in mart_files(directory or MARTS_DIR):
-        sql = path.read_text(encoding="utf-8")
-        views = re.findall(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+marts\.([a-z_][a-z0-9_]*)", sql, re.IGNORECASE)
-        out[f"marts.{views[0]}" if views else f"marts:{path.stem}"] = sql
-    return out
-
-
-@flow(name="rebuild_marts", flow_run_name=_dated("rebuild-marts"), **FAILURE_HOOKS)
-def rebuild_marts(marts_dir: str | None = None) -> dict[str, Any] | State:
-    """Rebuild every mart from ``warehouse/marts/*.sql`` in a new build, audit, publish."""
-    from datetime import datetime, timezone
-
-    from pipeline.run import new_run_id
-    from pipeline.steps import record_run
-    from warehouse.publish import PublishRefused, WarehouseLayout, build_and_publish
-
-    logger = get_run_logger()
-    settings = get_settings()
-    marts = mart_sql(Path(marts_dir) if marts_dir else None)
-    layout = WarehouseLayout(settings.paths.warehouse_dir)
-    if not marts:
-        logger.info("no marts are defined (no *.sql in warehouse/marts/): nothing to rebuild")
-        return Completed(name="Skipped", message="no marts defined")
-    if not layout.published.exists():
-        logger.info("no published warehouse yet: marts are built after the first load")
-        return Completed(name="Skipped", message="no published warehouse yet")
-    run_id = new_run_id()
-    summary: dict[str, Any] = {"run_id": run_id, "flow_name": "rebuild_marts", "outcome": "published",
-                               "started_at": datetime.now(timezone.utc).isoformat(), "documents_fetched": 0}
-
-    def write(con) -> None:
-        for name, sql in marts.items():
-            logger.info("building %s", name)
-            con.execute(sql)
-        summary["rows_loaded"] = {name: _count(con, name) for name in marts if not name.startswith("marts:")}
-        summary["finished_at"] = datetime.now(timezone.utc).isoformat()
-        summary["message"] = f"rebuilt {len(marts)} marts: " + ", ".join(
-            f"{k} ({v:,} rows)" for k, v in summary["rows_loaded"].items())
-        record_run(con, summary)
-
-    def audit(con) -> None:
-        missing = [name for name, rows in summary["rows_loaded"].items() if rows is None]
-        if missing:
-            raise PublishRefused(f"mart SQL ran but did not create {', '.join(missing)}")
-
-    started = time.monotonic()
-    with writer_slot(logger, settings.pipeline.lock_timeout_seconds) as slot:
-        t = time.monotonic()
-        build_and_publish(layout, run_id, write, audit,
-                          lock_timeout_seconds=settings.pipeline.lock_timeout_seconds,
-                          keep_history=settings.publish.keep_builds)
-        build_s = round(time.monotonic() - t, 3)
-    declare_lineage(mart_lineage({k: v for k, v in marts.items() if not k.startswith("marts:")},
-                                 layout.published, run_id))
-    publish_run_artifacts("Marts rebuilt", summary, layout.published,
-                          {"writer_slot_wait_s": slot.waited_s, "build_and_publish_s": build_s,
-                           "flow_total_s": round(time.monotonic() - started, 3)})
-    return summary
-
-
-def _count(con, table: str) -> int | None:
-    schema, name = table.split(".", 1)
-    exists = con.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
-        "UNION ALL SELECT 1 FROM duckdb_views() WHERE schema_name = ? AND view_name = ?)",
-        [schema, name, schema, name]).fetchone()[0]
-    return con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0] if exists else None
 
 
 # ── weekly full reconciliation (read-only) ───────────────────────────────────────────────
@@ -303,27 +220,29 @@ def check_reconciliations(published: Path) -> list[dict[str, Any]]:
 @task(name="check-expectations", cache_policy=NO_CACHE,
       task_run_name="every expectation over every core table of the published warehouse")
 def check_expectations(published: Path) -> list[dict[str, Any]]:
-    """Row-level rules and each table's Great Expectations suite over its full contents."""
-    from expectations.gate import quarantine_rows, run_suites
+    """Each core table's suite over its full contents, relationships against the warehouse's
+    own keys: the rows a batch gate let through still hold together."""
+    from expectations.gate import Checkpoints, quarantine_rows, warehouse_parent_keys
     from warehouse.status import open_read_only
 
     con = open_read_only(published)
     try:
         tables = [f"core.{t}" for (t,) in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'core' ORDER BY 1").fetchall()]
+        parents = warehouse_parent_keys(con, tables)
+        checkpoints = Checkpoints(run_name="weekly reconciliation")
         out = []
         for table in tables:
             frame = con.sql(f"SELECT * FROM {table}").pl()
             if frame.is_empty():
                 continue
-            gate = quarantine_rows({table: frame})
-            for r in run_suites({table: frame}):
+            for r in checkpoints.run(table, frame, parents):
                 out.append({"group": "expectation", "check": r["expectation"], "table": table, "success": r["success"],
                             "violations": r["unexpected_count"] or 0, "checked": r["element_count"],
                             "detail": (r["observed_value"] or "")[:200]})
-            bad_rows = len({q["row_json"] for q in gate.quarantined})
+            gate = quarantine_rows({table: frame})
             out.append({"group": "row rules", "check": "rows that break a row-level rule", "table": table,
-                        "success": bad_rows == 0, "violations": bad_rows, "checked": frame.height,
+                        "success": not gate.quarantined, "violations": gate.quarantined_rows(), "checked": frame.height,
                         "detail": gate.quarantined[0]["reason"] if gate.quarantined else ""})
         return out
     finally:

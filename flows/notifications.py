@@ -4,9 +4,9 @@ Every operating flow has :func:`notify_failure` as its ``on_failure`` and ``on_c
 The hook loads the notification block named ``abs-etl-failures`` — any block type with the
 ``notify`` capability works: Slack, Microsoft Teams, e-mail, PagerDuty, a custom webhook … —
 and sends the flow, the run, its state message and a link to the run in the UI. Create the block
-once per Prefect server (README, "Operating with Prefect"). Another name can be set with
-``ABS_ETL_NOTIFICATIONS__BLOCK`` (a block name, or ``<block-type-slug>/<name>``), read when a
-run fails, never at import.
+once per Prefect server (README, "Operating with Prefect"). Another name is the setting
+``notifications.block`` (a block name, or ``<block-type-slug>/<name>``; environment
+``ABS_ETL_NOTIFICATIONS__BLOCK``), read when a run fails, never at import.
 
 A missing block or an unreachable endpoint is logged as a warning and never hides the failure
 being reported: the run stays Failed with its own error.
@@ -14,21 +14,17 @@ being reported: the run stays Failed with its own error.
 
 from __future__ import annotations
 
-import os
 from typing import Any
-
-DEFAULT_BLOCK = "abs-etl-failures"
 
 
 def block_name() -> str:
-    """The configured notification block: settings (if they grow the key), environment, default."""
-    try:
-        from settings import get_settings
+    """The configured notification block (``notifications.block``)."""
+    from settings import Notifications, get_settings
 
-        configured = getattr(getattr(get_settings(), "notifications", None), "block", None)
+    try:
+        return get_settings().notifications.block
     except Exception:  # settings that fail to load must not stop a failure report
-        configured = None
-    return configured or os.environ.get("ABS_ETL_NOTIFICATIONS__BLOCK") or DEFAULT_BLOCK
+        return Notifications().block
 
 
 def load_notification_block(name: str):

@@ -7,7 +7,7 @@ time (``abs-etl deploy``, or ``prefect gcl create abs-etl-warehouse-writer --lim
 acquired with ``strict=True``: a missing limit is an error, never a silent no-op. Flows call
 :func:`ensure_writer_limit` first, so a run on a fresh or temporary server creates it once.
 
-Inside the slot ``pipeline.run.run_job`` still takes its OS file lock on the warehouse
+Inside the slot the job (``pipeline.job``) still takes its OS file lock on the warehouse
 directory: that lock guards runs started outside Prefect (and a crashed holder whose lease
 has not expired yet).
 """

@@ -1,5 +1,10 @@
 """Fetch what is new from each source into the raw store, advancing cursors safely.
 
+A source is listed first (cheap: listing pages), then its documents are downloaded
+concurrently, up to the source's limit (``sources.<name>.concurrency``: polite for real
+sites, high for the loopback sample market). Each stored document is handed on at once
+(``on_stored``), so parsing starts while later documents are still downloading.
+
 A document already in the raw store (same source and id) is never downloaded again, so a
 run that resumes after a crash only fetches what it lacks. A cursor never moves past a
 document whose download failed: the next run will list it again.
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import duckdb
@@ -21,12 +27,33 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class FetchReport:
-    """What one fetch pass did, per source."""
+    """What one fetch pass did (one source, or several merged)."""
 
     stored: list[StoredDocument] = field(default_factory=list)
     reused: int = 0
     failures: list[dict] = field(default_factory=list)
     cursors: dict[str, Cursor] = field(default_factory=dict)
+
+    def merge(self, other: "FetchReport") -> None:
+        self.stored.extend(other.stored)
+        self.reused += other.reused
+        self.failures.extend(other.failures)
+        self.cursors.update(other.cursors)
+
+
+@dataclass
+class Listing:
+    """What one source listed as new since its cursor."""
+
+    source: Source
+    cursor: Cursor
+    entries: list[ListingEntry]
+
+    def counts(self) -> dict[str | None, int]:
+        out: dict[str | None, int] = {}
+        for e in self.entries:
+            out[e.doc_type_hint] = out.get(e.doc_type_hint, 0) + 1
+        return out
 
 
 def read_cursors(con: duckdb.DuckDBPyConnection) -> dict[str, Cursor]:
@@ -41,26 +68,52 @@ def write_cursors(con: duckdb.DuckDBPyConnection, cursors: dict[str, Cursor]) ->
         )
 
 
-def fetch_new(
-    sources: Iterable[Source],
+def list_source(source: Source, cursors: dict[str, Cursor]) -> Listing:
+    cursor = cursors.get(source.name, Cursor())
+    return Listing(source, cursor, list(source.list_new(cursor)))
+
+
+def download_listing(
+    listing: Listing,
     store: RawStore,
-    cursors: dict[str, Cursor],
-    on_progress: Callable[[str, int], None] | None = None,
+    concurrency: int = 1,
+    on_stored: Callable[[StoredDocument], None] | None = None,
 ) -> FetchReport:
-    """List each source since its cursor, download what the store lacks, return what was stored."""
-    report = FetchReport(cursors=dict(cursors))
-    for source in sources:
-        cursor = cursors.get(source.name, Cursor())
-        taken: list[ListingEntry] = []
-        failed: list[ListingEntry] = []
-        for entry in source.list_new(cursor):
-            if store.has_source_doc(entry.source, entry.source_doc_id):
-                report.stored.append(store.get(entry.source, entry.source_doc_id))
-                report.reused += 1
-                taken.append(entry)
-                continue
+    """Download every listed entry the store lacks (``concurrency`` at a time); failures are
+    reported, never fatal; the cursor advances only up to the first failure."""
+    source = listing.source
+    report = FetchReport()
+    taken: list[ListingEntry] = []
+    failed: list[ListingEntry] = []
+
+    def stored(entry: ListingEntry, doc: StoredDocument) -> None:
+        report.stored.append(doc)
+        taken.append(entry)
+        if on_stored:
+            on_stored(doc)
+
+    missing = []
+    for entry in listing.entries:
+        if store.has_source_doc(entry.source, entry.source_doc_id):
+            report.reused += 1
+            stored(entry, store.get(entry.source, entry.source_doc_id))
+        else:
+            missing.append(entry)
+
+    def fetch(entry: ListingEntry) -> StoredDocument:
+        data = source.download(entry)
+        return store.put(
+            data, source=entry.source, source_doc_id=entry.source_doc_id, url=entry.download_url,
+            title=entry.title, file_name=entry.file_name, published_at=entry.published_at.isoformat(),
+            doc_type_hint=entry.doc_type_hint,
+        )
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix=f"fetch-{source.name}") as pool:
+        futures = {pool.submit(fetch, entry): entry for entry in missing}
+        for future in as_completed(futures):
+            entry = futures[future]
             try:
-                data = source.download(entry)
+                doc = future.result()
             except Exception as exc:  # a failed download is reported, never fatal
                 log.warning("%s: download failed for %s: %s", source.name, entry.title, exc)
                 report.failures.append(
@@ -69,18 +122,32 @@ def fetch_new(
                 )
                 failed.append(entry)
                 continue
-            report.stored.append(
-                store.put(
-                    data, source=entry.source, source_doc_id=entry.source_doc_id, url=entry.download_url,
-                    title=entry.title, file_name=entry.file_name, published_at=entry.published_at.isoformat(),
-                    doc_type_hint=entry.doc_type_hint,
-                )
-            )
-            taken.append(entry)
+            stored(entry, doc)
+    if failed:
+        first_failure = min(e.published_at for e in failed)
+        taken = [e for e in taken if e.published_at < first_failure]
+    report.cursors[source.name] = listing.cursor.advance(taken)
+    return report
+
+
+def fetch_new(
+    sources: Iterable[Source],
+    store: RawStore,
+    cursors: dict[str, Cursor],
+    on_progress: Callable[[str, int], None] | None = None,
+    concurrency: int = 1,
+) -> FetchReport:
+    """List each source since its cursor, download what the store lacks, return what was stored."""
+    report = FetchReport(cursors=dict(cursors))
+    for source in sources:
+        listing = list_source(source, cursors)
+        done = 0
+
+        def progress(_: StoredDocument) -> None:
+            nonlocal done
+            done += 1
             if on_progress:
-                on_progress(source.name, len(taken))
-        if failed:
-            first_failure = min(e.published_at for e in failed)
-            taken = [e for e in taken if e.published_at < first_failure]
-        report.cursors[source.name] = cursor.advance(taken)
+                on_progress(source.name, done)
+
+        report.merge(download_listing(listing, store, concurrency, progress))
     return report

@@ -2,7 +2,9 @@
 quarantined — so that every document fetched is accounted for.
 
 Rules, in order:
-- bytes already registered (same SHA-256) → ``duplicate`` (never parsed twice);
+- bytes already registered (same SHA-256), or seen earlier in this batch → ``duplicate``:
+  their rows are never loaded twice (the run drops documents it registered under the same
+  source id before parsing; the same bytes listed under another id are parsed, then dropped here);
 - parse failed → ``quarantined`` with the parser's reason (document, page, field, value);
 - English version of a report → ``skipped`` (the Chinese one carries the data);
 - two versions of one report (same ``report_key``): the latest published loads, earlier ones
@@ -27,7 +29,7 @@ class DocumentResult:
 
     stored: StoredDocument
     doc_type: str | None = None
-    parsed: ParsedDocument | None = None
+    parsed: ParsedDocument | None = None   # or, when rows went to batch files, only ``meta`` below
     error: DocumentError | None = None
     outcome: str | None = None
     reason: str | None = None
@@ -60,8 +62,8 @@ def decide_outcomes(
         if r.error is not None:
             r.outcome, r.reason = QUARANTINED, str(r.error)
             continue
-        assert r.parsed is not None, "a result without error must carry its parse"
-        r.meta = dict(r.parsed.meta)
+        if r.parsed is not None:
+            r.meta = dict(r.parsed.meta)
         if r.meta.get("is_english"):
             r.outcome, r.reason = SKIPPED, "English version of a Chinese document"
             continue

@@ -1,11 +1,24 @@
 """The sources a run reads, built from settings: the sample market (default), ChinaBond, or
 an inbox of files. The sample market is generated on first use (cached by generator version
-and seed) and served on loopback, then read with the same connectors as the real sites."""
+and seed) and served on loopback, then read with the same connectors as the real sites.
+
+Sources come in three *feeds*, one per cadence flow (``flows.deployments``), so each scheduled
+run fetches only what it is for; the main job (``abs-etl run``) takes all three:
+
+- ``market_data``: yield curves (the annual curve downloads), bond valuations, market totals;
+- ``trustee_reports``: the disclosure listings (trustee reports 受托机构报告 and offering
+  documents 发行文件), the vendors' deal exports (issuance, CNABS, outstanding snapshots, rating
+  actions: they describe the same deals) and the inbox, when paths are given;
+- ``amc_bonds``: the AMC registry, bonds, bond events, issuer ratings and financial statements.
+
+Every vendor-index feed has its own cursor name, so one feed's run never moves another's cursor.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from settings import Settings
@@ -14,19 +27,43 @@ from sources.chinabond.curves import CURVES, CurveDef, CurveSource
 from sources.chinabond.listing import OFFERING_DOCUMENTS, TRUSTEE_REPORTS, ChinaBondListing, ChinaBondListingSettings
 from sources.http import HttpClient, HttpSettings
 from sources.inbox import InboxSource
+from sources.vendor_feed import SOURCE as VENDOR_FEED
 from sources.vendor_feed import VendorFeed
+from transforms.normalise.dates import MARKET_TIMEZONE
+
+MARKET_DATA, TRUSTEE_REPORT_FEED, AMC_BONDS = "market_data", "trustee_reports", "amc_bonds"
+FEEDS: tuple[str, ...] = (MARKET_DATA, TRUSTEE_REPORT_FEED, AMC_BONDS)
+
+MARKET_DATA_EXPORTS = ("yield_curve_extract", "bond_valuations", "market_totals")
+AMC_EXPORTS = ("amc_registry", "amc_licence_events", "amc_bonds", "amc_bond_events", "amc_issuer_ratings",
+               "amc_financials")
+CURVE_DOWNLOADS = ("yield_curve",)
+"""Annual curve files are fetched from the curve download (``CurveSource``), not from the index."""
 
 
 @contextmanager
-def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None = None) -> Iterator[list[Source]]:
+def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None = None,
+                 feeds: Iterable[str] = FEEDS) -> Iterator[list[Source]]:
+    """The sources of ``feeds`` (all by default) for ``source``; the inbox (``inbox_paths``)
+    belongs to the trustee-report feed, and ``source="inbox"`` reads only the inbox."""
+    feeds = _checked(feeds)
+    inbox = ([InboxSource([Path(p) for p in inbox_paths], max_document_mb=settings.limits.max_document_mb)]
+             if inbox_paths and TRUSTEE_REPORT_FEED in feeds else [])
     if source == "inbox":
         if not inbox_paths:
             raise ValueError("the inbox source needs paths: abs-etl ingest PATH…")
-        yield [InboxSource([Path(p) for p in inbox_paths])]
+        if TRUSTEE_REPORT_FEED not in feeds:
+            raise ValueError(f"the inbox is read by the {TRUSTEE_REPORT_FEED} feed (discover_trustee_reports), "
+                             f"not by {', '.join(feeds)}")
+        yield inbox
     elif source == "chinabond":
         cb = settings.sources.chinabond
-        http = HttpClient(HttpSettings(read_timeout=cb.timeout_seconds, max_attempts=cb.max_attempts))
-        yield chinabond_sources(cb.base_url, cb.curve_base_url, http, cb.page_size, curve_years=())
+        http = HttpClient(HttpSettings(read_timeout=cb.timeout_seconds, max_attempts=cb.max_attempts,
+                                       max_body_mb=settings.limits.max_document_mb),
+                          session=pooled_session(3 * cb.download_concurrency))
+        this_year = datetime.now(MARKET_TIMEZONE).year
+        yield [*chinabond_sources(cb.base_url, cb.curve_base_url, http, cb.page_size, feeds,
+                                  curve_years=(this_year - 1, this_year)), *inbox]
     elif source == "sample_market":
         from sample_market.generate import ensure_generated
         from sample_market.server import Faults, serve
@@ -37,27 +74,77 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
                         truncate_rate=sm.truncate_rate, drop_rate=sm.drop_rate, block_rate=sm.block_rate)
         with serve(directory, host=sm.host, faults=faults) as server:
             http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
-                                           max_total_seconds=120.0, max_attempts=12))
+                                           max_total_seconds=120.0, max_attempts=12,
+                                           max_body_mb=settings.limits.max_document_mb),
+                              session=pooled_session(3 * sm.download_concurrency))
             curves = _sample_curves(directory)
-            years = sorted({year for _, year in curves})
-            sources = chinabond_sources(server.url, server.url, http, 100, curve_years=years,
+            sources = chinabond_sources(server.url, server.url, http, 100, feeds,
+                                        curve_years=sorted({year for _, year in curves}),
                                         curves=[c for c, _ in curves])
-            sources.append(VendorFeed(server.url + "/vendor/index.json", http=http,
-                                      exclude_doc_types=("yield_curve",)))
-            yield sources
+            sources.extend(vendor_feeds(server.url + "/vendor/index.json", http, feeds))
+            yield [*sources, *inbox]
     else:
         raise ValueError(f"unknown source {source!r}: sample_market, chinabond or inbox")
 
 
-def chinabond_sources(base_url: str, curve_base_url: str, http: HttpClient, page_size: int,
+def pooled_session(connections: int):
+    """A requests session that keeps a connection per concurrent download (urllib3 keeps 10)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, connections))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+INBOX_DOWNLOAD_CONCURRENCY = 4  # local files: a few reads at once keep the disk busy
+
+
+def download_concurrency(settings: Settings, source: str) -> int:
+    """Downloads in flight at once per source: polite for real sites, high for the loopback market."""
+    if source == "sample_market":
+        return settings.sources.sample_market.download_concurrency
+    if source == "chinabond":
+        return settings.sources.chinabond.download_concurrency
+    return INBOX_DOWNLOAD_CONCURRENCY
+
+
+def chinabond_sources(base_url: str, curve_base_url: str, http: HttpClient, page_size: int, feeds: Iterable[str],
                       curve_years: list[int] | tuple[int, ...], curves: list[CurveDef] | None = None) -> list[Source]:
-    listings: list[Source] = [
-        ChinaBondListing(ChinaBondListingSettings(base_url=base_url, channel=channel, page_size=page_size), http=http)
-        for channel in (OFFERING_DOCUMENTS, TRUSTEE_REPORTS)
-    ]
-    if curve_years:
-        listings.append(CurveSource(curve_years, curves=curves or CURVES, base_url=curve_base_url, http=http))
-    return listings
+    """The disclosure listings (trustee-report feed) and the curve downloads (market-data feed)."""
+    feeds = _checked(feeds)
+    out: list[Source] = []
+    if TRUSTEE_REPORT_FEED in feeds:
+        out.extend(ChinaBondListing(ChinaBondListingSettings(base_url=base_url, channel=channel, page_size=page_size),
+                                    http=http) for channel in (OFFERING_DOCUMENTS, TRUSTEE_REPORTS))
+    if MARKET_DATA in feeds and curve_years:
+        out.append(CurveSource(curve_years, curves=curves or CURVES, base_url=curve_base_url, http=http))
+    return out
+
+
+def vendor_feeds(index_url: str, http: HttpClient, feeds: Iterable[str]) -> list[Source]:
+    """One reader of the vendor index per feed, each with its own cursor; the trustee-report
+    feed takes every document type the other two do not, so a new type is never left out."""
+    feeds = _checked(feeds)
+    out: list[Source] = []
+    if MARKET_DATA in feeds:
+        out.append(VendorFeed(index_url, http=http, doc_types=MARKET_DATA_EXPORTS, name=f"{VENDOR_FEED}_{MARKET_DATA}"))
+    if TRUSTEE_REPORT_FEED in feeds:
+        out.append(VendorFeed(index_url, http=http, exclude_doc_types=(*MARKET_DATA_EXPORTS, *AMC_EXPORTS, *CURVE_DOWNLOADS),
+                              name=f"{VENDOR_FEED}_deal_exports"))
+    if AMC_BONDS in feeds:
+        out.append(VendorFeed(index_url, http=http, doc_types=AMC_EXPORTS, name=f"{VENDOR_FEED}_{AMC_BONDS}"))
+    return out
+
+
+def _checked(feeds: Iterable[str]) -> tuple[str, ...]:
+    feeds = tuple(feeds)
+    unknown = sorted(set(feeds) - set(FEEDS))
+    if unknown or not feeds:
+        raise ValueError(f"unknown feeds {unknown}: choose from {', '.join(FEEDS)}" if unknown else "no feed chosen")
+    return feeds
 
 
 def _sample_curves(directory: Path) -> list[tuple[CurveDef, int]]:

@@ -1,115 +1,22 @@
-"""The pipeline's steps as plain functions (the Prefect flow only wires them).
+"""The writing steps of a run as plain functions (``pipeline.job`` strings them together).
 
-fetched documents ──parse_batch──▶ DocumentResults ──decide_outcomes──▶ outcomes
-   ──frames_to_load──▶ one polars frame per core table ──load_frames──▶ build
-   ──register_documents / record_run──▶ raw.documents, dq.runs
+staged frames ──load_frames──▶ build;  DocumentResults ──register_documents──▶ raw.documents;
+quarantined documents ──quarantine_documents──▶ dq.quarantine;  the summary ──record_run──▶ dq.runs
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from pipeline.outcomes import LOADED, SUPERSEDED, DocumentResult, count_outcomes, decide_outcomes
-from transforms.parse.base import DocumentError
-from warehouse.load import dedupe_newest, merge_rows, table_columns
-from warehouse.rawstore import RawStore, StoredDocument
-from warehouse.tables import rule_for
-
-Parser = Callable[[StoredDocument, bytes, dict[str, Any]], Any]
-
-
-def parse_batch(
-    store: RawStore,
-    docs: Iterable[StoredDocument],
-    parse_one: Parser,
-    context: dict[str, Any],
-    skip_ids: set[str] = frozenset(),
-) -> list[DocumentResult]:
-    """Parse each document (unless its bytes were registered before); errors never escape.
-
-    Runs in one process on purpose: pypdfium2 is not thread-safe.
-    """
-    results = []
-    for stored in docs:
-        result = DocumentResult(stored=stored)
-        if stored.sha256 in skip_ids:
-            results.append(result)
-            continue
-        try:
-            data = store.read(stored.sha256)
-            parsed = parse_one(stored, data, context)
-            result.parsed, result.doc_type = parsed, parsed.doc_type
-        except DocumentError as exc:
-            result.error = exc
-        except Exception as exc:  # a parser bug must not stop the run: quarantine and say so
-            result.error = DocumentError(f"parser crashed: {type(exc).__name__}: {exc}", check="parser_crash")
-        results.append(result)
-    return results
-
-
-def frames_to_load(results: list[DocumentResult], con: duckdb.DuckDBPyConnection) -> tuple[dict[str, pl.DataFrame], list[dict]]:
-    """Rows of loaded documents as one frame per table, provenance filled, newest wins per key.
-
-    Returns the frames and the rows that lost to a newer document for the same key.
-    """
-    by_table: dict[str, list[dict[str, Any]]] = {}
-    for r in results:
-        if r.outcome != LOADED or r.parsed is None:
-            continue
-        for table, rows in r.parsed.tables.items():
-            for row in rows:
-                by_table.setdefault(table, []).append(
-                    {**row, "document_id": r.document_id, "_published_at": r.stored.published_at or ""}
-                )
-    frames, lost = {}, []
-    for table, rows in sorted(by_table.items()):
-        columns = table_columns(con, table)
-        if not columns:
-            raise KeyError(f"parser produced rows for unknown table {table}")
-        keep = [c for c in columns if c in {k for row in rows for k in row}]
-        if "document_id" not in columns:
-            keep = [c for c in keep if c != "document_id"]
-        schema = _schema_for(con, table, keep)
-        frame = pl.DataFrame(
-            [{c: row.get(c) for c in keep} | {"_published_at": row["_published_at"]} for row in rows],
-            schema={**schema, "_published_at": pl.String},
-            infer_schema_length=None,
-        )
-        rule = rule_for(table)
-        kept, dropped = dedupe_newest(frame, rule.key, "_published_at", rule.mode)
-        lost.extend({"table": table, **d} for d in dropped.drop("_published_at").to_dicts())
-        frames[table] = kept.drop("_published_at")
-    return frames, lost
-
-
-_DUCK_TO_POLARS = {
-    "VARCHAR": pl.String, "INTEGER": pl.Int32, "BIGINT": pl.Int64, "BOOLEAN": pl.Boolean,
-    "DATE": pl.Date, "DOUBLE": pl.Float64, "TIMESTAMP WITH TIME ZONE": pl.Datetime("us", "UTC"),
-}
-
-
-def _schema_for(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> dict[str, pl.DataType]:
-    schema_name, name = table.split(".")
-    types = dict(
-        con.execute(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
-            [schema_name, name],
-        ).fetchall()
-    )
-    out = {}
-    for c in columns:
-        t = types[c]
-        if t.startswith("DECIMAL"):
-            precision, scale = (int(x) for x in t[8:-1].split(","))
-            out[c] = pl.Decimal(precision, scale)
-        else:
-            out[c] = _DUCK_TO_POLARS[t]
-    return out
+from pipeline.outcomes import SUPERSEDED, DocumentResult, count_outcomes
+from transforms.sniff import sniff
+from warehouse.dq import write_quarantine, write_run
+from warehouse.load import merge_rows
+from warehouse.rawstore import StoredDocument
 
 
 def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
@@ -177,52 +84,35 @@ def register_documents(con: duckdb.DuckDBPyConnection, results: list[DocumentRes
 
 
 def _file_format(stored: StoredDocument) -> str | None:
-    head = stored.path.read_bytes()[:8] if stored.path.exists() else b""
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(b"PK"):
-        return "xlsx"
-    if head.lstrip().startswith((b"{", b"[")):
-        return "json"
-    name = (stored.file_name or "").lower()
-    return name.rsplit(".", 1)[-1] if "." in name else None
+    """pdf, xlsx, csv, json, html, image … as the pipeline's one sniffer reads the bytes."""
+    return sniff(stored.path.read_bytes()).file_format if stored.path.exists() else None
 
 
 def quarantine_documents(con: duckdb.DuckDBPyConnection, results: list[DocumentResult], run_id: str) -> int:
     """One dq.quarantine row per quarantined document, with the parser's where and why."""
-    now = datetime.now(timezone.utc)
-    n = 0
-    for r in results:
-        if r.outcome != "quarantined" or r.error is None:
-            continue
-        e = r.error
-        con.execute(
-            "INSERT INTO dq.quarantine VALUES (?, NULL, ?, ?, ?, ?, ?, ?, NULL, ?)",
-            [run_id, r.document_id, e.page, e.field, e.value, e.check,
-             f"{r.stored.title or r.stored.file_name or r.document_id}: {e}", now],
-        )
-        n += 1
-    return n
+    return write_quarantine(con, run_id, (
+        {"document_id": r.document_id, "source_page": r.error.page, "field": r.error.field,
+         "offending_value": r.error.value, "check_name": r.error.check,
+         "reason": f"{r.stored.title or r.stored.file_name or r.document_id}: {r.error}"}
+        for r in results if r.outcome == "quarantined" and r.error is not None))
 
 
 def record_run(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> None:
     counts = summary.get("documents", {})
-    con.execute(
-        "INSERT OR REPLACE INTO dq.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            summary["run_id"], summary["flow_name"], summary["started_at"], summary.get("finished_at"),
-            summary["outcome"], summary.get("message"), summary.get("documents_fetched"),
-            counts.get("loaded"), counts.get("superseded"), counts.get("duplicate"), counts.get("skipped"),
-            counts.get("quarantined"), summary.get("rows_quarantined", 0), summary.get("build_path"),
-        ],
-    )
+    write_run(con, {
+        "run_id": summary["run_id"], "flow_name": summary["flow_name"],
+        "started_at": datetime.fromisoformat(summary["started_at"]),
+        "finished_at": datetime.fromisoformat(summary["finished_at"]) if summary.get("finished_at") else None,
+        "outcome": summary["outcome"], "message": summary.get("message"),
+        "documents_fetched": summary.get("documents_fetched"), "documents_loaded": counts.get("loaded"),
+        "documents_superseded": counts.get("superseded"), "documents_duplicate": counts.get("duplicate"),
+        "documents_skipped": counts.get("skipped"), "documents_quarantined": counts.get("quarantined"),
+        "rows_quarantined": summary.get("rows_quarantined", 0), "build_path": summary.get("build_path")})
 
 
 def summarise(results: list[DocumentResult]) -> dict[str, Any]:
     return {"documents": count_outcomes(results), "documents_fetched": len(results)}
 
 
-__all__ = [
-    "parse_batch", "decide_outcomes", "frames_to_load", "load_frames", "registered_documents",
-    "register_documents", "quarantine_documents", "record_run", "summarise",
-]
+__all__ = ["load_frames", "registered_documents", "register_documents", "quarantine_documents", "record_run",
+           "summarise"]

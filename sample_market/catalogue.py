@@ -14,12 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from zoneinfo import ZoneInfo
-
+from sample_market.manifest import PUBLISHING_TIMEZONE
 from sample_market.world.base import World
 
 GENERATOR_VERSION = "1"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ def doc_id_for(*parts: object) -> str:
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), SHANGHAI)
+    return datetime.combine(day, time(hour, minute), PUBLISHING_TIMEZONE)
 
 
 def month_start(d: date) -> date:
@@ -526,13 +524,12 @@ def plan_documents(world: World, workers: int = 1) -> list[GeneratedDocument]:
     """
     tasks = plan_tasks()
     if workers > 1:
-        import multiprocessing
-
         global _WORLD
         _WORLD = world
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_run_in_child, tasks, chunksize=1)
-        _WORLD = None
+        try:
+            parts = map_in_forked_workers(_run_in_child, tasks, workers)
+        finally:
+            _WORLD = None
     else:
         parts = [run_task(world, t) for t in tasks]
     docs = [d for part in parts for d in part]
@@ -543,6 +540,25 @@ def plan_documents(world: World, workers: int = 1) -> list[GeneratedDocument]:
 
 
 _WORLD: World | None = None
+
+
+def map_in_forked_workers(func, items: list, workers: int) -> list:
+    """``func`` over ``items`` in ``workers`` forked processes, results in order.
+
+    Each worker starts with the default SIGTERM action: a fork inherits the parent's handlers,
+    and inside a Prefect flow that is Prefect's handler raising ``TerminationSignal``, which
+    turned the pool's shutdown into "Process ForkPoolWorker-N … TerminationSignal" tracebacks.
+    """
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm) as pool:
+        return pool.map(func, items, chunksize=1)
+
+
+def _default_sigterm() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_in_child(task: tuple[str, int, int]) -> list[GeneratedDocument]:

@@ -34,8 +34,13 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
+from zoneinfo import ZoneInfo
 
 MANIFEST_NAME = "manifest.jsonl"
+PUBLISHING_TIMEZONE = ZoneInfo("Asia/Shanghai")
+"""The sample market publishes in Beijing time, as the sites it imitates do. It is the world the
+pipeline reads, so it states this itself instead of borrowing the pipeline's constant
+(transforms.normalise.dates.MARKET_TIMEZONE): nothing under sample_market/ imports the pipeline."""
 CHANNELS = ("trustee_report", "issuance", "market_data", "vendor_export")
 """trustee_report = 付息兑付与行权公告, issuance = 发行文件; market_data and vendor_export are
 downloads (yield curves, valuations, market totals, Wind-style exports)."""

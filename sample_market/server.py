@@ -84,11 +84,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from sample_market.manifest import MANIFEST_NAME, ManifestEntry, ManifestError, read_manifest
+from sample_market.manifest import MANIFEST_NAME, PUBLISHING_TIMEZONE, ManifestEntry, ManifestError, read_manifest
 
 log = logging.getLogger(__name__)
-
-BEIJING = timezone(timedelta(hours=8), "CST")
 
 FORM_API_PATH = "/cbiw/trs/getDocsByConditions"
 JSON_API_PATH = "/cbiw/trs/getContentByConditions"
@@ -371,7 +369,7 @@ def _disclosures(entries: list[ManifestEntry]) -> list[Disclosure]:
     disclosures, next_attach = [], 1_800_001
     for index, group in enumerate(ordered):
         first = group[0]
-        published = first.published_at.astimezone(BEIJING)
+        published = first.published_at.astimezone(PUBLISHING_TIMEZONE)
         docid: int | str = int(first.source_doc_id) if first.source_doc_id.isdigit() else first.source_doc_id
         kind = "MBS" if "住房抵押" in first.title else "ABS"
         ymd = published.strftime("%Y%m%d")
@@ -497,18 +495,18 @@ def _time_param(value: object, name: str, *, end: bool) -> datetime | None:
         return None
     for fmt in _TIME_FORMATS:
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=BEIJING)
+            return datetime.strptime(text, fmt).replace(tzinfo=PUBLISHING_TIMEZONE)
         except ValueError:
             pass
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            moment = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+            moment = datetime(day.year, day.month, day.day, tzinfo=PUBLISHING_TIMEZONE)
             return moment + timedelta(days=1, microseconds=-1) if end else moment
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
         raise QueryError(f"{name} must be 'YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DD', got {text!r}") from exc
-    return parsed.astimezone(BEIJING) if parsed.tzinfo else parsed.replace(tzinfo=BEIJING)
+    return parsed.astimezone(PUBLISHING_TIMEZONE) if parsed.tzinfo else parsed.replace(tzinfo=PUBLISHING_TIMEZONE)
 
 
 def form_query(form: dict[str, str]) -> ListingQuery:

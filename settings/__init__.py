@@ -2,8 +2,10 @@
 
 Resolved lazily by :func:`get_settings` (never at import time). The file is
 ``config/abs-etl.toml`` in the project, or the path in ``ABS_ETL_CONFIG``. Environment variables
-``ABS_ETL_<SECTION>__<KEY>`` override single keys. Secrets are not settings: read them with
-:func:`secret` from the environment (or a Prefect Secret block) at the moment of use.
+``ABS_ETL_<SECTION>__<KEY>`` override single keys.
+
+Schedules are not settings: the deployments' crons live in ``prefect.yaml`` (one place, read by
+``prefect deploy``); a ``[schedules]`` section here is refused rather than silently ignored.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +39,6 @@ class Paths(BaseModel):
         return self.data_dir / "warehouse"
 
     @property
-    def published_path(self) -> Path:
-        return self.warehouse_dir / "abs_warehouse.duckdb"
-
-    @property
     def sample_dir(self) -> Path:
         return self.data_dir / "sample_market"
 
@@ -48,10 +46,6 @@ class Paths(BaseModel):
     def dq_docs_dir(self) -> Path:
         """Great Expectations Data Docs of the latest validations (static, offline)."""
         return self.data_dir / "dq_docs"
-
-    @property
-    def reports_dir(self) -> Path:
-        return self.data_dir / "reports"
 
 
 class SampleMarketSettings(BaseModel):
@@ -65,6 +59,8 @@ class SampleMarketSettings(BaseModel):
     block_rate: float = Field(0.0, ge=0, le=1)
     latency_ms: int = Field(0, ge=0)
     fault_seed: int = 0
+    # Downloads in flight at once: the loopback server is ours to load.
+    download_concurrency: int = Field(16, ge=1)
 
 
 class ChinabondSettings(BaseModel):
@@ -73,6 +69,8 @@ class ChinabondSettings(BaseModel):
     page_size: int = Field(100, ge=1, le=100)
     timeout_seconds: float = 30
     max_attempts: int = 6
+    # Downloads in flight at once: a real site gets a polite few.
+    download_concurrency: int = Field(2, ge=1)
 
 
 class Sources(BaseModel):
@@ -81,12 +79,17 @@ class Sources(BaseModel):
     chinabond: ChinabondSettings = ChinabondSettings()
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 class Pipeline(BaseModel):
-    batch_size: int = Field(200, ge=1)
-    max_workers: int = Field(2, ge=1)
-    # Where parse batches run: a local process pool ("process") or an existing Dask cluster
-    # ("dask", at dask_address, e.g. "tcp://127.0.0.1:8786").
-    task_runner: Literal["process", "dask"] = "process"
+    batch_size: int = Field(200, ge=1)                       # documents per parse task
+    max_workers: int = Field(default_factory=_cores, ge=1)   # parse workers at once (default: the cores)
+    # Who supervises parse batches: threads of the flow's process ("thread"), a local process
+    # pool ("process"), or an existing Dask cluster ("dask", at dask_address, e.g.
+    # "tcp://127.0.0.1:8786"). Documents are parsed in isolated child processes in every case.
+    task_runner: Literal["thread", "process", "dask"] = "thread"
     dask_address: str = ""
     quarantine_share_limit: float = Field(0.05, ge=0, le=1)
     # Tables a publishable build must hold rows in (e.g. ["core.deals", "core.tranches"]);
@@ -105,21 +108,34 @@ class Limits(BaseModel):
     max_pdf_pages: int = Field(500, ge=1)
     max_text_chars: int = Field(5_000_000, ge=1)      # characters of text extracted from one document
     max_json_depth: int = Field(64, ge=1)
-    max_json_mb: float = Field(50, gt=0)
+    max_json_mb: float = Field(20, gt=0)
     seconds_per_document: float = Field(60, gt=0)
     worker_memory_mb: int = Field(2048, ge=256)       # address-space limit of a parse worker process
+
+
+_LIMIT_UNITS = {
+    "max_document_mb": "MB", "max_uncompressed_mb": "MB", "max_json_mb": "MB", "worker_memory_mb": "MB",
+    "seconds_per_document": "s", "max_pdf_pages": "page", "max_zip_members": "member",
+    "max_text_chars": "character", "max_json_depth": "level", "max_compression_ratio": "ratio",
+}
+
+
+def over_limit_text(name: str, value: float, had: str) -> str:
+    """How every limit breach reads: what the document had, the configured value, the key,
+    e.g. "xlsx inflates to 900.0 MB, over the 200 MB limit (limits.max_uncompressed_mb)"."""
+    unit = _LIMIT_UNITS[name]
+    number = f"{value:,.0f}" if float(value) == int(value) else f"{value:,}"
+    shown = {"MB": f"{number} MB", "s": f"{number} s", "ratio": f"{number}:1 compression"}.get(unit, f"{number}-{unit}")
+    return f"{had}, over the {shown} limit (limits.{name})"
 
 
 class Publish(BaseModel):
     keep_builds: int = Field(3, ge=1)
 
 
-class Schedules(BaseModel):
-    timezone: str = "Asia/Shanghai"
-    market_data_cron: str = "30 18 * * *"
-    trustee_reports_cron: str = "0 9,12,15,18 * * *"
-    amc_bonds_cron: str = "0 19 * * *"
-    weekly_reconciliation_cron: str = "0 3 * * 6"
+class Notifications(BaseModel):
+    # The Prefect notification block failures are sent through: a name, or <block-type-slug>/<name>.
+    block: str = "abs-etl-failures"
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -135,7 +151,11 @@ class _TomlSource(PydanticBaseSettingsSource):
                 raise FileNotFoundError(f"ABS_ETL_CONFIG points to a missing file: {path}")
             return {}
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
+        if "schedules" in data:
+            raise ValueError(f"{path}: [schedules] is no longer read; the deployments' crons and time zone "
+                             "are in prefect.yaml (edit them there and run `abs-etl deploy`)")
+        return data
 
 
 class Settings(BaseSettings):
@@ -146,7 +166,7 @@ class Settings(BaseSettings):
     pipeline: Pipeline = Pipeline()
     limits: Limits = Limits()
     publish: Publish = Publish()
-    schedules: Schedules = Schedules()
+    notifications: Notifications = Notifications()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
@@ -161,19 +181,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The settings of this process, read once on first use."""
     return Settings()
-
-
-def secret(name: str) -> SecretStr | None:
-    """A secret from the environment (``ABS_ETL_SECRET_<NAME>``) or a Prefect Secret block.
-
-    Returned as ``SecretStr`` so it is never printed or logged by accident.
-    """
-    value = os.environ.get(f"ABS_ETL_SECRET_{name.upper()}")
-    if value is None:
-        try:
-            from prefect.blocks.system import Secret
-
-            value = Secret.load(name.lower().replace("_", "-")).get()
-        except Exception:
-            return None
-    return SecretStr(value)

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Iterable, Iterator, Protocol, runtime_checkable
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-"""Every publish time is kept in Beijing time: the sites publish in it and analysts read it."""
+from transforms.normalise.dates import MARKET_TIMEZONE as SHANGHAI
+
+# Every publish time is kept in Beijing time (MARKET_TIMEZONE): the sites publish in it and
+# analysts read it.
 
 
 def to_shanghai(value: datetime) -> datetime:
-    """Return a tz-aware datetime in Asia/Shanghai; refuse naive ones (their zone is a guess)."""
+    """Return a tz-aware datetime in Beijing time; refuse naive ones (their zone is a guess)."""
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValueError(f"published_at must be timezone-aware, got naive {value!r}")
     return value.astimezone(SHANGHAI)

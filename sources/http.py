@@ -21,6 +21,9 @@ from typing import Callable
 
 import requests
 
+from settings import over_limit_text
+from transforms.sniff import json_depth, looks_like_html, sniff
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "abs-etl/0.1 (open data platform for China structured finance; source connectors)"
@@ -34,6 +37,8 @@ BLOCK_MARKERS = (
 """Text of the block pages that throttling sites serve with status 200."""
 
 EXPECTED_KINDS = ("pdf", "xlsx", "json", "html")
+MAX_JSON_DEPTH = 512
+"""Deeper JSON is not an API answer (listings nest 4 levels); refused before ``json.loads``."""
 
 
 class FetchError(Exception):
@@ -53,6 +58,10 @@ class BlockedError(FetchError):
 
 class UnexpectedContentError(FetchError):
     """The body is not what the caller asked for (e.g. an HTML error page instead of a PDF)."""
+
+
+class BodyTooLargeError(FetchError):
+    """The body is larger than ``limits.max_document_mb``: refused while streaming, never retried."""
 
 
 class _Failure(Exception):
@@ -83,6 +92,7 @@ class HttpSettings:
     max_retry_after: float = 120.0
     max_total_seconds: float = 600.0
     user_agent: str = USER_AGENT
+    max_body_mb: float | None = None  # limits.max_document_mb: larger bodies are refused while streaming
 
 
 @dataclass
@@ -188,7 +198,11 @@ class HttpClient:
     def _attempt(self, method: str, url: str, expect: str | None, kwargs: dict) -> requests.Response:
         """One try: send, classify the outcome, return the response or raise ``_Failure``."""
         try:
-            response = self.session.request(method, url, **kwargs)
+            response = self.session.request(method, url, stream=True, **kwargs)
+            try:
+                self._read_body(response)
+            finally:
+                response.close()
         except requests.Timeout as exc:
             raise _Failure("timeout", detail=str(exc)) from exc
         except requests.exceptions.ChunkedEncodingError as exc:
@@ -200,6 +214,28 @@ class HttpClient:
         _check_length(response)
         _check_body(response, expect)
         return response
+
+    def _read_body(self, response: requests.Response) -> None:
+        """Read the body in chunks, stopping as soon as it is over ``max_body_mb`` (a declared
+        Content-Length over the limit is refused before reading anything)."""
+        limit = self.settings.max_body_mb
+        if limit is None:
+            response.content  # noqa: B018 - reads the body into the response
+            return
+        cap = int(limit * (1 << 20))
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap and not response.headers.get("Content-Encoding"):
+            raise _Failure("too_large", response.status_code, _too_large(limit, f"Content-Length says "
+                                                                          f"{int(declared) / (1 << 20):,.1f} MB"),
+                           retryable=False)
+        body = bytearray()
+        for chunk in response.iter_content(1 << 16):
+            body += chunk
+            if len(body) > cap:
+                raise _Failure("too_large", response.status_code,
+                               _too_large(limit, f"body passed {cap / (1 << 20):,.1f} MB while streaming"),
+                               retryable=False)
+        response._content = bytes(body)
 
     def _wait_or_give_up(self, url: str, attempt: int, failure: _Failure, start: float) -> None:
         """Sleep before the next attempt, unless attempts or total time are used up."""
@@ -223,7 +259,8 @@ class HttpClient:
         """Raise the public error that matches the last failure."""
         self.stats.count_failure()
         detail = "; ".join(part for part in (failure.detail, note) if part)
-        error = {"blocked": BlockedError, "unexpected_content": UnexpectedContentError}.get(failure.reason, FetchError)
+        error = {"blocked": BlockedError, "unexpected_content": UnexpectedContentError,
+                 "too_large": BodyTooLargeError}.get(failure.reason, FetchError)
         raise error(url, attempt, failure.status, failure.reason, detail) from failure
 
 
@@ -265,26 +302,24 @@ def _check_body(response: requests.Response, expect: str | None) -> None:
 
 
 def body_matches(body: bytes, expect: str) -> bool:
-    """Sniff the body: magic bytes for files, a parse for JSON, a tag for HTML."""
+    """Is the body the kind asked for? Decided by the pipeline's one sniffer (``transforms.sniff``);
+    JSON must also parse, after its nesting was counted over the bytes (no RecursionError)."""
+    kind = sniff(body).kind
     if expect == "pdf":
-        return b"%PDF-" in body[:1024]
+        return kind == "pdf"
     if expect == "xlsx":
-        return body.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+        return kind in ("xlsx", "xls", "zip")  # a broken zip is caught by the length check or retried
     if expect == "json":
+        if kind != "json" or json_depth(body, stop_at=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            return False
         try:
             json.loads(body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return False
         return True
     if expect == "html":
         return looks_like_html(body)
     return True
-
-
-def looks_like_html(body: bytes) -> bool:
-    """True if the start of the body is markup (doctype, html, head, body or script tag)."""
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<meta", b"<?xml", b"<title"))
 
 
 def _is_block_page(response: requests.Response) -> bool:
@@ -312,6 +347,10 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max((when - (now or datetime.now(timezone.utc))).total_seconds(), 0.0)
+
+
+def _too_large(limit_mb: float, had: str) -> str:
+    return over_limit_text("max_document_mb", limit_mb, f"document too large ({had})")
 
 
 def _snippet(body: bytes, limit: int = 160) -> str:

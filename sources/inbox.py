@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from settings import over_limit_text
 from sources.base import SHANGHAI, Cursor, ListingEntry, safe_file_name
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ _CHUNK = 1 << 20
 
 class InboxChangedError(Exception):
     """The file no longer has the bytes it was listed with (edited or replaced since)."""
+
+
+class InboxFileTooLarge(Exception):
+    """The file is larger than ``limits.max_document_mb``: refused before reading a byte."""
 
 
 def is_ignored(name: str) -> bool:
@@ -50,9 +55,10 @@ class InboxSource:
     (or ``touch`` them); the raw store ignores bytes it already holds.
     """
 
-    def __init__(self, paths: Iterable[str | os.PathLike], *, name: str = SOURCE):
+    def __init__(self, paths: Iterable[str | os.PathLike], *, name: str = SOURCE, max_document_mb: float | None = None):
         self.paths = tuple(Path(p) for p in paths)
         self.name = name
+        self.max_document_mb = max_document_mb
 
     def list_new(self, cursor: Cursor | None = None) -> Iterator[ListingEntry]:
         """Entries for files newer than the cursor, in path order, each content once."""
@@ -66,14 +72,21 @@ class InboxSource:
             yield entry
 
     def download(self, entry: ListingEntry) -> bytes:
-        """The file's bytes, refused if they no longer match the hash the entry was listed with."""
-        data = Path(entry.extra["path"]).read_bytes()
+        """The file's bytes, refused if they no longer match the hash the entry was listed with,
+        or, without reading it, if the file is over ``max_document_mb``."""
+        path = Path(entry.extra["path"])
+        size = path.stat().st_size
+        if self.max_document_mb is not None and size > self.max_document_mb * (1 << 20):
+            raise InboxFileTooLarge(over_limit_text("max_document_mb", self.max_document_mb,
+                                                    f"{path.name} is {size / (1 << 20):,.1f} MB"))
+        data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != entry.source_doc_id:
             raise InboxChangedError(f"{entry.extra['path']} changed since it was listed")
         return data
 
     def _files(self) -> Iterator[Path]:
-        """Regular files under the configured paths, skipping hidden and temp names."""
+        """Regular files under the configured paths, skipping hidden and temp names, and links
+        that lead out of the inbox (a dropped symlink must not fetch /etc/passwd)."""
         for root in self.paths:
             if root.is_file():
                 if not is_ignored(root.name):
@@ -82,12 +95,17 @@ class InboxSource:
             if not root.is_dir():
                 log.warning("inbox path %s does not exist", root)
                 continue
+            inside = root.resolve()
             for folder, dirs, files in os.walk(root):
                 dirs[:] = sorted(d for d in dirs if not is_ignored(d))
                 for name in sorted(files):
                     path = Path(folder, name)
-                    if not is_ignored(name) and path.is_file():
-                        yield path
+                    if is_ignored(name) or not path.is_file():
+                        continue
+                    if path.is_symlink() and not path.resolve().is_relative_to(inside):
+                        log.warning("inbox: skipping %s, a link to %s outside the inbox", path, path.resolve())
+                        continue
+                    yield path
 
     def _entry(self, path: Path, cursor: Cursor) -> ListingEntry | None:
         """Stat first (cheap), hash only files the cursor may still want."""

@@ -3,6 +3,12 @@
 Teams receive Wind / CNABS exports, valuations and market totals as files; the sample market
 publishes them behind an index ``{"documents": [{title, published_at, url, doc_type, doc_id,
 file_name, …}]}``. The cursor is the publish time plus ids, like every source.
+
+One index serves several cadences (market data daily, AMC data daily, deal exports with the
+trustee reports), so a feed may take only some document types (``doc_types``) or all but some
+(``exclude_doc_types``). Each such feed needs its own ``name``: the name keys the cursor, and
+two feeds sharing a cursor would skip each other's documents. Entries keep ``source =
+"vendor_feed"`` whatever the feed, so the raw store knows a document by the same id.
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ SOURCE = "vendor_feed"
 
 
 class VendorFeed:
-    """Lists the index (optionally without some doc types) and downloads each file."""
+    """Lists the index (optionally only some doc types, or without some) and downloads each file."""
 
     def __init__(self, index_url: str, *, http: HttpClient | None = None, exclude_doc_types: tuple[str, ...] = (),
-                 name: str = SOURCE):
+                 doc_types: tuple[str, ...] | None = None, name: str = SOURCE):
         self.index_url = index_url
         self.http = http or HttpClient()
         self.exclude_doc_types = exclude_doc_types
+        self.doc_types = doc_types
         self.name = name
 
     def list_new(self, cursor: Cursor | None = None) -> Iterator[ListingEntry]:
@@ -31,10 +38,11 @@ class VendorFeed:
         body = self.http.get(self.index_url, expect="json").json()
         entries = []
         for doc in body.get("documents", []):
-            if doc.get("doc_type") in self.exclude_doc_types:
+            if doc.get("doc_type") in self.exclude_doc_types or (
+                    self.doc_types is not None and doc.get("doc_type") not in self.doc_types):
                 continue
             entry = ListingEntry(
-                source=self.name, source_doc_id=str(doc["doc_id"]), title=doc.get("title") or "",
+                source=SOURCE, source_doc_id=str(doc["doc_id"]), title=doc.get("title") or "",
                 published_at=datetime.fromisoformat(doc["published_at"]), download_url=doc["url"],
                 file_name=safe_file_name(doc.get("file_name")), doc_type_hint=doc.get("doc_type"),
                 extra={k: doc[k] for k in ("curve_id", "year", "channel") if k in doc},

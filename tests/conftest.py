@@ -3,6 +3,9 @@ and the same for a world built from another seed (other deals, the same calibrat
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -39,3 +42,28 @@ def other_seed_world():
 @pytest.fixture(scope="session")
 def other_truth_db(other_seed_world):
     yield from _truth_db(other_seed_world)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium binary; installed once per machine by scripts/system-deps.sh if missing."""
+    from tests.browser import find_or_install_chromium
+
+    return find_or_install_chromium()
+
+
+@pytest.fixture(scope="session")
+def sample_market_base(tmp_path_factory) -> Path:
+    """Where this session's generated sample markets live: ABS_ETL_E2E_SAMPLE_CACHE when set
+    (generation is keyed by generator version, so a cache stays valid across sessions), else a
+    temporary directory. Point a run's ``data/sample_market`` here to reuse them."""
+    cache = os.environ.get("ABS_ETL_E2E_SAMPLE_CACHE")
+    return Path(cache) if cache else tmp_path_factory.mktemp("sample-markets")
+
+
+@pytest.fixture(scope="session")
+def seed_market(sample_market_base) -> Path:
+    """The seed-scale sample market (documents, manifest, truth), generated once per session."""
+    from sample_market.generate import ensure_generated
+
+    return ensure_generated(sample_market_base, scale="seed", seed=SEED)

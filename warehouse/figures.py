@@ -17,6 +17,13 @@ Each entry::
 
 Numbers are compared after rounding the query's value half away from zero to the decimals the
 printed value shows (``1358.80`` → 2, ``0.2247`` → 4, ``140`` → 0); strings exactly.
+
+Units follow the column names of the house style (``*_yi`` 亿元, ``*_bp``, ``*_wan`` 万元,
+``*_months``, ``*_years``; shares, YoY, growth, rates, coupons and IRRs are fractions printed as
+percentages); a figure whose column names do not say it declares them::
+
+    [figure.units]
+    any_external = "%"          # one of the UNITS symbols
 """
 
 from __future__ import annotations
@@ -43,6 +50,12 @@ class Figure:
     expected: dict[str, Any] = field(default_factory=dict)
     expected_rows: tuple[dict[str, Any], ...] = ()
     source_file: str = ""
+    units: dict[str, str] = field(default_factory=dict)
+
+    def printed_values(self, column: str) -> list[Any]:
+        """Every printed value of ``column``: the first row's, then each printed row's."""
+        values = [self.expected[column]] if column in self.expected else []
+        return values + [row[column] for row in self.expected_rows if column in row]
 
 
 def load_catalogue(directory: Path = FIGURES_DIR) -> list[Figure]:
@@ -54,7 +67,11 @@ def load_catalogue(directory: Path = FIGURES_DIR) -> list[Figure]:
             for entry in tomllib.load(fh, parse_float=Decimal).get("figure", []):
                 fig = Figure(id=entry["id"], description=entry["description"], query=entry["query"],
                              definition=entry.get("definition", ""), expected=entry.get("expected", {}),
-                             expected_rows=tuple(entry.get("expected_rows", ())), source_file=path.name)
+                             expected_rows=tuple(entry.get("expected_rows", ())), source_file=path.name,
+                             units=entry.get("units", {}))
+                unknown = {u for u in fig.units.values() if u not in UNITS}
+                if unknown:
+                    raise ValueError(f"figure {fig.id} ({path.name}) declares unknown units {sorted(unknown)}")
                 if fig.id in figures:
                     raise ValueError(f"figure {fig.id} is defined twice ({figures[fig.id].source_file}, {path.name})")
                 figures[fig.id] = fig
@@ -74,6 +91,49 @@ def schemas_read(figure: Figure) -> set[str]:
 def run_figure(con: duckdb.DuckDBPyConnection, figure: Figure) -> tuple[list[str], list[tuple]]:
     rel = con.sql(figure.query)
     return rel.columns, rel.fetchall()
+
+
+# ── units and printed precision, from the column names and the printed values ──────────────
+UNITS = ("亿元", "亿美元", "万元", "%", "bp", "个月", "年", "倍", "")
+"""Units a value is printed in ("" = a plain number: counts, years, ratios)."""
+DEFAULT_DECIMALS = {"亿元": 2, "亿美元": 2, "万元": 2, "%": 2, "bp": 0, "个月": 2, "年": 2, "倍": 2, "": 2}
+_SUFFIX_UNITS = (("_usd_yi", "亿美元"), ("_yi", "亿元"), ("_wan", "万元"), ("_bp", "bp"), ("_months", "个月"),
+                 ("_years", "年"))
+_FRACTION = re.compile(r"share|yoy|growth|rate|coupon|irr|coverage|debt_to_assets|return_on")
+_YEAR_LIKE = re.compile(r"year|vintage")
+
+
+def unit_of(figure: Figure, column: str, value: Any) -> str | None:
+    """The unit ``column`` is printed in, or None for values that are not numbers (text, dates,
+    booleans, lists). Integers are counts (or years) unless the figure declares otherwise."""
+    if column in figure.units:
+        return figure.units[column]
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    for suffix, unit in _SUFFIX_UNITS:
+        if column.endswith(suffix) or f"{suffix}_" in column:
+            return unit
+    if "multiple" in column and not isinstance(value, int):
+        return "倍"
+    if _FRACTION.search(column) and not isinstance(value, int):
+        return "%"
+    return ""
+
+
+def printed_decimals(figure: Figure, column: str, unit: str) -> int:
+    """Decimals the report prints ``column`` with: as many as its printed value shows (a fraction
+    printed as 0.2247 is 22.47%), else the unit's usual precision."""
+    printed = [v for v in figure.printed_values(column) if isinstance(v, (int, float, Decimal))
+               and not isinstance(v, bool)]
+    if not printed:
+        return DEFAULT_DECIMALS.get(unit, 2)
+    places = max(_decimals(v) for v in printed)
+    return max(0, places - 2) if unit == "%" else places
+
+
+def is_year_like(column: str) -> bool:
+    """Integers that are years or vintages print without a thousands separator (2025, not 2,025)."""
+    return bool(_YEAR_LIKE.search(column))
 
 
 def _decimals(printed: Any) -> int:

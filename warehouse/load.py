@@ -1,4 +1,5 @@
-"""The only code that writes core rows: keyed merges of parsed rows into a build.
+"""The only code that writes core rows: keyed merges of parsed rows into a build, and the
+whole-table replacement of tables derived from other core tables.
 
 Rows arrive as polars frames already normalised and validated. Duplicate keys inside one
 batch are an error here (DuckDB's MERGE would silently keep both), so callers deduplicate
@@ -28,6 +29,27 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     ]
 
 
+_DUCK_TO_POLARS = {
+    "VARCHAR": pl.String, "INTEGER": pl.Int32, "BIGINT": pl.Int64, "BOOLEAN": pl.Boolean,
+    "DATE": pl.Date, "DOUBLE": pl.Float64, "TIMESTAMP WITH TIME ZONE": pl.Datetime("us", "UTC"),
+}
+
+
+def polars_schema(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, pl.DataType]:
+    """The table's columns as polars types (DECIMAL keeps its precision and scale), in table order."""
+    schema, name = table.split(".")
+    out: dict[str, pl.DataType] = {}
+    for column, kind in con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "ORDER BY column_index", [schema, name]).fetchall():
+        if kind.startswith("DECIMAL"):
+            precision, scale = (int(x) for x in kind[8:-1].split(","))
+            out[column] = pl.Decimal(precision, scale)
+        else:
+            out[column] = _DUCK_TO_POLARS[kind]
+    return out
+
+
 def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Replace rows with the same key, insert the rest; returns rows written."""
     if frame.is_empty():
@@ -37,9 +59,7 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     unknown = sorted(set(frame.columns) - set(columns))
     if unknown:
         raise KeyError(f"{table} has no columns {unknown}")
-    dup = frame.group_by(list(rule.key)).len().filter(pl.col("len") > 1)
-    if not dup.is_empty():
-        raise DuplicateKeyError(f"{table}: {dup.height} keys appear more than once in one batch, e.g. {dup.row(0)}")
+    _refuse_duplicate_keys(table, frame, rule)
     con.register("_incoming", frame.to_arrow())
     try:
         key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in rule.key)
@@ -58,6 +78,36 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     finally:
         con.unregister("_incoming")
     return frame.height
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Make ``frame`` the whole content of ``table`` (a table derived from other core tables,
+    recomputed from all of them each run, so rows that no longer follow disappear)."""
+    rule = rule_for(table)
+    unknown = sorted(set(frame.columns) - set(table_columns(con, table)))
+    if unknown:
+        raise KeyError(f"{table} has no columns {unknown}")
+    _refuse_duplicate_keys(table, frame, rule)
+    con.register("_incoming", frame.to_arrow())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table}")
+        if not frame.is_empty():
+            cols = ", ".join(frame.columns)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_incoming")
+    return frame.height
+
+
+def _refuse_duplicate_keys(table: str, frame: pl.DataFrame, rule: TableRule) -> None:
+    dup = frame.group_by(list(rule.key)).len().filter(pl.col("len") > 1)
+    if not dup.is_empty():
+        raise DuplicateKeyError(f"{table}: {dup.height} keys appear more than once in one batch, e.g. {dup.row(0)}")
 
 
 def _coalesced(rule: TableRule, column: str, incoming: bool) -> str:

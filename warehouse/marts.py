@@ -7,6 +7,7 @@ it (grain, English and Chinese) — a test fails when a mart or a mart column ha
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -26,3 +27,27 @@ def apply_marts(con: duckdb.DuckDBPyConnection, directory: Path = MARTS_DIR) -> 
         con.execute(path.read_text(encoding="utf-8"))
         applied.append(path.name)
     return applied
+
+
+def mart_sources(directory: Path = MARTS_DIR) -> dict[str, list[str]]:
+    """``marts.<view>`` → the ``core`` tables it reads, directly or through the marts and macros
+    it reads (for lineage: a load that wrote one of them refreshed the view)."""
+    reads: dict[str, set[str]] = {}
+    views: list[str] = []
+    for path in mart_files(directory):
+        sql = path.read_text(encoding="utf-8")
+        created = re.findall(r"CREATE\s+OR\s+REPLACE\s+(VIEW|MACRO)\s+(marts\.[a-z_][a-z0-9_]*)", sql, re.IGNORECASE)
+        used = set(re.findall(r"\b((?:core|marts)\.[a-z_][a-z0-9_]*)", sql.lower()))
+        for kind, name in created:
+            reads[name] = used - {n for _, n in created}
+            if kind.upper() == "VIEW":
+                views.append(name)
+
+    def core_of(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        tables = {used for used in reads.get(name, ()) if used.startswith("core.")}
+        for used in reads.get(name, ()):
+            if used in reads and used not in seen:
+                tables |= core_of(used, seen | {name})
+        return tables
+
+    return {view: sorted(core_of(view)) for view in views}

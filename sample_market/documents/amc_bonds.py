@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sample_market.documents.code_labels import INSTITUTION_TYPE_LABELS as TYPE_LABELS
 from sample_market.documents.workbook import Column, Layout, SheetSpec, render_table, render_xlsx
-from transforms.parse.parties import TYPE_LABELS  # the parser's vocabulary: one spelling per type
 
 WIND_LAYOUT = Layout(header_style="wind", sheet_name="债券列表", footer="数据来源：Wind")
 EVENTS_LAYOUT = WIND_LAYOUT.with_(sheet_name="债券事件")

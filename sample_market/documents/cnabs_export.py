@@ -1,5 +1,5 @@
 """CNABS-style securities export (XLSX) from core.deals / core.tranches / core.rating_actions /
-core.institutions rows, shaped like the real file shared/real-world/cnabs_securities_export.xlsx.
+core.institutions rows, shaped like the real file tests/fixtures/real_world/cnabs_securities_export.xlsx.
 
 Sheet 证券信息 has one row per tranche, sheet 产品信息 one per deal (产品全称, 起息日). What CNABS
 prints unlike Wind, and the parser must undo:
@@ -23,15 +23,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sample_market.documents.workbook import Column, Layout, SheetSpec, render_xlsx
-from transforms.normalise.ratings import resolve_agency
-from transforms.parse.cnabs_export import AMORTISATION, CLASSES, COUPON_TYPES
+from sample_market.documents.code_labels import (
+    CNABS_AGENCY_COLUMNS,
+    CNABS_AMORTISATION_LABELS as AMORTISATION_LABELS,
+    COUPON_TYPE_LABELS,
+    TRANCHE_CLASS_LABELS as CLASS_LABELS,
+)
 
 # The real file's agency columns in its order, then 中债资信 (the sample market's agencies include it).
 AGENCY_COLUMNS = ("联合资信", "中诚信国际", "大公国际", "东方金诚", "鹏元资信", "评级机构1", "新世纪评级", "联合信用",
                   "中债资信")
-CLASS_LABELS = {code: label for label, code in CLASSES.items()}
-AMORTISATION_LABELS = {code: label for label, code in AMORTISATION.items()}
-COUPON_TYPE_LABELS = {code: label for label, code in COUPON_TYPES.items()}
 
 
 def render_cnabs_export(
@@ -104,14 +105,10 @@ def render_cnabs_export(
 
 
 def _agency_column(full_name: str) -> str:
-    agency = resolve_agency(full_name)
-    for name in AGENCY_COLUMNS:
-        try:
-            if resolve_agency(name) == agency:
-                return name
-        except ValueError:
-            continue  # the unnamed placeholder column
-    raise ValueError(f"no CNABS rating column for agency {full_name}")
+    column = CNABS_AGENCY_COLUMNS.get(full_name)
+    if column is None or column not in AGENCY_COLUMNS:
+        raise ValueError(f"no CNABS rating column for agency {full_name}")
+    return column
 
 
 def _current_ratings(actions: Sequence[Mapping[str, Any]], as_of: date) -> dict[tuple[str, str], str]:

@@ -17,17 +17,17 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sample_market.documents.workbook import Column, Layout, render_table
-from transforms.normalise.titles import ASSET_CLASSES
-from transforms.parse.issuance_export import (
+from sample_market.documents.code_labels import (
     AMORTISATION_LABELS,
-    CLASS_LABELS,
     COUPON_TYPE_LABELS,
     ENHANCEMENT_KIND_LABELS,
+    INSTITUTION_TYPE_LABELS as TYPE_LABELS,
     RELATION_LABELS,
     SUBCLASS_LABELS,
+    TRANCHE_CLASS_LABELS as CLASS_LABELS,
+    asset_class_label,
 )
-from transforms.parse.parties import TYPE_LABELS
+from sample_market.documents.workbook import Column, Layout, render_table
 
 DEFAULT_LAYOUT = Layout(sheet_name="ABS发行明细", footer="数据来源：Wind")
 MARKET_LABELS = {"credit_abs": "信贷ABS", "abn": "ABN", "exchange_abs": "企业ABS"}
@@ -165,5 +165,5 @@ def render_issuance_export(
 
 
 def _asset_label(code: str) -> str:
-    """Chinese asset-class name from the normaliser's table; unknown codes print as the code."""
-    return ASSET_CLASSES[code][0] if code in ASSET_CLASSES else code
+    """Chinese asset-class name (the market's own spelling); unknown codes print as the code."""
+    return asset_class_label(code)

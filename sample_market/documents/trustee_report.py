@@ -2,10 +2,12 @@
 
 Real trustees each use their own template, and the pipeline must read all of them, so the
 renderer draws one deal × one period from rows shaped like the warehouse schema
-(``core.pool_performance``, ``core.tranche_payments``, ``core.liquidation_events``) through
-one of several templates that differ the way trust companies do: section order and
-numbering, row-label synonyms, column order, units (元 / 万元, named in a header or a
-``金额单位`` line), not-applicable markers, date spellings and page breaks inside tables.
+(``core.pool_performance``, ``core.tranche_payments``, ``core.liquidation_events``) through a
+``ReportLayout`` that says how a trust company lays it out: section order, titles and
+numbering, row-label synonyms, column order and table orientation, units per table (元 /
+万元 / 亿元, named in a header, a ``金额单位`` line, a note, a label or the value), not-applicable
+markers, date spellings, notes, boilerplate sections and page breaks inside tables. The sample
+market publishes three trustees' templates (``TEMPLATE_SPECS``); ``layout_fuzzer`` draws others.
 Variants add what the pipeline must survive (revisions, English duplicates, truncated files,
 scanned pages, mis-encoded text, a missing row, an unreadable number).
 
@@ -19,18 +21,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
-import io
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from pathlib import Path
 from typing import Any
 
-FONT_PATH = Path(__file__).resolve().parents[1] / "fonts" / "wqy-microhei-gb2312.ttf"
-FONT_NAME = "WQYMicroHeiGB"
+from sample_market.documents.render import Heading, Num, PageBreak, Para, Table, XlsxStyle, render_pdf, render_xlsx
+
+_render_pdf = render_pdf  # the name other modules and tests knew it by
 
 TEMPLATES = ("trust_a", "trust_b", "trust_c")
 FORMATS = ("pdf", "xlsx")
@@ -72,7 +71,6 @@ LIQUIDATION_METHODS = {
 
 NO_PAYMENTS = "本期各档资产支持证券均无本息兑付。"  # a period in which no tranche is paid
 _CN_DIGITS = "零一二三四五六七八九"
-_WAN = Decimal(10_000)
 _CENT = Decimal("0.01")
 
 
@@ -247,21 +245,26 @@ def report_title(
     return title
 
 
-# ───────────────────────────── templates ─────────────────────────────
+# ───────────────────────────── layouts ─────────────────────────────
 @dataclass(frozen=True)
-class Template:
-    """How one trustee lays out its report. Labels map our field keys to printed labels."""
+class ReportLayout:
+    """How one trustee lays out its report: one point of the layout space the sample market
+    draws from. The three templates below are three points; the fuzzer
+    (``layout_fuzzer.draw_report_layout``) draws the others. Labels and headings map our
+    field and block keys to printed text. Every field after ``history_date`` defaults to the
+    templates' behaviour.
+    """
 
     name: str
     title_style: str
-    cover_date: str  # format with {y} {m} {d}
-    date_style: str  # cn, iso, slash
+    cover_date: str  # format with {y} {m} {d} (and {mm} {dd} zero-padded)
+    date_style: str  # cn, iso, slash, or a pattern with {y} {m} {d} {mm} {dd}
     na: str  # not-applicable marker
     unit: str  # pool tables
     tranche_unit: str  # 本息兑付 table
-    unit_where: str  # header: 金额（元）; line: 金额单位：万元 under the section heading
+    unit_where: str  # header 金额（元） | line 金额单位：万元 under the section heading | table_line | note | label | value
     code_suffix: bool
-    outline: tuple[tuple[str, tuple[str, ...]], ...]  # (top title, sub-block keys); see _BLOCKS
+    outline: tuple[tuple[str, tuple[str, ...]], ...]  # (top title, sub-block keys)
     sub_numbered: bool  # sub-blocks get （一）（二） headings
     labels: Mapping[str, str]
     headings: Mapping[str, str]
@@ -283,6 +286,38 @@ class Template:
     xlsx_numbers: str  # numeric or text
     footer: str  # format with {n} {total}
     history_date: str = "payment_date"  # pool column printed in the history table's date column
+    top_numbering: str = "{n}、"  # {n} Chinese numeral, {i} Arabic
+    sub_numbering: str = "（{n}）"
+    heading_end: str = ""  # after every heading, e.g. "："
+    table_units: Mapping[str, str] = field(default_factory=dict)  # block → 元 | 万元 | 亿元
+    unit_text: str = ""  # how the unit is stated, with {unit}; "" = the templates' own
+    amount_places: str = "document"  # document: 万元 at 2 or 6 places; fewest: fewest exact places per unit
+    thousands: bool = True
+    rate_style: str = "percent"  # percent | fraction
+    tranche_orientation: str = "columns"  # columns: a column per tranche; rows: a row per tranche
+    pool_shape: str = "kv"  # kv | asof (期初 and 期末 as columns)
+    delinquency_orientation: str = "rows"  # rows: a row per bucket; columns: a column per bucket
+    basic_style: str = "table"  # table | lines (label：value paragraphs) | pairs (two pairs a row)
+    basic_colon: str = "："
+    cover_split: bool = False  # 报告日期： / trustee / date as three blocks
+    label_notes: tuple[str, ...] = ()  # label keys printed with a footnote marker
+    value_notes: tuple[str, ...] = ()  # fields (or tranche rows) whose value carries a footnote marker
+    note_marker: str = "(注{n})"
+    split_tables: tuple[str, ...] = ()  # blocks whose table breaks onto the next page part-way
+    continued: str = ""  # caption above a table's continued part
+    extras: tuple[tuple[str, int], ...] = ()  # (boilerplate block, number of outline sections before it)
+    extra_texts: Mapping[str, str] = field(default_factory=dict)  # boilerplate wording (fees/accounts: "|"-joined)
+    omit_na_rows: bool = False  # label/value rows without a value are left out
+    other_in_recovery: bool = False  # NPL other income as a row of the disposal table
+    period_text: str = "第{n}期"
+    collection_sep: str = "至"
+    date_qualifier: str = ""  # after the collection period's dates, e.g. （含该日）
+    count_suffix: str = ""  # after loan counts, e.g. 笔
+    wrap_headers: bool = False  # header cells wrap instead of shrinking
+    xlsx: XlsxStyle | None = None  # None: from xlsx_layout / xlsx_numbers
+
+
+Template = ReportLayout  # the three trustees' templates are layouts like any other
 
 
 _LABELS_A = {
@@ -384,8 +419,8 @@ _HEADINGS_EN = {
     "recovery": "Disposal and Recoveries", "liquidation": "Clean-up Call",
 }
 
-TEMPLATE_SPECS: dict[str, Template] = {
-    "trust_a": Template(
+TEMPLATE_SPECS: dict[str, ReportLayout] = {
+    "trust_a": ReportLayout(
         name="trust_a", title_style="paren", cover_date="报告日期：{y} 年 {m} 月 {d} 日", date_style="cn",
         na="不适用", unit="元", tranche_unit="元", unit_where="header", code_suffix=False,
         outline=(
@@ -404,7 +439,7 @@ TEMPLATE_SPECS: dict[str, Template] = {
         default_rows=("new_default", "cum_default", "cum_rate"), collection_rows="range", period_row=True,
         xlsx_layout="sheets", xlsx_numbers="numeric", footer="第 {n} 页 共 {total} 页",
     ),
-    "trust_b": Template(
+    "trust_b": ReportLayout(
         name="trust_b", title_style="dash", cover_date="报告日期: {y}年{m}月{d}日", date_style="iso",
         na="—", unit="万元", tranche_unit="万元", unit_where="line", code_suffix=True,
         outline=(
@@ -425,7 +460,7 @@ TEMPLATE_SPECS: dict[str, Template] = {
         default_rows=("new_default",), collection_rows="split", period_row=False,
         xlsx_layout="single", xlsx_numbers="text", footer="- {n} -",
     ),
-    "trust_c": Template(
+    "trust_c": ReportLayout(
         name="trust_c", title_style="year_total", cover_date="报告日期：{y}-{m:02d}-{d:02d}", date_style="slash",
         na="-", unit="元", tranche_unit="万元", unit_where="header", code_suffix=False,
         outline=(
@@ -448,96 +483,99 @@ TEMPLATE_SPECS: dict[str, Template] = {
 }
 
 
-# ───────────────────────────── document model ─────────────────────────────
-@dataclass
-class _Num:
-    """A printed number and its value in the printed unit (XLSX writes the value)."""
-
-    text: str
-    value: Decimal | int | None
-
-
-@dataclass
-class _Heading:
-    text: str
-    level: int
-    key: str = ""
-
-
-@dataclass
-class _Para:
-    text: str
-    size: float = 9.0
-    align: str = "left"
-    space: float = 4.0
-
-
-@dataclass
-class _Table:
-    header: list[str] | None
-    rows: list[list[str | _Num]]
-    widths: tuple[float, ...]
-    align: tuple[str, ...]
-    repeat_header: bool = True
-    row_keys: list[str | None] = field(default_factory=list)
-
-
-class _PageBreak:
-    pass
-
-
 @dataclass
 class _Fmt:
-    """Number and date formatting of one report (template + unit + variant)."""
+    """Number and date formatting of one report (layout + units + variant)."""
 
-    tpl: Template
+    tpl: ReportLayout
     english: bool
-    wan_places: int
+    places: Mapping[str, int]  # unit → decimals (万元, 亿元)
 
     def date(self, value: dt.date | None) -> str:
         if value is None:
             return self.tpl.na
-        if self.english or self.tpl.date_style == "iso":
+        style = self.tpl.date_style
+        if self.english or style == "iso":
             return value.isoformat()
-        if self.tpl.date_style == "slash":
+        if style == "slash":
             return f"{value.year}/{value.month}/{value.day}"
+        if "{" in style:
+            return _date_pattern(style, value)
         return f"{value.year}年{value.month}月{value.day}日"
 
-    def amount(self, value: Decimal | None, unit: str) -> _Num:
+    def amount(self, value: Decimal | None, unit: str) -> Num:
         if value is None:
-            return _Num(self.tpl.na, None)
-        if unit == "万元":
-            shown = (value / _WAN).quantize(Decimal(1).scaleb(-self.wan_places))
-            return _Num(f"{shown:,.{self.wan_places}f}", shown)
-        shown = value.quantize(_CENT)
-        return _Num(f"{shown:,.2f}", shown)
+            return Num(self.tpl.na, None)
+        sep = "," if self.tpl.thousands else ""
+        if unit in _UNIT_SIZES and unit != "元":
+            places = self.places[unit]
+            shown = (value / _UNIT_SIZES[unit]).quantize(Decimal(1).scaleb(-places))
+            text = f"{shown:{sep}.{places}f}"
+        else:
+            shown = value.quantize(_CENT)
+            text = f"{shown:{sep}.2f}"
+        if self.tpl.unit_where == "value" and not self.english:
+            return Num(text + unit, None)  # 13,200.00万元: the unit is part of the text
+        return Num(text, shown)
 
-    def count(self, value: int | None) -> _Num:
-        return _Num(self.tpl.na, None) if value is None else _Num(f"{value:,}", int(value))
-
-    def rate(self, value: Decimal | None, bare: bool = False) -> _Num:
-        """Percent with as many decimals as needed (at least 2), so no digit of the fraction is lost."""
+    def count(self, value: int | None) -> Num:
         if value is None:
-            return _Num(self.tpl.na, None)
+            return Num(self.tpl.na, None)
+        text = f"{value:,}" if self.tpl.thousands else str(value)
+        if self.tpl.count_suffix:
+            return Num(text + self.tpl.count_suffix, None)
+        return Num(text, int(value))
+
+    def rate(self, value: Decimal | None, bare: bool = False) -> Num:
+        """Percent with as many decimals as needed (at least 2), so no digit of the fraction is lost;
+        or the fraction itself (at least 4 decimals) in a layout that prints rates as decimals."""
+        if value is None:
+            return Num(self.tpl.na, None)
+        if self.tpl.rate_style == "fraction":
+            exponent = value.normalize().as_tuple().exponent
+            places = max(4, -exponent) if isinstance(exponent, int) and exponent < 0 else 4
+            return Num(f"{value:.{places}f}", None)
         pct = (value * 100).normalize()
         places = max(2, -pct.as_tuple().exponent) if pct.as_tuple().exponent < 0 else 2
         text = f"{pct:.{places}f}"
-        return _Num(text if bare else text + "%", None)
+        return Num(text if bare else text + "%", None)
 
-    def factor(self, value: Decimal | None) -> _Num:
+    def factor(self, value: Decimal | None) -> Num:
         if value is None:
-            return _Num(self.tpl.na, None)
-        return _Num(f"{value:.6f}", value)
+            return Num(self.tpl.na, None)
+        return Num(f"{value:.6f}", value)
+
+
+def _date_pattern(pattern: str, value: dt.date) -> str:
+    return pattern.format(y=value.year, m=value.month, d=value.day, mm=f"{value.month:02d}", dd=f"{value.day:02d}")
+
+
+_UNIT_SIZES = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+_MAX_PLACES = {"万元": 6, "亿元": 10}
+
+
+def _amounts(report: TrusteeReportData) -> Iterator[Decimal]:
+    rows = (report.pool, *report.payments, *report.history, report.liquidation or {})
+    for row in rows:
+        for name, value in row.items():
+            if name.endswith("_cny") and value is not None:
+                yield Decimal(value)
 
 
 def _wan_places(report: TrusteeReportData) -> int:
     """万元 with 2 decimals when every amount is a whole hundred 元 (exact), else 6 (exact to the cent)."""
-    rows = (report.pool, *report.payments, *report.history, report.liquidation or {})
-    for row in rows:
-        for name, value in row.items():
-            if name.endswith("_cny") and value is not None and Decimal(value) % 100 != 0:
-                return 6
-    return 2
+    return 2 if all(value % 100 == 0 for value in _amounts(report)) else 6
+
+
+def _fewest_places(report: TrusteeReportData) -> dict[str, int]:
+    """Per unit, the fewest decimals (at least 2) that print every amount of the report exactly."""
+    amounts = list(_amounts(report))
+    places = {}
+    for unit, most in _MAX_PLACES.items():
+        size = _UNIT_SIZES[unit]
+        places[unit] = next((p for p in range(2, most) if all((a / size).quantize(Decimal(1).scaleb(-p)) * size == a
+                                                                for a in amounts)), most)
+    return places
 
 
 def _cn_number(n: int) -> str:
@@ -548,11 +586,20 @@ def _cn_number(n: int) -> str:
     return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + ("" if ones == 0 else _CN_DIGITS[ones])
 
 
+# Sentences for the footnotes a layout attaches to labels or values (presentation only).
+_NOTE_TEXTS = (
+    "本表数据由贷款服务机构提供。",
+    "余额为截至本收款期间期末日的未偿本金余额。",
+    "本期数据已经资金保管机构核对。",
+    "差异系四舍五入所致。",
+)
+
+
 # ───────────────────────────── building blocks ─────────────────────────────
 class _Builder:
-    """Turns report rows into headings, paragraphs and tables for one template."""
+    """Turns report rows into headings, paragraphs and tables for one layout."""
 
-    def __init__(self, report: TrusteeReportData, tpl: Template, variant: str) -> None:
+    def __init__(self, report: TrusteeReportData, tpl: ReportLayout, variant: str) -> None:
         self.r = report
         self.tpl = tpl
         self.variant = variant
@@ -561,7 +608,11 @@ class _Builder:
         self.H = _HEADINGS_EN if self.english else tpl.headings
         self.unit = report.unit or tpl.unit
         self.tranche_unit = report.unit or tpl.tranche_unit
-        self.fmt = _Fmt(tpl, self.english, _wan_places(report))
+        places = _fewest_places(report)
+        if tpl.amount_places == "document":  # 万元 at 2 or 6 places across the report, as the templates print it
+            places["万元"] = _wan_places(report)
+        self.fmt = _Fmt(tpl, self.english, places)
+        self.notes: list[str] = []  # footnotes of the table being built
 
     # -- whole document
     def title(self) -> str:
@@ -572,30 +623,120 @@ class _Builder:
         style = self.tpl.title_style
         return report_title(r.deal_name, r.period_number, r.report_date, style, revision=revision)
 
+    def unit_for(self, block: str) -> str:
+        if self.r.unit:
+            return self.r.unit
+        return self.tpl.table_units.get(block) or (self.tranche_unit if block == "tranche" else self.unit)
+
+    def label(self, key: str, unit: str | None = None) -> str:
+        """A row or column label, its unit filled in where the spelling holds one."""
+        text = self.L[key]
+        if "{unit}" in text:
+            text = text.format(unit=unit or self.unit)
+        if key in self.tpl.label_notes:
+            text += self.marker()
+        return text
+
+    def marker(self) -> str:
+        self.notes.append(_NOTE_TEXTS[len(self.notes) % len(_NOTE_TEXTS)])
+        return self.tpl.note_marker.format(n=len(self.notes))
+
+    def noted(self, key: str | None, cell: Num | str) -> Num | str:
+        """The cell with a note marker glued to it, for a layout that notes this key's value."""
+        if key is None or key not in self.tpl.value_notes:
+            return cell
+        if isinstance(cell, Num):
+            return Num(cell.text + self.marker(), None)
+        return cell + self.marker()
+
+    def head_unit(self, unit: str, label: str = "") -> str:
+        """The unit after a header or label, where the layout states units there (and ``label``
+        does not already say it)."""
+        if self.tpl.unit_where not in ("header", "label") or f"({unit})" in label or f"（{unit}）" in label:
+            return ""
+        return (self.tpl.unit_text or "（{unit}）").format(unit=unit)
+
     def build(self) -> list[Any]:
         items: list[Any] = self.cover()
         number = 0
-        for top, subs in self.tpl.outline:
-            blocks = [s for s in subs if self.applies(s)]
+        sections = [(top, [s for s in subs if self.applies(s)]) for top, subs in self.tpl.outline]
+        placed = 0
+        for top, blocks in [*sections, ("", [])]:
+            for extra, position in self.tpl.extras:
+                if position == placed and not self.english:
+                    number += 1
+                    items += self.section_break(number)
+                    items.append(self.heading(extra, number))
+                    items += getattr(self, f"extra_{extra}")()
+            if not top:
+                break
+            placed += 1
             if not blocks:
                 continue
             number += 1
-            if self.tpl.section_new_page and number > 1:
-                items.append(_PageBreak())
-            head = self.H.get(top) or self.H[blocks[0]]
-            items.append(_Heading(f"{number}. {head}" if self.english else f"{_cn_number(number)}、{head}", 1, top))
+            items += self.section_break(number)
+            items.append(self.heading(top, number, blocks[0]))
             if self.tpl.unit_where == "line" and top not in ("basic",):
-                unit = self.tranche_unit if top == "tranche" else self.unit
-                items.append(_Para(f"Unit: {unit}" if self.english else f"金额单位：{unit}", 8, "right", 0))
+                unit = self.unit_for(blocks[0])
+                items.append(Para(f"Unit: {unit}" if self.english else
+                                  (self.tpl.unit_text or "金额单位：{unit}").format(unit=unit), 8, "right", 0))
             for index, block in enumerate(blocks, 1):
                 if self.tpl.sub_numbered and (len(blocks) > 1 or block != top):
                     sub = self.H[block]
-                    number_text = f"({index}) " if self.english else f"（{_cn_number(index)}）"
-                    items.append(_Heading(number_text + sub, 2, block))
-                items.extend(getattr(self, f"block_{block}")())
+                    number_text = f"({index}) " if self.english else self.tpl.sub_numbering.format(
+                        n=_cn_number(index), i=index)
+                    items.append(Heading(number_text + sub + self.end(), 2, block))
+                items.extend(self.finish(block, getattr(self, f"block_{block}")()))
             if "pool" in blocks:
                 items.extend(self.na_note())
         return items
+
+    def end(self) -> str:
+        return "" if self.english else self.tpl.heading_end
+
+    def section_break(self, number: int) -> list[Any]:
+        return [PageBreak()] if self.tpl.section_new_page and number > 1 else []
+
+    def heading(self, key: str, number: int, first_block: str | None = None) -> Heading:
+        head = self.H.get(key) or self.H[first_block or key]
+        if self.english:
+            return Heading(f"{number}. {head}", 1, key, head)
+        numbering = self.tpl.top_numbering.format(n=_cn_number(number), i=number)
+        return Heading(f"{numbering}{head}{self.tpl.heading_end}", 1, key, head)
+
+    def finish(self, block: str, items: list[Any]) -> list[Any]:
+        """A block's tables with what the layout puts around them: unit lines or notes, footnotes,
+        and a page break part-way through a table."""
+        out: list[Any] = []
+        for item in items:
+            if not isinstance(item, Table):
+                out.append(item)
+                continue
+            unit = self.unit_for(block)
+            has_amounts = block not in ("basic",) and not self.english
+            if has_amounts and self.tpl.unit_where == "table_line":
+                out.append(Para(self.tpl.unit_text.format(unit=unit), 8, "right", 0))
+            item.wrap_header = self.tpl.wrap_headers
+            if block in self.tpl.split_tables and len(item.rows) >= 4:
+                out += self.split(item)
+            else:
+                out.append(item)
+            if has_amounts and self.tpl.unit_where == "note":
+                out.append(Para(self.tpl.unit_text.format(unit=unit), 8, "left", 2))
+            if self.notes:
+                out += [Para(f"注{k}：{text}" if "{n}" in self.tpl.note_marker else f"注：{text}", 8, "left", 2)
+                        for k, text in enumerate(self.notes, 1)]
+                self.notes = []
+        return out
+
+    def split(self, table: Table) -> list[Any]:
+        """The table cut into two parts with a page break between (the header repeated or not)."""
+        cut = len(table.rows) // 2
+        first = dataclasses.replace(table, rows=table.rows[:cut], row_keys=table.row_keys[:cut])
+        rest = dataclasses.replace(table, rows=table.rows[cut:], row_keys=table.row_keys[cut:],
+                                   header=table.header if table.repeat_header else None)
+        caption = [Para(self.tpl.continued, 8, "left", 2)] if self.tpl.continued else []
+        return [first, PageBreak(), *caption, rest]
 
     def applies(self, block: str) -> bool:
         if block in ("delinquency", "default", "history"):
@@ -608,39 +749,48 @@ class _Builder:
 
     def cover(self) -> list[Any]:
         r = self.r
+        d = r.report_date
         if self.english:
             lines = [f"Trustee: {r.trustee_name}", f"Report Date: {r.report_date.isoformat()}"]
+        elif self.tpl.cover_split:  # label, trustee and date come out as three separate blocks
+            label, _, pattern = self.tpl.cover_date.partition("{")
+            lines = [label.strip(), r.trustee_name, _date_pattern("{" + pattern, d)]
         else:
-            d = r.report_date
-            lines = [f"受托机构：{r.trustee_name}", self.tpl.cover_date.format(y=d.year, m=d.month, d=d.day)]
-        items: list[Any] = [_Para(self.title(), 16, "center", 120)]
-        items += [_Para(line, 11, "center", 10) for line in lines]
+            lines = [f"受托机构：{r.trustee_name}", _date_pattern(self.tpl.cover_date, d)]
+        items: list[Any] = [Para(self.title(), 16, "center", 120)]
+        items += [Para(line, 11, "center", 10) for line in lines]
         if self.variant == "revised":
-            items.append(_Para("更正说明：本报告对原披露的同期受托机构报告中的相关数据进行了更正，请以此为准。", 9, "left", 40))
+            items.append(Para("更正说明：本报告对原披露的同期受托机构报告中的相关数据进行了更正，请以此为准。", 9, "left", 40))
         notice = (
             "Important notice: this report is prepared by the trustee from information provided by the servicer."
             if self.english
             else "重要提示：本报告依据贷款服务机构、资金保管机构提供的资料编制，受托机构保证本报告内容的真实、准确和完整。"
         )
-        items.append(_Para(notice, 8, "left", 60))
-        items.append(_PageBreak())
+        items.append(Para(notice, 8, "left", 60))
+        items.append(PageBreak())
         return items
 
     # -- helpers
-    def kv(self, rows: list[tuple[str | None, str, Any]], unit: str) -> _Table:
-        """A label | value table laid out with the template's pool columns."""
+    def kv(self, rows: list[tuple[str | None, str, Any]], unit: str) -> Table:
+        """A label | value table laid out with the layout's pool columns."""
         cols = self.tpl.pool_columns
-        amount_head = self.L["c_amount"] + (f"（{unit}）" if self.tpl.unit_where == "header" else "")
+        amount_head = self.L["c_amount"] + self.head_unit(unit) * (self.tpl.unit_where == "header")
         heads = {"seq": self.L["c_seq"], "label": self.L["c_item"], "amount": amount_head,
                  "count": self.L["c_count"], "note": self.L["c_note"]}
         widths = {"seq": 0.08, "label": 0.46, "amount": 0.3, "count": 0.2, "note": 0.16}
         align = {"seq": "c", "label": "l", "amount": "r", "count": "r", "note": "l"}
         body, keys = [], []
-        for seq, (key, label, value) in enumerate(rows, 1):
-            cells: list[str | _Num] = []
+        for key, label, value in rows:
+            amount = value[0] if isinstance(value, tuple) else value
+            if self.tpl.omit_na_rows and isinstance(amount, Num) and amount.text == self.tpl.na:
+                continue
+            if self.tpl.unit_where == "label" and isinstance(amount, Num) and amount.value is not None \
+                    and not isinstance(amount.value, int) and key not in _NOT_AMOUNTS:
+                label += self.head_unit(unit, label)
+            cells: list[str | Num] = []
             for col in cols:
                 if col == "seq":
-                    cells.append(str(seq))
+                    cells.append(str(len(body) + 1))
                 elif col == "label":
                     cells.append(label)
                 elif col == "note":
@@ -648,113 +798,136 @@ class _Builder:
                 elif col == "count":
                     cells.append(value[1] if isinstance(value, tuple) else "")
                 else:
-                    cells.append(value[0] if isinstance(value, tuple) else value)
+                    cells.append(self.noted(key, amount))
             body.append(cells)
             keys.append(key)
         total = sum(widths[c] for c in cols)
-        return _Table(
+        return Table(
             [heads[c] for c in cols], body, tuple(widths[c] / total for c in cols),
-            tuple(align[c] for c in cols), self.tpl.repeat_header, keys,
+            tuple(align[c] for c in cols), self.tpl.repeat_header, keys, "kv",
         )
 
-    def money(self, field_name: str, row: Mapping[str, Any] | None = None) -> _Num:
+    def money(self, field_name: str, row: Mapping[str, Any] | None = None, block: str = "pool") -> Num:
         row = self.r.pool if row is None else row
-        return self.fmt.amount(row.get(field_name), self.unit)
+        return self.fmt.amount(row.get(field_name), self.unit_for(block))
 
     # -- blocks
     def block_basic(self) -> list[Any]:
-        r, L, f = self.r, self.L, self.fmt
+        r, L, f, tpl = self.r, self.L, self.fmt, self.tpl
         rows = [[L["trust"], r.deal_name], [L["trustee"], r.trustee_name]]
-        if self.tpl.period_row or self.english:
-            rows.append([L["period"], str(r.period_number) if self.english else f"第{r.period_number}期"])
-        if self.tpl.collection_rows == "split":
-            rows.append([L["collection_start"], f.date(r.collection_period_start)])
-            rows.append([L["collection_end"], f.date(r.collection_period_end)])
+        if tpl.period_row or self.english:
+            rows.append([L["period"], str(r.period_number) if self.english else tpl.period_text.format(n=r.period_number)])
+        start = f.date(r.collection_period_start) + tpl.date_qualifier
+        end = f.date(r.collection_period_end) + tpl.date_qualifier
+        if tpl.collection_rows == "split":
+            rows.append([L["collection_start"], start])
+            rows.append([L["collection_end"], end])
         else:
-            sep = " to " if self.english else "至"
-            rows.append([L["collection"], f"{f.date(r.collection_period_start)}{sep}{f.date(r.collection_period_end)}"])
+            sep = " to " if self.english else tpl.collection_sep
+            rows.append([L["collection"], f"{start}{sep}{end}"])
         rows.append([L["payment"], f.date(r.payment_date)])
-        return [_Table(None, rows, (0.3, 0.7), ("l", "l"), True, [None] * len(rows))]
+        if tpl.basic_style == "lines" and not self.english:
+            return [Para(f"{label}{tpl.basic_colon}{value}", 9, "left", 2) for label, value in rows]
+        if tpl.basic_style == "pairs" and not self.english:
+            paired = [[*a, *b] for a, b in zip(rows[::2], [*rows[1::2], ["", ""]])]
+            return [Table(None, paired, (0.2, 0.3, 0.2, 0.3), ("l",) * 4, True, [None] * len(paired), "kv")]
+        return [Table(None, rows, (0.3, 0.7), ("l", "l"), True, [None] * len(rows), "kv")]
 
     def block_pool(self) -> list[Any]:
         r, L = self.r, self.L
         count = self.fmt.count(r.pool.get("loan_count_end"))
         if r.is_npl:
-            begin, end, count_label = L["npl_begin"], L["npl_end"], L["npl_count"]
+            begin, end, count_key = "npl_begin", "npl_end", "npl_count"
         else:
-            begin, end, count_label = L["begin"], L["end"], L["count"]
+            begin, end, count_key = "begin", "end", "count"
+        unit = self.unit_for("pool")
+        if self.tpl.pool_shape == "asof" and not self.english:
+            head_unit = self.head_unit(unit) if self.tpl.unit_where in ("header", "label") else ""
+            rows = [
+                [self.label("c_pool_balance", unit), self.noted("pool_balance_begin_cny", self.money("pool_balance_begin_cny")),
+                 self.noted("pool_balance_end_cny", self.money("pool_balance_end_cny"))],
+                [self.label(count_key, unit), Num(self.tpl.na, None), self.noted("loan_count_end", count)],
+            ]
+            header = [L["c_item"], L["c_begin"] + head_unit, L["c_end"] + head_unit]
+            return [Table(header, rows, (0.4, 0.3, 0.3), ("l", "r", "r"), self.tpl.repeat_header,
+                          ["pool_balance_begin_cny", "loan_count_end"])]
         if "count" in self.tpl.pool_columns:  # trust_c: 期末资产池 | 笔数 | 金额
             rows = [
-                ("pool_balance_begin_cny", begin, (self.money("pool_balance_begin_cny"), self.tpl.na)),
-                ("pool_balance_end_cny", end, (self.money("pool_balance_end_cny"), count)),
+                ("pool_balance_begin_cny", self.label(begin, unit), (self.money("pool_balance_begin_cny"), self.tpl.na)),
+                ("pool_balance_end_cny", self.label(end, unit), (self.money("pool_balance_end_cny"), count)),
             ]
         else:
             rows = [
-                ("pool_balance_begin_cny", begin, self.money("pool_balance_begin_cny")),
-                ("pool_balance_end_cny", end, self.money("pool_balance_end_cny")),
-                ("loan_count_end", count_label, count),
+                ("pool_balance_begin_cny", self.label(begin, unit), self.money("pool_balance_begin_cny")),
+                ("pool_balance_end_cny", self.label(end, unit), self.money("pool_balance_end_cny")),
+                ("loan_count_end", self.label(count_key, unit), count),
             ]
-        return [self.kv(rows, self.unit)]
+        return [self.kv(rows, unit)]
 
     def block_cashflow(self) -> list[Any]:
-        r, L, pool = self.r, self.L, self.r.pool
+        r, pool = self.r, self.r.pool
+        other_here = not (r.is_npl and self.tpl.other_in_recovery)
         spec: list[tuple[str, str, bool]] = [
             ("principal_collected_cny", "principal", not r.is_npl),
             ("prepayment_cny", "prepay", not r.is_npl),
             ("interest_collected_cny", "interest", not r.is_npl),
-            ("other_income_cny", "other_income", r.is_npl or self.tpl.name == "trust_b"),
+            ("other_income_cny", "other_income", other_here and (r.is_npl or self.tpl.name == "trust_b")),
             ("revolving_purchase_cny", "revolving", r.is_revolving),
             ("cumulative_revolving_purchase_cny", "cum_revolving", r.is_revolving),
         ]
-        rows = [(f, L[label], self.money(f)) for f, label, always in spec if always or pool.get(f) is not None]
+        unit = self.unit_for("cashflow")
+        rows = [(f, self.label(label, unit), self.money(f, block="cashflow")) for f, label, always in spec
+                if always or (pool.get(f) is not None and (f != "other_income_cny" or other_here))]
         if r.is_npl:  # proceeds again and investment income: neither is other income, neither is new
-            rows.insert(0, (None, L["disposal_cash"], self.money("recovery_cny")))
-            rows.append((None, L["investment_income"], _Num(self.tpl.na, None)))
-        return [self.kv(rows, self.unit)] if rows else []
+            rows.insert(0, (None, self.label("disposal_cash", unit), self.money("recovery_cny", block="cashflow")))
+            rows.append((None, self.label("investment_income", unit), Num(self.tpl.na, None)))
+        return [self.kv(rows, unit)] if rows else []
 
     def block_delinquency(self) -> list[Any]:
-        L, pool, unit = self.L, self.r.pool, self.unit
+        L, pool, unit = self.L, self.r.pool, self.unit_for("delinquency")
         buckets = [("delinquent_1_30_cny", "d1_30"), ("delinquent_31_60_cny", "d31_60"),
                    ("delinquent_61_90_cny", "d61_90"), ("delinquent_90_plus_cny", "d90")]
         end = pool.get("pool_balance_end_cny")
         late = [pool.get(f) for f, _ in buckets]
         normal = None if end is None or any(v is None for v in late) else end - sum(late)
-        rows: list[tuple[str | None, str, Decimal | None]] = [(None, L["normal"], normal)]
-        rows += [(f, L[label], pool.get(f)) for f, label in buckets]
-        rows.append((None, L["total"], end))
-        heads = {"bucket": L["c_bucket"],
-                 "balance": L["c_balance"] + (f"（{unit}）" if self.tpl.unit_where == "header" else ""),
-                 "share": L["c_share"]}
-        body, keys = [], []
+        rows: list[tuple[str | None, str, Decimal | None]] = [(None, self.label("normal", unit), normal)]
+        rows += [(f, self.label(label, unit), pool.get(f)) for f, label in buckets]
+        rows.append((None, self.label("total", unit), end))
+        heads = {"bucket": L["c_bucket"], "balance": L["c_balance"] + self.head_unit(unit), "share": L["c_share"]}
+        cells = []
         for key, label, value in rows:
             share = None if value is None or not end else (value / end).quantize(Decimal("0.000001"))
-            cell = {"bucket": label, "balance": self.fmt.amount(value, unit),
-                    "share": self.fmt.rate(share, bare=self.tpl.rate_percent_column)}
-            body.append([cell[c] for c in self.tpl.delinquency_columns])
-            keys.append(key)
+            cells.append({"bucket": label, "balance": self.noted(key, self.fmt.amount(value, unit)),
+                          "share": self.fmt.rate(share, bare=self.tpl.rate_percent_column)})
+        if self.tpl.delinquency_orientation == "columns" and not self.english:
+            header = [L["c_bucket"], *(c["bucket"] for c in cells)]
+            body = [[heads["balance"], *(c["balance"] for c in cells)], [heads["share"], *(c["share"] for c in cells)]]
+            width = 0.82 / len(cells)
+            return [Table(header, body, (0.18, *([width] * len(cells))), ("l", *("r" * len(cells))),
+                          self.tpl.repeat_header, ["delinquency_balance", "delinquency_share"])]
         cols = self.tpl.delinquency_columns
-        return [_Table([heads[c] for c in cols], body, (0.36, 0.34, 0.30),
-                       tuple("l" if c == "bucket" else "r" for c in cols), self.tpl.repeat_header, keys)]
+        return [Table([heads[c] for c in cols], [[c[k] for k in cols] for c in cells], (0.36, 0.34, 0.30),
+                      tuple("l" if c == "bucket" else "r" for c in cols), self.tpl.repeat_header,
+                      [key for key, _, _ in rows])]
 
     def block_default(self) -> list[Any]:
-        L, fmt = self.L, self.fmt
+        fmt, unit = self.fmt, self.unit_for("default")
         values = {
-            "new_default": ("new_default_cny", self.money("new_default_cny")),
-            "cum_default": ("cumulative_default_cny", self.money("cumulative_default_cny")),
+            "new_default": ("new_default_cny", self.money("new_default_cny", block="default")),
+            "cum_default": ("cumulative_default_cny", self.money("cumulative_default_cny", block="default")),
             "cum_rate": ("cumulative_default_rate", fmt.rate(self.r.pool.get("cumulative_default_rate"))),
         }
-        rows = [(values[k][0], L[k], values[k][1]) for k in self.tpl.default_rows]
-        return [self.kv(rows, self.unit)]
+        rows = [(values[k][0], self.label(k, unit), values[k][1]) for k in self.tpl.default_rows]
+        return [self.kv(rows, unit)]
 
     def block_history(self) -> list[Any]:
-        L, fmt, tpl, unit = self.L, self.fmt, self.tpl, self.unit
+        L, fmt, tpl, unit = self.L, self.fmt, self.tpl, self.unit_for("history")
         earlier = sorted(
             (h for h in self.r.history if int(h["period_number"]) < self.r.period_number),
             key=lambda h: int(h["period_number"]),
         )
         heads = {"period": L["h_period"], "date": L["h_date"],
-                 "amount": L["h_amount"] + (f"（{unit}）" if tpl.unit_where == "header" else ""),
-                 "rate": L["h_rate"]}
+                 "amount": (amount := self.label("h_amount", unit)) + self.head_unit(unit, amount), "rate": L["h_rate"]}
         body = []
         for row in (*earlier, self.r.pool):
             n = int(row["period_number"])
@@ -765,43 +938,52 @@ class _Builder:
         cols = tpl.history_columns
         widths = {"period": 0.16, "date": 0.26, "amount": 0.32, "rate": 0.26}
         total = sum(widths[c] for c in cols)
-        return [_Table([heads[c] for c in cols], body, tuple(widths[c] / total for c in cols),
-                       tuple("c" if c in ("period", "date") else "r" for c in cols), tpl.repeat_header,
-                       [None] * len(body))]
+        return [Table([heads[c] for c in cols], body, tuple(widths[c] / total for c in cols),
+                      tuple("c" if c in ("period", "date") else "r" for c in cols), tpl.repeat_header,
+                      [None] * len(body))]
 
     def block_recovery(self) -> list[Any]:
         """NPL disposal table: 处置中 / 本期处置完毕 / 合计 (the split is presentation only)."""
-        L, pool, unit = self.L, self.r.pool, self.unit
+        L, pool, unit = self.L, self.r.pool, self.unit_for("recovery")
         split = {f: _split(pool.get(f)) for f in ("pool_balance_end_cny", "recovery_cny", "cumulative_recovery_cny")}
-        suffix = f"（{unit}）" if self.tpl.unit_where == "header" else ""
+        suffix = self.head_unit(unit)
         heads = {"status": L["c_status"], "balance": L["c_balance"] + suffix,
                  "recovery": L["c_recovery"] + suffix, "cum_recovery": L["c_cum_recovery"] + suffix}
         source = {"balance": "pool_balance_end_cny", "recovery": "recovery_cny",
                   "cum_recovery": "cumulative_recovery_cny"}
         body = []
-        for index, label in enumerate((L["in_progress"], L["completed"], L["total"])):
-            cells: list[str | _Num] = []
+        for index, label in enumerate((self.label("in_progress"), self.label("completed"), self.label("total"))):
+            cells: list[str | Num] = []
             for col in self.tpl.recovery_columns:
                 if col == "status":
                     cells.append(label)
                 else:
                     part = split[source[col]]
                     value = pool.get(source[col]) if index == 2 else (None if part is None else part[index])
-                    cells.append(self.fmt.amount(value, unit))
+                    cell = self.fmt.amount(value, unit)
+                    cells.append(self.noted(source[col], cell) if index == 2 else cell)
             body.append(cells)
+        keys: list[str | None] = [None] * 3
+        if self.tpl.other_in_recovery and not self.english:  # 「2-其他现金流流入 本期回收金额 5,180.97」
+            other = {"status": f"2-{self.label('other_income', unit)}",
+                     "recovery": self.fmt.amount(pool.get("other_income_cny"), unit)}
+            body.append([other.get(col, Num(self.tpl.na, None)) for col in self.tpl.recovery_columns])
+            keys.append("other_income_cny")
         cols = self.tpl.recovery_columns
-        return [_Table([heads[c] for c in cols], body, tuple([0.25] + [0.75 / (len(cols) - 1)] * (len(cols) - 1)),
-                       tuple("l" if c == "status" else "r" for c in cols), self.tpl.repeat_header, [None] * 3)]
+        return [Table([heads[c] for c in cols], body, tuple([0.25] + [0.75 / (len(cols) - 1)] * (len(cols) - 1)),
+                      tuple("l" if c == "status" else "r" for c in cols), self.tpl.repeat_header, keys)]
 
     def block_tranche(self) -> list[Any]:
-        r, L, tpl, fmt, unit = self.r, self.L, self.tpl, self.fmt, self.tranche_unit
+        r, tpl, unit = self.r, self.tpl, self.unit_for("tranche")
         by_id = {t["tranche_id"]: t for t in r.tranches}
         pays = [(by_id[p["tranche_id"]], p) for p in r.payments]
         if not pays:
-            return [_Para("No payments on any tranche this period." if self.english else NO_PAYMENTS, 9, "left", 6)]
+            return [Para("No payments on any tranche this period." if self.english else NO_PAYMENTS, 9, "left", 6)]
         show_excess = any(p.get("other_income_paid_cny") is not None for _, p in pays)
         keys = [k for k in tpl.tranche_rows if k != "excess" or show_excess]
-        first = tpl.tranche_header + (f"（{unit}）" if tpl.unit_where == "header" else "")
+        if tpl.tranche_orientation == "rows" and not self.english:
+            return [self.tranche_rows_table(pays, keys, unit)]
+        first = tpl.tranche_header + self.head_unit(unit)
         if self.english:
             first = "Tranche" + (f" ({unit})" if tpl.unit_where == "header" else "")
         out: list[Any] = []
@@ -810,7 +992,7 @@ class _Builder:
             chunk = pays[start:start + size]
             body, row_keys = [], []
             for key in keys:
-                cells: list[str | _Num] = [L[key]]
+                cells: list[str | Num] = [self.label(key, unit)]
                 for tranche, pay in chunk:
                     cells.append(self.tranche_cell(key, tranche, pay, unit))
                 body.append(cells)
@@ -818,11 +1000,25 @@ class _Builder:
             label_w = 0.27
             col_w = (1 - label_w) / size
             widths = (label_w, *([col_w] * len(chunk)))
-            out.append(_Table([first, *(t["tranche_name"] for t, _ in chunk)], body, widths,
-                              ("l", *("r" * len(chunk))), tpl.repeat_header, row_keys))
+            out.append(Table([first, *(t["tranche_name"] for t, _ in chunk)], body, widths,
+                             ("l", *("r" * len(chunk))), tpl.repeat_header, row_keys))
         return out
 
-    def tranche_cell(self, key: str, tranche: Mapping[str, Any], pay: Mapping[str, Any], unit: str) -> str | _Num:
+    def tranche_rows_table(self, pays: list[tuple[Mapping[str, Any], Mapping[str, Any]]], keys: list[str],
+                           unit: str) -> Table:
+        """Tranches as rows (as prospectuses print them): one column per metric."""
+        header = [self.tpl.tranche_header]
+        for key in keys:
+            label = self.label(key, unit)
+            header.append(label + (self.head_unit(unit, label) if key in _TRANCHE_AMOUNTS else ""))
+        body = [[tranche["tranche_name"], *(self.tranche_cell(k, tranche, pay, unit) for k in keys)]
+                for tranche, pay in pays]
+        label_w = 0.12
+        widths = (label_w, *([(1 - label_w) / len(keys)] * len(keys)))
+        return Table(header, body, widths, ("l", *("r" * len(keys))), self.tpl.repeat_header,
+                     [t["tranche_id"] for t, _ in pays])
+
+    def tranche_cell(self, key: str, tranche: Mapping[str, Any], pay: Mapping[str, Any], unit: str) -> str | Num:
         fmt = self.fmt
         if key == "code":
             code = str(tranche["security_code"])
@@ -830,31 +1026,93 @@ class _Builder:
         columns = {"before": "principal_before_cny", "paid": "principal_paid_cny", "after": "principal_after_cny",
                    "coupon": "interest_paid_cny", "excess": "other_income_paid_cny"}
         if key in columns:
-            return fmt.amount(pay.get(columns[key]), unit)
+            return self.noted(key, fmt.amount(pay.get(columns[key]), unit))
         face = tranche.get("amount_cny") or pay.get("principal_before_cny")
-        value = pay.get("principal_paid_cny" if key == "factor" else "interest_paid_cny")
+        value = pay.get(_FACTOR_OF[key])
         if value is None or not face:
-            return _Num(self.tpl.na, None)
+            return Num(self.tpl.na, None)
         return fmt.factor((value / face * 100).quantize(Decimal("0.000001"), rounding=ROUND_DOWN))
 
     def block_liquidation(self) -> list[Any]:
-        liq, L, fmt = self.r.liquidation or {}, self.L, self.fmt
+        liq, fmt, unit = self.r.liquidation or {}, self.fmt, self.unit_for("liquidation")
         method = liq["liquidation_method"]
         method_text = method.replace("_", " ") if self.english else LIQUIDATION_METHODS[method]
         rows = [
-            (None, L["method"], method_text),
-            (None, L["event_date"], fmt.date(liq.get("event_date"))),
-            (None, L["price"], self.money("price_cny", liq)),
-            (None, L["remaining"], self.money("remaining_pool_principal_cny", liq)),
-            (None, L["liq_rate"], fmt.rate(liq.get("pool_cumulative_default_rate"))),
+            (None, self.label("method", unit), method_text),
+            (None, self.label("event_date", unit), fmt.date(liq.get("event_date"))),
+            (None, self.label("price", unit), self.money("price_cny", liq, "liquidation")),
+            (None, self.label("remaining", unit), self.money("remaining_pool_principal_cny", liq, "liquidation")),
+            (None, self.label("liq_rate", unit), fmt.rate(liq.get("pool_cumulative_default_rate"))),
         ]
-        return [self.kv(rows, self.unit)]
+        return [self.kv(rows, unit)]
 
     def na_note(self) -> list[Any]:
         reason = self.r.pool.get("not_applicable_reason")
         if not reason:
             return []
-        return [_Para(f"Note: not applicable: {reason}" if self.english else f"注：不适用原因：{reason}", 8.5, "left", 6)]
+        return [Para(f"Note: not applicable: {reason}" if self.english else f"注：不适用原因：{reason}", 8.5, "left", 6)]
+
+    # -- boilerplate sections some trustees add (no warehouse figure lives here)
+    def extra_notice(self) -> list[Any]:
+        return [Para(self.tpl.extra_texts.get("notice", NOTICE_TEXT), 9, "left", 4)]
+
+    def extra_definitions(self) -> list[Any]:
+        return [Para(self.tpl.extra_texts.get("definitions", DEFINITIONS_TEXT), 9, "left", 4)]
+
+    def extra_events(self) -> list[Any]:
+        return [Para(self.tpl.extra_texts.get("events", EVENTS_TEXT), 9, "left", 4)]
+
+    def extra_parties(self) -> list[Any]:
+        rows = [["受托机构", self.r.trustee_name], ["资金保管机构", "（见信托合同）"], ["登记托管机构", "银行间市场清算所股份有限公司"]]
+        return [Table(["角色", "机构名称"], rows, (0.3, 0.7), ("l", "l"), self.tpl.repeat_header, [None] * 3)]
+
+    def extra_fees(self) -> list[Any]:
+        """Fees paid this period: made up from the period's collections, so they look the part."""
+        unit = self.unit_for("fees")
+        base = self.r.pool.get("interest_collected_cny") or self.r.pool.get("recovery_cny") or Decimal("1000000")
+        names = [n for n in self.tpl.extra_texts.get("fees", "受托机构报酬|贷款服务机构报酬|增值税及附加").split("|") if n]
+        rows = [[name, self.fmt.amount((base * Decimal(k + 1) / 997).quantize(_CENT), unit)]
+                for k, name in enumerate(names)]
+        head = ["费用项目", "金额" + self.head_unit(unit)]
+        return [Table(head, rows, (0.6, 0.4), ("l", "r"), self.tpl.repeat_header, [None] * len(rows))]
+
+    def extra_accounts(self) -> list[Any]:
+        unit = self.unit_for("accounts")
+        base = self.r.pool.get("principal_collected_cny") or self.r.pool.get("recovery_cny") or Decimal("5000000")
+        names = [n for n in self.tpl.extra_texts.get("accounts", "信托收款账户").split("|") if n]
+        columns = self.tpl.extra_texts.get("account_columns", "期初余额|本期收入|本期支出|期末余额").split("|")
+        rows = []
+        for k, name in enumerate(names):
+            opening = (base * Decimal(k + 1) / 89).quantize(_CENT)
+            income = (base * Decimal(k + 2) / 7).quantize(_CENT)
+            spent = (income * Decimal("0.97")).quantize(_CENT)
+            rows.append([name, *(self.fmt.amount(v, unit) for v in (opening, income, spent, opening + income - spent))])
+        head = ["账户", *(c + self.head_unit(unit) for c in columns)]
+        return [Table(head, rows, (0.24, 0.19, 0.19, 0.19, 0.19), ("l", "r", "r", "r", "r"), self.tpl.repeat_header,
+                      [None] * len(rows))]
+
+    def extra_tranche_info(self) -> list[Any]:
+        """The tranches' issue terms (issue size, coupon, expected maturity): not this period's payments."""
+        unit = self.unit_for("tranche_info")
+        rows = []
+        for t in self.r.tranches:
+            coupon = t.get("coupon_rate")
+            rows.append([t["tranche_name"], str(t["security_code"]).split(".")[0] if not self.tpl.code_suffix
+                         else str(t["security_code"]), self.fmt.amount(t.get("amount_cny"), unit),
+                         self.fmt.rate(coupon) if coupon is not None else Num(self.tpl.na, None),
+                         self.fmt.date(t.get("expected_maturity_date"))])
+        head = [self.tpl.tranche_header, self.L["code"], "发行金额" + self.head_unit(unit), "票面利率", "预期到期日"]
+        return [Table(head, rows, (0.18, 0.18, 0.24, 0.16, 0.24), ("l", "l", "r", "r", "l"), self.tpl.repeat_header,
+                      [None] * len(rows))]
+
+
+_NOT_AMOUNTS = {"loan_count_end", "cumulative_default_rate"}
+_TRANCHE_AMOUNTS = {"before", "paid", "after", "coupon", "excess"}
+_FACTOR_OF = {"factor": "principal_paid_cny", "factor_interest": "interest_paid_cny",
+              "factor_before": "principal_before_cny", "factor_after": "principal_after_cny"}
+NOTICE_TEXT = "本公司保证本公告内容不存在任何虚假记载、误导性陈述或者重大遗漏。"
+DEFINITIONS_TEXT = "除非本报告另有定义，本报告所用术语与信托合同中的定义相同。"
+EVENTS_TEXT = "本期未发生对资产支持证券投资者权益产生重大影响的事项。"
 
 
 def _split(total: Decimal | None) -> tuple[Decimal, Decimal] | None:
@@ -871,7 +1129,7 @@ def _apply_content_variant(items: list[Any], variant: str) -> None:
     if variant not in ("missing_row", "bad_number"):
         return
     for item in items:
-        if isinstance(item, _Table) and "pool_balance_end_cny" in item.row_keys:
+        if isinstance(item, Table) and "pool_balance_end_cny" in item.row_keys:
             index = item.row_keys.index("pool_balance_end_cny")
             if variant == "missing_row":
                 del item.rows[index]
@@ -879,7 +1137,7 @@ def _apply_content_variant(items: list[Any], variant: str) -> None:
                 return
             row = item.rows[index]
             for pos, cell in enumerate(row):
-                if isinstance(cell, _Num) and cell.value is not None and not isinstance(cell.value, int):
+                if isinstance(cell, Num) and cell.value is not None and not isinstance(cell.value, int):
                     text = cell.text
                     digit = next((i for i, ch in enumerate(text) if ch.isdigit() and i > 0), 0)
                     row[pos] = text[:digit] + "O" + text[digit + 1:]
@@ -898,307 +1156,21 @@ def _mojibake(text: str) -> str:
     return "".join(out)
 
 
-# ───────────────────────────── PDF ─────────────────────────────
-PAGE_W, PAGE_H = 595.28, 841.89
-MARGIN_X, CONTENT_TOP, CONTENT_BOTTOM = 50.0, PAGE_H - 62.0, 60.0
-ROW_H, CELL_PAD, TABLE_SIZE = 17.0, 4.0, 8.5
-
-
-@functools.cache
-def _font() -> Any:
-    """Register the shipped CJK subset once per process (lazily, never at import)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    font = TTFont(FONT_NAME, str(FONT_PATH))
-    pdfmetrics.registerFont(font)
-    return font
-
-
-def _check_glyphs(text: str) -> None:
-    cmap = _font().face.charToGlyph
-    missing = sorted({ch for ch in text if ord(ch) not in cmap and not ch.isspace()})
-    if missing:
-        raise ValueError(
-            f"characters {''.join(missing)!r} in {text!r} are not in the embedded font subset; "
-            "add them to EXTRA_HANZI in sample_market/fonts/build_subset.py and rebuild"
-        )
-
-
-def _width(text: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return stringWidth(text, FONT_NAME, size)
-
-
-def _wrap(text: str, size: float, width: float) -> list[str]:
-    """Greedy wrap that a reader can undo exactly.
-
-    Chinese breaks between characters; Latin text only at a single space between two words,
-    and that space is dropped. A reader therefore joins two lines with one space when both
-    sides are Latin and with nothing otherwise. Spaces next to Chinese never sit at a break.
-    """
-    tokens = re.findall(r" +|[\u2e80-\uffff]|[^ \u2e80-\uffff]+", text)
-    units: list[list[str]] = []  # [text, separator dropped at a break before it]
-    pending, glue = "", False
-    for i, token in enumerate(tokens):
-        prev, nxt = tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token[0] == " ":
-            if token == " " and _is_word(prev) and _is_word(nxt):
-                pending = " "
-            elif units:
-                units[-1][0] += token
-                glue = True
-            else:
-                units.append([token, ""])
-            continue
-        if units and glue:
-            units[-1][0] += token
-        else:
-            units.append([token, pending])
-        pending, glue = "", False
-    lines, current = [], ""
-    for unit, separator in units:
-        candidate = current + (separator if current else "") + unit
-        if current and _width(candidate, size) > width:
-            lines.append(current)
-            current = unit
-        else:
-            current = candidate
-    return [*lines, current] if current else lines
-
-
-def _is_word(token: str) -> bool:
-    return bool(token) and token[0] != " " and ord(token[0]) < 0x2E80
-
-
-class _Layout:
-    """Flows items onto A4 pages as drawing ops; tables split row by row at the page foot."""
-
-    def __init__(self) -> None:
-        self.pages: list[list[tuple]] = [[]]
-        self.y = CONTENT_TOP
-        self.heading_pages: dict[str, int] = {}
-
-    @property
-    def ops(self) -> list[tuple]:
-        return self.pages[-1]
-
-    def new_page(self) -> None:
-        self.pages.append([])
-        self.y = CONTENT_TOP
-
-    def need(self, height: float) -> None:
-        if self.y - height < CONTENT_BOTTOM and self.ops:
-            self.new_page()
-
-    def text(self, x: float, y: float, text: str, size: float, align: str = "l") -> None:
-        self.ops.append(("t", x, y, text, size, align))
-
-    def add(self, item: Any) -> None:
-        width = PAGE_W - 2 * MARGIN_X
-        if isinstance(item, _PageBreak):
-            self.new_page()
-        elif isinstance(item, _Heading):
-            size = 12.0 if item.level == 1 else 10.5
-            self.need(size + 10 + 3 * ROW_H)  # keep a heading with the start of its table
-            self.y -= size + 8
-            self.text(MARGIN_X, self.y, item.text, size)
-            self.heading_pages.setdefault(item.key, len(self.pages))
-            self.y -= 4
-        elif isinstance(item, _Para):
-            lines = _wrap(item.text, item.size, width)
-            self.need(item.space + len(lines) * (item.size + 5))
-            self.y -= item.space
-            for line in lines:
-                self.y -= item.size + 5
-                x = {"left": MARGIN_X, "right": PAGE_W - MARGIN_X, "center": PAGE_W / 2}[item.align]
-                self.text(x, self.y, line, item.size, item.align[0])
-        elif isinstance(item, _Table):
-            self.table(item, width)
-
-    def table(self, table: _Table, width: float) -> None:
-        edges = [MARGIN_X]
-        for w in table.widths:
-            edges.append(edges[-1] + w * width)
-        self.y -= 4
-        self.need(ROW_H * (2 if table.header else 1))
-        top = self.y
-        if table.header:
-            self.row(table.header, edges, ("c",) * len(edges), header=True)
-        for cells in table.rows:
-            if self.y - ROW_H < CONTENT_BOTTOM:
-                self.grid(edges, top)
-                self.new_page()
-                top = self.y
-                if table.header and table.repeat_header:
-                    self.row(table.header, edges, ("c",) * len(edges), header=True)
-            self.row([c.text if isinstance(c, _Num) else c for c in cells], edges, table.align)
-        self.grid(edges, top)
-        self.y -= 4
-
-    def row(self, cells: Sequence[str], edges: list[float], align: Sequence[str], header: bool = False) -> None:
-        base = self.y - ROW_H + 5.5
-        for index, text in enumerate(cells):
-            if not text:
-                continue
-            left, right = edges[index] + CELL_PAD, edges[index + 1] - CELL_PAD
-            size = TABLE_SIZE
-            while size > 5 and _width(text, size) > right - left:
-                size -= 0.5
-            where = align[index]
-            x = left if where == "l" else right if where == "r" else (left + right) / 2
-            self.text(x, base, text, size, where)
-        self.y -= ROW_H
-        self.ops.append(("h", edges[0], self.y, edges[-1]))
-        if header:
-            self.ops.append(("h", edges[0], self.y + 0.6, edges[-1]))
-
-    def grid(self, edges: list[float], top: float) -> None:
-        self.ops.append(("h", edges[0], top, edges[-1]))
-        for x in edges:
-            self.ops.append(("v", x, top, self.y))
-
-
-def _render_pdf(items: list[Any], title: str, running: str, footer: str, variant: str = "normal") -> bytes:
-    """Items flowed onto A4 pages; ``footer`` is a format string with ``{n}`` and ``{total}``."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    _check_glyphs(title + running + "".join(_texts(item) for item in items))
-    layout = _Layout()
-    for item in items:
-        layout.add(item)
-    scanned = None
-    if variant == "image_only":  # the page where the pool section starts comes out as a scan
-        scanned = layout.heading_pages.get("pool_top", layout.heading_pages.get("pool"))
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1)
-    canvas.setTitle(title)
-    canvas.setAuthor(running)
-    total = len(layout.pages)
-    for number, ops in enumerate(layout.pages, 1):
-        if number == scanned:
-            _draw_scan(canvas, ops)
-        else:
-            if number > 1:
-                canvas.setFont(FONT_NAME, 7.5)
-                canvas.drawString(MARGIN_X, PAGE_H - 38, running)
-                canvas.line(MARGIN_X, PAGE_H - 42, PAGE_W - MARGIN_X, PAGE_H - 42)
-                canvas.drawCentredString(PAGE_W / 2, 30, footer.format(n=number, total=total))
-            _draw_ops(canvas, ops)
-        canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
-
-
-def _texts(item: Any) -> str:
-    """All text an item prints, for the glyph check."""
-    if isinstance(item, (_Heading, _Para)):
-        return item.text
-    if isinstance(item, _Table):
-        rows = ([item.header] if item.header else []) + item.rows
-        return "".join(c.text if isinstance(c, _Num) else c for row in rows for c in row)
-    return ""
-
-
-def _draw_ops(canvas: Any, ops: list[tuple]) -> None:
-    size = None
-    lines = []
-    for op in ops:
-        if op[0] == "t":
-            _, x, y, text, font_size, align = op
-            if font_size != size:
-                canvas.setFont(FONT_NAME, font_size)
-                size = font_size
-            if align == "r":
-                canvas.drawRightString(x, y, text)
-            elif align == "c":
-                canvas.drawCentredString(x, y, text)
-            else:
-                canvas.drawString(x, y, text)
-        elif op[0] == "h":
-            lines.append((op[1], op[2], op[3], op[2]))
-        else:
-            lines.append((op[1], op[2], op[1], op[3]))
-    canvas.setLineWidth(0.5)
-    canvas.lines(lines)
-
-
-def _draw_scan(canvas: Any, ops: list[tuple]) -> None:
-    """A scanned page: the same table grid, every text run a grey blot, no text layer at all."""
-    canvas.setFillGray(0.35)
-    for op in ops:
-        if op[0] == "t":
-            _, x, y, text, size, align = op
-            w = _width(text, size)
-            left = x - w if align == "r" else x - w / 2 if align == "c" else x
-            canvas.rect(left, y - 1, w, size * 0.8, stroke=0, fill=1)
-    _draw_ops(canvas, [op for op in ops if op[0] != "t"])
-
-
-# ───────────────────────────── XLSX ─────────────────────────────
-def _render_xlsx(items: list[Any], title: str, tpl: Template, report_date: dt.date, variant: str) -> bytes:
-    import xlsxwriter
-
-    garble = _mojibake if variant == "wrong_encoding" else (lambda s: s)
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    book.set_properties({"title": garble(title), "created": dt.datetime.combine(report_date, dt.time(9, 0))})
-    number_format = book.add_format({"num_format": "#,##0.00"})
-    wide_format = book.add_format({"num_format": "#,##0.000000"})
-    count_format = book.add_format({"num_format": "#,##0"})
-    sheets: list[Any] = []
-    state = {"row": 0}
-
-    def new_sheet(name: str) -> None:
-        index = len(sheets) + 1
-        safe = "".join(ch for ch in name if ch not in "[]:*?/\\")[:31]
-        if variant == "wrong_encoding":
-            safe = f"Sheet{index}"
-        sheet = book.add_worksheet(safe or f"Sheet{index}")
-        sheet.set_column(0, 0, 34)
-        sheet.set_column(1, 8, 20)
-        sheets.append(sheet)
-        state["row"] = 0
-
-    new_sheet("受托机构报告" if tpl.xlsx_layout == "single" else "封面")
-    for item in items:
-        if isinstance(item, _PageBreak):
-            continue
-        if isinstance(item, _Heading) and item.level == 1 and tpl.xlsx_layout == "sheets":
-            new_sheet(item.text.split("、", 1)[-1].split(". ", 1)[-1])
-        sheet = sheets[-1]
-        if isinstance(item, (_Heading, _Para)):
-            sheet.write_string(state["row"], 0, garble(item.text))
-            state["row"] += 1
-        elif isinstance(item, _Table):
-            for cells in ([item.header] if item.header else []) + item.rows:
-                for col, cell in enumerate(cells):
-                    if isinstance(cell, _Num):
-                        # numeric cells where a double holds the value exactly (< 10^13 with cents)
-                        if cell.value is not None and tpl.xlsx_numbers == "numeric" and abs(cell.value) < 10**13:
-                            fmt = count_format if isinstance(cell.value, int) else (
-                                wide_format if -cell.value.as_tuple().exponent > 2 else number_format)
-                            sheet.write_number(state["row"], col, float(cell.value), fmt)
-                        else:
-                            sheet.write_string(state["row"], col, garble(cell.text))
-                    elif cell:
-                        sheet.write_string(state["row"], col, garble(cell))
-                state["row"] += 1
-            state["row"] += 1
-    book.close()
-    return buffer.getvalue()
-
-
 # ───────────────────────────── entry point ─────────────────────────────
-def render_trustee_report(report: TrusteeReportData, template: str, fmt: str, variant: str = "normal") -> bytes:
-    """The report as PDF or XLSX bytes in one trustee's template, optionally broken on purpose.
+def render_trustee_report(report: TrusteeReportData, template: str | ReportLayout, fmt: str,
+                          variant: str = "normal") -> bytes:
+    """The report as PDF or XLSX bytes in one trustee's layout (a template name or any
+    ``ReportLayout``), optionally broken on purpose.
 
     Deterministic: identical input gives identical bytes. Raises ValueError for an unknown
     template/format/variant or a variant the format cannot carry (image_only is PDF-only,
     wrong_encoding XLSX-only).
     """
-    if template not in TEMPLATE_SPECS:
+    if isinstance(template, ReportLayout):
+        tpl = template
+    elif template in TEMPLATE_SPECS:
+        tpl = TEMPLATE_SPECS[template]
+    else:
         raise ValueError(f"unknown template {template!r}; expected one of {TEMPLATES}")
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected pdf or xlsx")
@@ -1206,7 +1178,6 @@ def render_trustee_report(report: TrusteeReportData, template: str, fmt: str, va
         raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
     if (variant, fmt) in (("image_only", "xlsx"), ("wrong_encoding", "pdf")):
         raise ValueError(f"variant {variant} does not exist for {fmt}")
-    tpl = TEMPLATE_SPECS[template]
     if variant == "superseded":
         report = _superseded(report)
     builder = _Builder(report, tpl, variant)
@@ -1215,17 +1186,20 @@ def render_trustee_report(report: TrusteeReportData, template: str, fmt: str, va
     title = builder.title()
     if fmt == "pdf":
         running = f"{report.deal_name} Trustee Report" if variant == "english" else f"{report.deal_name}受托机构报告"
-        data = _render_pdf(items, title, running, tpl.footer, variant)
+        data = render_pdf(items, title, running, tpl.footer, variant)
     else:
-        data = _render_xlsx(items, title, tpl, report.report_date, variant)
+        style = tpl.xlsx or XlsxStyle(sheets=tpl.xlsx_layout, numbers=tpl.xlsx_numbers,
+                                      first_sheet="受托机构报告" if tpl.xlsx_layout == "single" else "封面")
+        created = dt.datetime.combine(report.report_date, dt.time(9, 0))
+        data = render_xlsx(items, title, created, style, _mojibake if variant == "wrong_encoding" else None)
     if variant == "truncated":
         data = data[: len(data) * 3 // 5]
     return data
 
 
-def listing_title(report: TrusteeReportData, template: str, variant: str = "normal") -> str:
+def listing_title(report: TrusteeReportData, template: str | ReportLayout, variant: str = "normal") -> str:
     """The title a disclosure listing shows for this document (Chinese, with 更正 / 英文版 marks)."""
-    style = TEMPLATE_SPECS[template].title_style
+    style = (template if isinstance(template, ReportLayout) else TEMPLATE_SPECS[template]).title_style
     revision = "更正" if variant == "revised" else None
     return report_title(report.deal_name, report.period_number, report.report_date, style,
                         revision=revision, english=variant == "english")

@@ -23,8 +23,23 @@ def build_world(scale: str = "seed", seed: int = 20251231) -> World:
 
 
 def _derive(world: World) -> None:
-    """Tables the pipeline derives from loaded rows are derived the same way in the truth."""
-    from transforms.derive.subordinated_cash_flows import derive_rows
+    """Tables the warehouse derives from loaded rows, computed here from the world's own rows.
 
-    world.tables["core.subordinated_cash_flows"] = derive_rows(
-        world.rows("core.tranches"), world.rows("core.tranche_payments"))
+    ``core.subordinated_cash_flows``: one flow per subordinated tranche, payment date and kind —
+    principal (本金), period return (期间收益, paid as interest) and excess return (超额收益, paid as
+    other income); zero and not-applicable payments are no flows. Written by the generator, not
+    borrowed from the pipeline, so a derivation bug in either shows up as a difference.
+    """
+    subordinated = {t["tranche_id"] for t in world.rows("core.tranches") if t["tranche_class"] == "subordinated"}
+    flows = []
+    for payment in world.rows("core.tranche_payments"):
+        if payment["tranche_id"] not in subordinated:
+            continue
+        for kind, amount in (("principal", payment.get("principal_paid_cny")),
+                             ("period_return", payment.get("interest_paid_cny")),
+                             ("excess_return", payment.get("other_income_paid_cny"))):
+            if amount:
+                flows.append({"tranche_id": payment["tranche_id"], "flow_date": payment["payment_date"],
+                              "flow_kind": kind, "amount_cny": amount})
+    flows.sort(key=lambda r: (r["tranche_id"], r["flow_date"], r["flow_kind"]))
+    world.tables["core.subordinated_cash_flows"] = flows

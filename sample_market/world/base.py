@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -55,9 +56,30 @@ def rng_for(seed: int, segment: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-# Ids of deals, institutions and AMCs MUST come from these functions: the pipeline derives the
-# same ids from the names it reads in documents (deal_id_for(deal_name_zh) etc.).
-from transforms.normalise.ids import amc_id_for, deal_id_for, institution_id_for, stable_id  # noqa: E402,F401
+# Ids of deals, institutions and AMCs come from these functions. They follow the warehouse's
+# id rule (ten hex digits of SHA-1 over the width-folded, space-free name) and are written
+# here rather than imported from transforms/, so that a change to the pipeline's ids shows up as
+# a difference against the truth instead of moving the truth along with it.
+def stable_id(prefix: str, *parts: object) -> str:
+    """``prefix_`` plus ten hex digits of SHA-1 over the parts joined by ``|``."""
+    return f"{prefix}_{hashlib.sha1('|'.join(str(p) for p in parts).encode()).hexdigest()[:10]}"
+
+
+def canonical_name(name: str) -> str:
+    """NFKC-folded name without any whitespace: 'ＸＸ 银行' and 'XX银行' are one entity."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def institution_id_for(full_name_zh: str) -> str:
+    return stable_id("inst", canonical_name(full_name_zh))
+
+
+def deal_id_for(deal_name_zh: str) -> str:
+    return stable_id("deal", canonical_name(deal_name_zh))
+
+
+def amc_id_for(full_name_zh: str) -> str:
+    return stable_id("amc", canonical_name(full_name_zh))
 
 
 @dataclass

@@ -54,7 +54,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sample_market.world.base import CENT, WAN, World, cny, deal_id_for, month_add, rng_for
 from sample_market.world.curves import MTN_AAA, curve_yield
-from transforms.normalise.tranches import parse_tranche_label
 
 # ───────────────────────── periods and dates ─────────────────────────
 PERIOD_2025 = (date(2025, 1, 1), date(2025, 7, 31))
@@ -335,6 +334,16 @@ class TrancheSpec:
     @property
     def is_amortising(self) -> bool:
         return self.label.startswith("优先A")
+
+    @property
+    def tranche_class(self) -> str:
+        """优先A… are senior, 优先B mezzanine, 次级 subordinated (the labels _structure gives)."""
+        return "subordinated" if self.is_subordinated else "senior" if self.is_amortising else "mezzanine"
+
+    @property
+    def seniority_key(self) -> tuple[int, str]:
+        """Priority of payment: senior A1, A2 … before mezzanine before subordinated."""
+        return ({"senior": 0, "mezzanine": 1, "subordinated": 2}[self.tranche_class], self.label)
 
 
 @dataclass
@@ -1306,9 +1315,8 @@ def emit(world: World, rng, deals: list[DealSpec], plan: dict[int, Tracking]) ->
         for row in enhancers:
             world.add("core.credit_enhancements", row)
         agency_id = agencies[d.agency[0]]
-        label_ranks = sorted({parse_tranche_label(t.label).seniority_rank for t in d.tranches})
+        priority = sorted({t.seniority_key for t in d.tranches})
         for t in d.tranches:
-            parsed = parse_tranche_label(t.label)
             short_names[t.code] = tranche_short_name(d, t)
             world.add(
                 "core.tranches",
@@ -1317,8 +1325,8 @@ def emit(world: World, rng, deals: list[DealSpec], plan: dict[int, Tracking]) ->
                     "deal_id": deal_id,
                     "security_code": t.code,
                     "tranche_name": t.label,
-                    "tranche_class": parsed.tranche_class,
-                    "seniority_rank": label_ranks.index(parsed.seniority_rank) + 1,
+                    "tranche_class": t.tranche_class,
+                    "seniority_rank": priority.index(t.seniority_key) + 1,
                     "amount_cny": t.amount_cny,
                     "coupon_rate": None if t.coupon_bp is None else Decimal(t.coupon_bp) / 10_000,
                     "coupon_type": None if t.is_subordinated else "fixed",

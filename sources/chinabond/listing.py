@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Iterator, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from sources.base import SHANGHAI, Cursor, ListingEntry, safe_file_name
 from sources.http import HttpClient
@@ -338,18 +338,30 @@ def parse_publish_time(value: object) -> datetime:
 def parse_appendix_ids(value: str | None, page_url: str) -> list[Attachment]:
     """``<attachId>=<stored name>=<original name>`` items (comma- or star-separated).
 
-    The file lives in the directory of the detail page under its stored name. Splitting
-    only before ``<digits>=`` keeps commas inside original names intact.
+    The file lives in the directory of the detail page under its stored name; a stored name
+    that is not one plain path component (``../x``, ``/etc/passwd``, ``%2e%2e``) is skipped, never
+    resolved. Splitting only before ``<digits>=`` keeps commas inside original names intact.
     """
     attachments, directory = [], page_url.rsplit("/", 1)[0] + "/"
     for item in _APPENDIX_SPLIT.split(value or ""):
         parts = [part.strip() for part in item.split("=", 2)]
         if len(parts) < 2 or not parts[1]:
             continue
-        stored = parts[1].replace("\\", "/").rsplit("/", 1)[-1]
+        stored = parts[1]
+        if not is_plain_file_name(stored):
+            log.warning("listing: skipping attachment with an unsafe stored name %.200r", parts[1])
+            continue
         original = parts[2] if len(parts) > 2 and parts[2] else None
         attachments.append(Attachment(directory + stored, stored, original, parts[0] or None))
     return attachments
+
+
+def is_plain_file_name(name: str) -> bool:
+    """One path component, also once percent-decoded: no ``..``, separators or control characters
+    (a listing must not steer a download into another directory of the site)."""
+    decoded = unquote(name)
+    return (bool(decoded.strip()) and decoded not in (".", "..") and "/" not in decoded and "\\" not in decoded
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in decoded))
 
 
 def attachment_links(html: str, page_url: str) -> list[Attachment]:
@@ -358,10 +370,15 @@ def attachment_links(html: str, page_url: str) -> list[Attachment]:
     collector.feed(html)
     collector.close()
     attachments, seen = [], set()
+    origin = urlsplit(page_url)
     for href, text in collector.links:
         url = urljoin(page_url, href.strip())
-        path = urlsplit(url).path
+        parts = urlsplit(url)
+        path = parts.path
         if not path.lower().endswith(DOCUMENT_EXTENSIONS) or url in seen:
+            continue
+        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc) or ".." in unquote(href).split("/"):
+            log.warning("listing: skipping attachment link off the site or with '..': %.200r", href)
             continue
         seen.add(url)
         stored = path.rsplit("/", 1)[-1]

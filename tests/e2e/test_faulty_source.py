@@ -6,7 +6,6 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipeline.hooks import default_hooks
 from pipeline.run import run_job
 from pipeline.sources import open_sources
 from settings import Settings
@@ -26,7 +25,7 @@ def faulty_run(e2e_settings, sample_dir, tmp_path_factory):
     sm = settings.sources.sample_market
     sm.seed, sm.error_rate, sm.truncate_rate, sm.drop_rate, sm.fault_seed = 20251231, 0.2, 0.2, 0.05, 11
     with open_sources(settings, "sample_market") as sources:
-        return run_job(settings, sources, default_hooks(settings))
+        return run_job(settings, sources)
 
 
 def test_faults_do_not_change_the_published_tables(seed_run, faulty_run):

@@ -4,19 +4,13 @@ real ChinaBond annual download."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
-from pipeline.hooks import default_hooks
 from pipeline.run import run_job
 from settings import Settings
 from sources.inbox import InboxSource
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real-world"
-
-pytestmark = pytest.mark.skipif(not REAL.exists(), reason=f"real-world files not found at {REAL}")
+from tests.fixtures import REAL_WORLD as REAL
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +18,7 @@ def inbox_run(tmp_path_factory):
     settings = Settings()
     settings.paths.data_dir = tmp_path_factory.mktemp("inbox-data")
     files = [REAL / "cnabs_securities_export.xlsx", REAL / "deal_names.xlsx", REAL / "chinabond_govt_curve_2016.xlsx"]
-    summary = run_job(settings, [InboxSource(files)], default_hooks(settings), flow_name="ingest")
+    summary = run_job(settings, [InboxSource(files)], flow_name="ingest")
     con = duckdb.connect(summary["published_path"], read_only=True)
     yield summary, con
     con.close()

@@ -12,7 +12,6 @@ from decimal import Decimal as D
 import duckdb
 import pytest
 
-from pipeline.hooks import default_hooks
 from pipeline.run import run_job
 from settings import Settings
 from sources.inbox import InboxSource
@@ -35,7 +34,7 @@ def inbox_run(tmp_path_factory):
         files.append(path)
     settings = Settings()
     settings.paths.data_dir = tmp_path_factory.mktemp("unseen-data")
-    summary = run_job(settings, [InboxSource(files)], default_hooks(settings), flow_name="ingest")
+    summary = run_job(settings, [InboxSource(files)], flow_name="ingest")
     con = duckdb.connect(summary["published_path"], read_only=True)
     yield summary, con
     con.close()

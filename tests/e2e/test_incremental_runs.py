@@ -13,12 +13,11 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from pipeline.hooks import default_hooks
 from pipeline.run import run_job
 from settings import Settings
 from sources.inbox import InboxSource
 from warehouse.figures import load_catalogue, run_figure
-from warehouse.publish import PublishRefused
+from warehouse.publish import PublishRefused, WarehouseLayout
 
 pytestmark = pytest.mark.slow
 YI = Decimal(100_000_000)
@@ -31,6 +30,10 @@ def copy_of_published(seed_run, e2e_settings, tmp_path) -> Settings:
     for part in ("raw", "warehouse"):
         shutil.copytree(e2e_settings.paths.data_dir / part, settings.paths.data_dir / part)
     return settings
+
+
+def published_file(settings: Settings):
+    return WarehouseLayout(settings.paths.warehouse_dir).published
 
 
 def answers(path, ids) -> dict[str, list[dict]]:
@@ -56,7 +59,7 @@ def test_one_more_deal_changes_the_figures_by_exactly_that_deal(seed_run, e2e_se
     from sample_market.documents.issuance_export import render_issuance_export
 
     settings = copy_of_published(seed_run, e2e_settings, tmp_path)
-    before = answers(settings.paths.published_path, ["L-02", "L-04", "S-01", "A-10"])
+    before = answers(published_file(settings), ["L-02", "L-04", "S-01", "A-10"])
     template = next(d for d in seed_world.rows("core.deals")
                     if d["asset_class"] == "leasing" and d["asset_subclass"] == "corporate_leasing"
                     and d["value_date"].year == 2025)
@@ -86,10 +89,10 @@ def test_one_more_deal_changes_the_figures_by_exactly_that_deal(seed_run, e2e_se
     drop.mkdir()
     (drop / "新增项目_发行明细.xlsx").write_bytes(
         render_issuance_export([new_deal], tranches, seed_world.rows("core.institutions")))
-    summary = run_job(settings, [InboxSource([drop])], default_hooks(settings), flow_name="ingest")
+    summary = run_job(settings, [InboxSource([drop])], flow_name="ingest")
     assert summary["outcome"] == "published" and summary["documents"]["loaded"] == 1, summary["message"]
 
-    after = answers(settings.paths.published_path, ["L-02", "L-04", "S-01", "A-10"])
+    after = answers(published_file(settings), ["L-02", "L-04", "S-01", "A-10"])
     b2, a2 = before["L-02"][0], after["L-02"][0]
     assert a2["deals"] == b2["deals"] + 1
     assert Decimal(str(a2["amount_yi"])) - Decimal(str(b2["amount_yi"])) == Decimal("5.00")
@@ -110,7 +113,7 @@ def test_revision_that_breaks_a_reconciliation_is_refused(seed_run, e2e_settings
     )
 
     settings = copy_of_published(seed_run, e2e_settings, tmp_path)
-    published = settings.paths.published_path
+    published = published_file(settings)
     before = hashlib.sha256(published.read_bytes()).hexdigest()
     npl = {d["deal_id"] for d in seed_world.rows("core.deals") if d["asset_class"] == "npl"}
     deal_id = sorted(set(seed_world.extras["trustee_report_deals"]) - npl)[0]  # NPL pools have no roll-forward
@@ -124,7 +127,7 @@ def test_revision_that_breaks_a_reconciliation_is_refused(seed_run, e2e_settings
         render_trustee_report(wrong, template_for_trustee(report.trustee_name), "pdf", "revised"))
 
     with pytest.raises(PublishRefused, match="pool_balance_roll_forward"):
-        run_job(settings, [InboxSource([drop])], default_hooks(settings), flow_name="ingest")
+        run_job(settings, [InboxSource([drop])], flow_name="ingest")
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
     con = duckdb.connect(str(published), read_only=True)  # the old build is still published and readable
     assert con.execute("SELECT count(*) FROM core.pool_performance WHERE deal_id = ?", [deal_id]).fetchone()[0] > 0
@@ -137,29 +140,23 @@ def test_revision_that_breaks_a_reconciliation_is_refused(seed_run, e2e_settings
 
 def test_a_refused_runs_checks_join_the_history_of_the_next_publish(tmp_path):
     """The quality rows of a refused build are not lost: they are published with the next build."""
-    from pipeline.run import RunHooks
-
     settings = Settings()
     settings.paths.data_dir = tmp_path / "data"
+    settings.pipeline.required_tables = ["core.deals"]   # a note alone loads no deal: refused
     drop = tmp_path / "inbox"
     drop.mkdir()
     (drop / "note.txt").write_text("not a document we know\n")
 
-    def refuse(con, run_id):
-        con.execute("INSERT INTO dq.results VALUES (?, 'reconciliation', 'always_fails', NULL, false, '1 violation', 1, "
-                    "NULL, now())", [run_id])
-        raise PublishRefused("reconciliation failed — always_fails")
-
-    hooks = RunHooks(parse_one=default_hooks(settings).parse_one, audit=refuse)
-    with pytest.raises(PublishRefused):
-        run_job(settings, [InboxSource([drop])], hooks, run_id="refused-run")
-    assert not settings.paths.published_path.exists()
+    with pytest.raises(PublishRefused, match=r"core\.deals is empty"):
+        run_job(settings, [InboxSource([drop])], run_id="refused-run")
+    assert not published_file(settings).exists()
     (drop / "note2.txt").write_text("another\n")
-    run_job(settings, [InboxSource([drop])], RunHooks(parse_one=hooks.parse_one), run_id="next-run")
-    con = duckdb.connect(str(settings.paths.published_path), read_only=True)
+    settings.pipeline.required_tables = []
+    run_job(settings, [InboxSource([drop])], run_id="next-run")
+    con = duckdb.connect(str(published_file(settings)), read_only=True)
     assert con.execute("SELECT run_id, outcome FROM dq.runs ORDER BY run_id").fetchall() == [
         ("next-run", "published"), ("refused-run", "refused")]
-    assert con.execute("SELECT expectation, success FROM dq.results WHERE run_id = 'refused-run'").fetchall() == [
-        ("always_fails", False)]
+    assert con.execute("SELECT expectation, success FROM dq.results WHERE run_id = 'refused-run' "
+                       "AND suite_name = 'required_tables'").fetchall() == [("required(core.deals)", False)]
     con.close()
     assert not list((settings.paths.warehouse_dir / "dq_pending").glob("*"))

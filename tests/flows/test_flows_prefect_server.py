@@ -27,7 +27,6 @@ DEPLOYMENTS = {
     "ingest-market-data-daily": "ingest_market_data",
     "discover-trustee-reports-business-hours": "discover_trustee_reports",
     "ingest-amc-bonds-daily": "ingest_amc_bonds",
-    "rebuild-marts-after-loads": "rebuild_marts",
     "reconcile-warehouse-weekly": "reconcile_warehouse",
     "backfill-warehouse-on-demand": "backfill_warehouse",
 }
@@ -47,9 +46,6 @@ def test_every_deployment_of_prefect_yaml_is_on_the_server(deployed):
         assert d["pull_steps"] == [{"prefect.deployments.steps.set_working_directory": {"directory": REPO}}], name
         for schedule in d["schedules"]:
             assert schedule["schedule"]["timezone"] == "Asia/Shanghai", name
-    automations = server.api("POST", "/automations/filter", {})
-    marts = [a for a in automations if a["name"].startswith("rebuild-marts-after-loads")]
-    assert len(marts) == 1 and marts[0]["trigger"]["expect"] == ["prefect.flow-run.Completed"]
 
 
 def test_the_scheduler_plans_runs_at_beijing_times(deployed):
@@ -140,31 +136,6 @@ def test_warehouse_tables_are_reported_as_assets_with_their_lineage(deployed, fi
     assert events["duckdb://raw.documents"]["payload"]["rows"] == 1
     assert events["duckdb://raw.documents"]["resource"]["prefect.resource.name"] == "raw.documents"
     assert "原始文档登记表" in events["duckdb://raw.documents"]["resource"]["prefect.asset.description"]
-
-
-def test_a_completed_load_triggers_the_marts_rebuild(deployed, first_run):
-    """The event trigger of `rebuild-marts-after-loads` in prefect.yaml fires after a load."""
-    server = deployed.server
-    deployment = server.deployment("rebuild_marts", "rebuild-marts-after-loads")
-    ended = server.iso(first_run.flow_run["end_time"])
-
-    def triggered():
-        runs = server.api("POST", "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [deployment["id"]]}},
-                                                        "sort": "EXPECTED_START_TIME_ASC"})
-        done = [r for r in runs if server.iso(r["created"]) >= ended - timedelta(seconds=5)
-                and r["state_type"] in ("COMPLETED", "FAILED", "CRASHED")]
-        return done[0] if done else None
-
-    try:
-        run = server.wait_for("a rebuild_marts run created by the trigger", triggered, 180, 2.0)
-        assert run["state_type"] == "COMPLETED", run["state"]["message"]
-        # no marts defined yet → "Skipped"; once warehouse/marts/*.sql exist → "Completed"
-        assert run["state_name"] in ("Skipped", "Completed")
-    finally:
-        # proven; the remaining tests' loads need not each start a marts rebuild on 2 cores
-        for automation in server.api("POST", "/automations/filter", {}):
-            if automation["name"].startswith("rebuild-marts-after-loads"):
-                server.api("PATCH", f"/automations/{automation['id']}", {"enabled": False})
 
 
 def test_a_run_scheduled_on_a_holiday_ends_skipped_with_the_reason(deployed, worker):
@@ -321,40 +292,7 @@ def test_backfill_reprocesses_a_date_range_idempotently_and_leaves_cursors_alone
     assert [c[0] for c in cursors_after] == ["inbox"]
 
 
-# ── marts and the weekly reconciliation, in process ─────────────────────────────────────
-def test_marts_are_rebuilt_from_their_sql_and_reported_as_assets(deployed, local_data, tmp_path):
-    from flows.deployments import discover_trustee_reports, rebuild_marts
-
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "note.txt").write_text("not a report\n")
-    discover_trustee_reports(source="inbox", inbox_paths=[str(inbox)], calendar="every_day")
-    marts = tmp_path / "marts"
-    marts.mkdir()
-    (marts / "deals_by_market.sql").write_text(
-        "CREATE OR REPLACE VIEW marts.deals_by_market AS\n"
-        "SELECT market, count(*) AS deals FROM core.deals GROUP BY ALL;\n")
-
-    summary = rebuild_marts(marts_dir=str(marts))
-    assert summary["outcome"] == "published" and summary["rows_loaded"] == {"marts.deals_by_market": 0}
-    con = duckdb.connect(str(local_data / "warehouse" / "abs_warehouse.duckdb"), read_only=True)
-    try:
-        assert con.execute("SELECT count(*) FROM marts.deals_by_market").fetchone() == (0,)
-        assert con.execute("SELECT flow_name FROM dq.runs ORDER BY started_at DESC LIMIT 1").fetchone() == ("rebuild_marts",)
-    finally:
-        con.close()
-
-    def materialized():
-        found = deployed.server.api("POST", "/events/filter", {"filter": {
-            "event": {"prefix": ["prefect.asset.materialization.succeeded"]},
-            "resource": {"id": ["duckdb://marts.deals_by_market"]}}, "limit": 5})
-        return found["events"]
-
-    (event, *_) = deployed.server.wait_for("the mart's materialization event", materialized, 60, 1.0)
-    assert {r["prefect.resource.id"] for r in event["related"] if r["prefect.resource.role"] == "asset"} \
-        == {"duckdb://core.deals"}
-
-
+# ── the weekly reconciliation, in process ──────────────────────────────────────────────
 def test_the_weekly_reconciliation_passes_then_fails_on_an_unregistered_document(local_data, tmp_path):
     from flows.deployments import ReconciliationFailed, discover_trustee_reports, reconcile_warehouse
     from warehouse.rawstore import RawStore

@@ -1,25 +1,26 @@
 """prefect.yaml, read as `prefect deploy` reads it: every deployment points at a real flow with
-valid parameters, the schedules equal config/abs-etl.toml in Asia/Shanghai, shared settings come
-from `definitions:` anchors — and the whole graph is listed here, so a rename is never silent."""
+valid parameters, the schedules (which live only there) run in the project's one time zone,
+shared settings come from `definitions:` anchors — and the whole graph is listed here, so a
+rename or a changed cron is never silent."""
 
 from __future__ import annotations
 
 import importlib
-import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
 from flows.business_days import CALENDARS
+from settings import DEFAULT_CONFIG
+from transforms.normalise.dates import MARKET_TIMEZONE
 
 REPO = Path(__file__).resolve().parents[2]
-GRAPH = {  # deployment → (flow, cron key in [schedules] or None)
-    "ingest-market-data-daily": ("ingest_market_data", "market_data_cron"),
-    "discover-trustee-reports-business-hours": ("discover_trustee_reports", "trustee_reports_cron"),
-    "ingest-amc-bonds-daily": ("ingest_amc_bonds", "amc_bonds_cron"),
-    "rebuild-marts-after-loads": ("rebuild_marts", None),
-    "reconcile-warehouse-weekly": ("reconcile_warehouse", "weekly_reconciliation_cron"),
+GRAPH = {  # deployment → (flow, cron or None)
+    "ingest-market-data-daily": ("ingest_market_data", "30 18 * * *"),
+    "discover-trustee-reports-business-hours": ("discover_trustee_reports", "0 9,12,15,18 * * *"),
+    "ingest-amc-bonds-daily": ("ingest_amc_bonds", "0 19 * * *"),
+    "reconcile-warehouse-weekly": ("reconcile_warehouse", "0 3 * * 6"),
     "backfill-warehouse-on-demand": ("backfill_warehouse", None),
 }
 
@@ -27,11 +28,6 @@ GRAPH = {  # deployment → (flow, cron key in [schedules] or None)
 @pytest.fixture(scope="module")
 def spec() -> dict:
     return yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def config() -> dict:
-    return tomllib.loads((REPO / "config" / "abs-etl.toml").read_text(encoding="utf-8"))
 
 
 def _flow(entrypoint: str):
@@ -55,15 +51,17 @@ def test_every_deployment_uses_the_shared_process_pool_and_is_tagged(spec):
         assert "abs-etl" in d["tags"] and d["description"]
 
 
-def test_schedules_equal_the_config_in_beijing_time(spec, config):
-    schedules = config["schedules"]
+def test_schedules_live_in_prefect_yaml_in_the_projects_time_zone(spec):
     for d in spec["deployments"]:
-        _, key = GRAPH[d["name"]]
-        if key is None:
+        _, cron = GRAPH[d["name"]]
+        if cron is None:
             assert not d.get("schedules"), d["name"]
             continue
-        assert [(s["cron"], s["timezone"]) for s in d["schedules"]] == [(schedules[key], schedules["timezone"])]
-        assert schedules["timezone"] == "Asia/Shanghai"
+        assert [(s["cron"], s["timezone"], s["active"]) for s in d["schedules"]] == [(cron, MARKET_TIMEZONE.key, True)]
+    assert spec["definitions"]["timezone"] == MARKET_TIMEZONE.key       # written once, used through an anchor
+    text = (REPO / "prefect.yaml").read_text(encoding="utf-8")
+    assert text.count(MARKET_TIMEZONE.key) == 1
+    assert "[schedules]" not in DEFAULT_CONFIG.read_text(encoding="utf-8")
 
 
 def test_parameters_are_valid_for_their_flows(spec):
@@ -77,13 +75,3 @@ def test_parameters_are_valid_for_their_flows(spec):
             flow.validate_parameters(params)
     backfill = _flow("flows/deployments.py:backfill_warehouse")
     assert backfill.parameters.required == ["date_from", "date_to"]
-
-
-def test_marts_are_rebuilt_after_every_flow_that_loads(spec):
-    marts = next(d for d in spec["deployments"] if d["name"] == "rebuild-marts-after-loads")
-    (trigger,) = marts["triggers"]
-    loaders = {GRAPH[d["name"]][0] for d in spec["deployments"]
-               if "writes-warehouse" in d["tags"] and d["name"] != marts["name"]}
-    assert set(trigger["match_related"]["prefect.resource.name"]) == loaders
-    assert trigger["match_related"]["prefect.resource.role"] == "flow"
-    assert trigger["expect"] == ["prefect.flow-run.Completed"]

@@ -6,60 +6,17 @@ test-output/ (git-ignored). Skips, saying why, when Chromium cannot be installed
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-from html import unescape
 from pathlib import Path
 
 import pytest
 
+from tests.browser import OUTPUT, dump_dom, page_text
+
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[2]
-OUTPUT = REPO / "test-output"
-CHROMIUM_TIMEOUT = 90
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The Chromium binary; installed once per machine by scripts/system-deps.sh if missing."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    try:
-        result = subprocess.run(["bash", str(REPO / "scripts" / "system-deps.sh")], capture_output=True, text=True,
-                                timeout=900)
-    except subprocess.TimeoutExpired:
-        pytest.skip("scripts/system-deps.sh did not finish installing chromium within 15 minutes")
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if result.returncode != 0 or not found:
-        pytest.skip(f"chromium is not available and could not be installed: {(result.stderr or result.stdout).strip()[-400:]}")
-    return found
 
 
 def render(chromium: str, url: str, screenshot: Path, profile: Path) -> str:
-    """Load ``url`` headless, save a screenshot, return the page's text (scripts and tags removed)."""
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
-    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-               f"--user-data-dir={profile}", "--virtual-time-budget=15000", "--window-size=1400,1000",
-               f"--screenshot={screenshot}", "--dump-dom", url]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            start_new_session=True)
-    try:
-        dom, _ = proc.communicate(timeout=CHROMIUM_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        import os
-        import signal
-
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"chromium did not finish rendering {url} within {CHROMIUM_TIMEOUT} s")
-    assert proc.returncode == 0, f"chromium exited with {proc.returncode} on {url}"
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S)
-    text = unescape(re.sub(r"<[^>]+>", "\n", text))
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    return page_text(dump_dom(chromium, url, screenshot, profile))
 
 
 def test_the_ui_shows_the_run_and_its_summary_artifact(chromium, prefect_server, first_run, tmp_path):
@@ -82,3 +39,21 @@ def test_the_ui_shows_the_run_and_its_summary_artifact(chromium, prefect_server,
                      "checks passed", run_name):
         assert expected in page, f"{expected!r} not shown on the artifact page:\n{page[:3000]}"
     assert (OUTPUT / "prefect-ui-run-summary.png").stat().st_size > 20_000
+
+
+def test_the_ui_shows_the_stage_tasks_of_the_build(chromium, prefect_server, first_run, tmp_path):
+    """The build is a graph a data engineer can read: its run page (graph and task runs) names
+    every stage — list, fetch, parse batches, the reference phase, decide, validate, load, audit,
+    publish — each with its own timing."""
+    server = prefect_server
+    children = server.api("POST", "/flow_runs/filter",
+                          {"flow_runs": {"parent_flow_run_id": {"any_": [first_run.flow_run_id]}}})
+    build = next(c for c in children if c["name"] == "build-warehouse-inbox")
+    page = render(chromium, f"{server.url}/runs/flow-run/{build['id']}?tab=Task%20Runs",
+                  OUTPUT / "prefect-ui-build-stages.png", tmp_path / "profile")
+    assert "Can't connect to Server API" not in page
+    for stage in ("open build", "list inbox", "fetch inbox: 1 documents", "parse document 1–1 of 1",
+                  "freeze the names 0 reference documents declare", "resolve codes and decide outcomes of 1 documents",
+                  "validate 0 tables (expectations gate)", "load into the build", "audit the build", "publish build"):
+        assert any(line.startswith(stage) for line in page.splitlines()), f"{stage!r} not shown:\n{page[:3000]}"
+    assert (OUTPUT / "prefect-ui-build-stages.png").stat().st_size > 20_000

@@ -1,39 +1,27 @@
-"""The generation cache is keyed by a fingerprint of the code that shapes the documents."""
+"""The generation cache is keyed by a fingerprint of the code and data that shape the documents
+and the truth: the generator's own, and the warehouse schema the truth is written in."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from sample_market.generate import fingerprinted_files, generator_fingerprint
+from tests.sample_market.test_independent_truth import FORBIDDEN, _project_modules_reached_from
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _project_modules_imported_by(package: Path) -> set[Path]:
-    """Files of our own packages that the generator's modules import (any depth of the import)."""
-    found = set()
-    for source in package.rglob("*.py"):
-        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
-                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
-            for name in names:
-                path = ROOT.joinpath(*name.split("."))
-                module = path.with_suffix(".py") if path.with_suffix(".py").exists() else path / "__init__.py"
-                if module.exists():
-                    found.add(module.resolve())
-    return found
-
-
 def test_every_project_module_the_generator_imports_is_fingerprinted():
-    imported = _project_modules_imported_by(ROOT / "sample_market")
-    assert any("transforms" in p.parts for p in imported)  # the generator does borrow from transforms/
-    assert imported - set(fingerprinted_files()) == set()
+    reached = set(_project_modules_reached_from(ROOT / "sample_market"))
+    assert reached - set(fingerprinted_files()) == set()
 
 
-def test_the_schema_the_truth_is_written_in_is_fingerprinted():
+def test_the_generators_data_files_and_the_truths_schema_are_fingerprinted():
+    files = set(fingerprinted_files())
     migrations = sorted((ROOT / "warehouse" / "migrations").glob("*.sql"))
-    assert migrations and set(migrations) <= set(fingerprinted_files())
+    assert migrations and set(migrations) <= files
+    assert {p for p in (ROOT / "sample_market").rglob("*.toml")} <= files
+    assert not any(p.relative_to(ROOT).parts[0] in FORBIDDEN for p in files)
 
 
 def test_fingerprint_is_stable_and_short():

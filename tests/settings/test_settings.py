@@ -1,4 +1,4 @@
-"""Settings: the TOML file, then environment overrides; secrets never in the object's text."""
+"""Settings: the TOML file, then environment overrides; what the file may not hold is refused."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from settings import PROJECT_ROOT, Settings, secret
+from settings import PROJECT_ROOT, Settings
 
 
 def test_defaults_come_from_the_project_toml(monkeypatch):
     monkeypatch.delenv("ABS_ETL_CONFIG", raising=False)
     s = Settings()
     assert s.sources.default == "sample_market"
-    assert s.schedules.timezone == "Asia/Shanghai"
     assert s.paths.data_dir == PROJECT_ROOT / "data"
 
 
@@ -33,8 +32,10 @@ def test_missing_config_named_explicitly_is_an_error(monkeypatch, tmp_path):
         Settings()
 
 
-def test_secrets_are_masked(monkeypatch):
-    monkeypatch.setenv("ABS_ETL_SECRET_WIND_TOKEN", "s3cret")
-    value = secret("wind_token")
-    assert value.get_secret_value() == "s3cret"
-    assert "s3cret" not in repr(value) and "s3cret" not in str(value)
+def test_schedules_in_the_config_are_refused_not_ignored(monkeypatch, tmp_path):
+    """The crons live in prefect.yaml; a [schedules] section would look effective and be dead."""
+    cfg = tmp_path / "old.toml"
+    cfg.write_text('[schedules]\nmarket_data_cron = "0 20 * * *"\n', encoding="utf-8")
+    monkeypatch.setenv("ABS_ETL_CONFIG", str(cfg))
+    with pytest.raises(ValueError, match=r"\[schedules\] is no longer read.*prefect.yaml"):
+        Settings()

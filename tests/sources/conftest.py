@@ -1,6 +1,6 @@
 """A loopback imitation of ChinaBond for the connector tests (real HTTP on 127.0.0.1).
 
-It serves the REAL listing (shared/real-world/chinabond_trustee_report_listing_2025-11-19.json)
+It serves the REAL listing (tests/fixtures/real_world/chinabond_trustee_report_listing_2025-11-19.json)
 through the older form API and, in camelCase without appendixIds, through the current JSON
 API; detail pages whose links point at the attachments; attachment bytes; annual curve
 downloads; and scripted misbehaviour (429, 5xx, dropped connections, truncated bodies,
@@ -10,18 +10,17 @@ block pages) for the HTTP client tests.
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from sources.http import HttpClient, HttpSettings
+from tests.fixtures import REAL_WORLD
 
 CHINABOND_ORIGIN = "https://www.chinabond.com.cn"
 LISTING_FILE = "chinabond_trustee_report_listing_2025-11-19.json"
@@ -29,15 +28,6 @@ CURVE_FILE = "chinabond_govt_curve_2016.xlsx"
 GOVT_CURVE_ID = "2c9081e50a2f9606010a3068cae70001"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CURVE_ERROR_PAGE = "<html><head><title>提示</title></head><body>系统繁忙，暂无数据</body></html>"
-
-
-def real_world_dir() -> Path:
-    """shared/real-world beside the repo (as on CI), or where ABS_ETL_REAL_WORLD_DIR says."""
-    configured = os.environ.get("ABS_ETL_REAL_WORLD_DIR")
-    path = Path(configured) if configured else Path(__file__).resolve().parents[3] / "shared" / "real-world"
-    if not (path / LISTING_FILE).exists():
-        raise FileNotFoundError(f"real-world files not found in {path}; set ABS_ETL_REAL_WORLD_DIR")
-    return path
 
 
 def attachment_bytes(docid: int | str) -> bytes:
@@ -282,12 +272,12 @@ class FakeTime:
 
 @pytest.fixture(scope="session")
 def real_listing() -> list[dict]:
-    return json.loads((real_world_dir() / LISTING_FILE).read_text(encoding="utf-8"))
+    return json.loads((REAL_WORLD / LISTING_FILE).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
 def real_curve_xlsx() -> bytes:
-    return (real_world_dir() / CURVE_FILE).read_bytes()
+    return (REAL_WORLD / CURVE_FILE).read_bytes()
 
 
 @pytest.fixture

@@ -8,24 +8,22 @@ end-to-end suite runs the same catalogue on the warehouse the pipeline published
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.fixtures import SEED_FIGURES_MD
 from warehouse.figures import check_figure, load_catalogue, schemas_read
 from warehouse.marts import apply_marts
 
-# Every figure ID of ../shared/reference/seed-figures.md.
+# Every figure ID of the seed figures reference (tests/fixtures/reference/seed-figures.md).
 SEED_FIGURE_IDS = (
     [f"L-{i:02d}" for i in range(1, 13)] + [f"S-{i:02d}" for i in range(1, 12)]
     + [f"N-{i:02d}" for i in range(1, 8)] + [f"A-{i:02d}" for i in range(1, 17)]
     + [f"M-{i:02d}" for i in range(1, 10)]
 )
 CATALOGUE = load_catalogue()
-SEED_FIGURES_MD = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "seed-figures.md"
 
 
-@pytest.mark.skipif(not SEED_FIGURES_MD.exists(), reason=f"not found: {SEED_FIGURES_MD}")
 def test_the_id_list_is_the_one_seed_figures_md_prints():
     printed = set(re.findall(r"\b[LSNAM]-\d{2}\b", SEED_FIGURES_MD.read_text(encoding="utf-8")))
     assert printed == set(SEED_FIGURE_IDS), f"seed-figures.md differs by {sorted(printed ^ set(SEED_FIGURE_IDS))}"

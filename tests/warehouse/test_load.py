@@ -1,4 +1,5 @@
-"""The loader: keyed merges, duplicate keys refused, coalescing for partial institution rows."""
+"""The loader: keyed merges, duplicate keys refused, coalescing for partial institution rows,
+whole-table replacement of derived tables."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from warehouse.load import DuplicateKeyError, dedupe_newest, merge_rows
+from warehouse.load import DuplicateKeyError, dedupe_newest, merge_rows, replace_rows
 from warehouse.migrate import apply_migrations
 
 
@@ -81,3 +82,21 @@ def test_a_class_no_source_states_falls_back_to_other_until_one_does(con):
     merge_rows(con, "core.deals", _deal("leasing"))  # the Wind export says it
     merge_rows(con, "core.deals", _deal(None))  # a later CNABS export stays silent again
     assert con.execute("SELECT asset_class FROM core.deals").fetchall() == [("leasing",)]
+
+
+def test_a_derived_table_is_replaced_whole_and_its_vanished_rows_go(con):
+    """Subordinated cash flows are re-derived from every payment each run: a flow that no longer
+    follows (a payment revised to zero) must disappear, which a keyed merge would keep."""
+    from datetime import date
+
+    def flows(*kinds):
+        return pl.DataFrame([{"tranche_id": "S1.IB", "flow_date": date(2025, 4, 26), "flow_kind": k,
+                              "amount_cny": Decimal("100.00")} for k in kinds],
+                            schema_overrides={"amount_cny": pl.Decimal(20, 2)})
+
+    assert replace_rows(con, "core.subordinated_cash_flows", flows("principal", "period_return")) == 2
+    assert replace_rows(con, "core.subordinated_cash_flows", flows("principal")) == 1
+    assert con.execute("SELECT flow_kind FROM core.subordinated_cash_flows").fetchall() == [("principal",)]
+    with pytest.raises(DuplicateKeyError):
+        replace_rows(con, "core.subordinated_cash_flows", flows("principal", "principal"))
+    assert con.execute("SELECT count(*) FROM core.subordinated_cash_flows").fetchone() == (1,)  # untouched

@@ -4,24 +4,19 @@ One flow per subordinated tranche, payment date and kind: ``principal`` (本金)
 ``period_return`` (期间收益, paid as the tranche's interest) and ``excess_return`` (超额收益,
 paid as other income). Zero and not-applicable payments are not flows. IRRs and outcomes of
 subordinated tranches (seed 004) are computed from this table at the issue price.
+
+The derivation is a query over the build's core tables that returns a frame; the run's
+after-load step hands it to the loader (``warehouse.load.replace_rows``), which writes core rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
-
 import duckdb
+import polars as pl
 
-FLOW_COLUMNS = {
-    "principal": "principal_paid_cny",
-    "period_return": "interest_paid_cny",
-    "excess_return": "other_income_paid_cny",
-}
+TABLE = "core.subordinated_cash_flows"
 
 DERIVE_SQL = """
-DELETE FROM core.subordinated_cash_flows;
-INSERT INTO core.subordinated_cash_flows (tranche_id, flow_date, flow_kind, amount_cny, document_id)
 SELECT tranche_id, flow_date, flow_kind, amount_cny, document_id
 FROM (
     SELECT p.tranche_id, p.payment_date AS flow_date, k.flow_kind, p.document_id,
@@ -33,25 +28,12 @@ FROM (
     CROSS JOIN (VALUES ('principal'), ('period_return'), ('excess_return')) AS k(flow_kind)
     WHERE t.tranche_class = 'subordinated'
 )
-WHERE amount_cny IS NOT NULL AND amount_cny <> 0;
+WHERE amount_cny IS NOT NULL AND amount_cny <> 0
+ORDER BY tranche_id, flow_date, flow_kind
 """
 
 
-def derive_in_warehouse(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the table from all loaded tranche payments (idempotent)."""
-    con.execute(DERIVE_SQL)
+def derive_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The table's rows from all tranche payments and tranches the build holds."""
+    return con.execute(DERIVE_SQL).pl()
 
-
-def derive_rows(tranches: Iterable[Mapping[str, Any]], payments: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The same derivation over plain rows (the sample market's truth uses it)."""
-    subordinated = {t["tranche_id"] for t in tranches if t["tranche_class"] == "subordinated"}
-    rows = []
-    for p in payments:
-        if p["tranche_id"] not in subordinated:
-            continue
-        for kind, column in FLOW_COLUMNS.items():
-            amount = p.get(column)
-            if amount is not None and amount != 0:
-                rows.append({"tranche_id": p["tranche_id"], "flow_date": p["payment_date"], "flow_kind": kind,
-                             "amount_cny": amount})
-    return sorted(rows, key=lambda r: (r["tranche_id"], r["flow_date"], r["flow_kind"]))

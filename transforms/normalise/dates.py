@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from transforms.normalise.numbers import NULL_MARKERS
 from transforms.normalise.text import fold_width
 
-# Beijing has no daylight saving since 1991, so a fixed UTC+8 turns epoch times into the
-# calendar day the source meant without needing a time-zone database.
-BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+MARKET_TIMEZONE = ZoneInfo("Asia/Shanghai")
+"""Beijing time, the project's one time zone: the market publishes in it and its documents date
+in it (an epoch time is the Beijing calendar day it names), the schedules and China's
+business-day calendar run in it. Every other module takes the zone from here."""
 
 # Excel's 1900 date system makes 1900-01-01 day 1 and wrongly includes 1900-02-29 (serial
 # 60); from serial 61 on, day 0 is effectively 1899-12-30.
@@ -42,7 +44,7 @@ def parse_date(value: object) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value.astimezone(BEIJING).date() if value.tzinfo else value.date()
+        return value.astimezone(MARKET_TIMEZONE).date() if value.tzinfo else value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
@@ -108,7 +110,7 @@ def from_excel_serial(serial: int | float) -> dt.date:
 
 def from_epoch_millis(millis: int) -> dt.date:
     """Epoch milliseconds (as chinamoney sends them) to the Beijing calendar day."""
-    return dt.datetime.fromtimestamp(millis / 1000, tz=BEIJING).date()
+    return dt.datetime.fromtimestamp(millis / 1000, tz=MARKET_TIMEZONE).date()
 
 
 def _make(year: int, month: int, day: int, original: object) -> dt.date:

@@ -31,8 +31,8 @@ from transforms.normalise.text import fold_width, parse_chinese_int, squash_spac
 from transforms.normalise.tranches import parse_tranche_label
 from transforms.parse.base import DocumentError
 from transforms.parse.pdf_text import Cell, Line, join_wrapped, pdf_lines, xlsx_lines
-from transforms.parse.tabular import sniff_format
 from transforms.parse.vocabulary import label_key, label_keys
+from transforms.sniff import sniff
 
 # ───────────────────────────── reading ─────────────────────────────
 
@@ -40,14 +40,15 @@ from transforms.parse.vocabulary import label_key, label_keys
 def read_lines(data: bytes) -> tuple[list[Line], str]:
     """The document's lines and its format (``pdf`` or ``xlsx``), decided by the bytes
     (the project's one format sniffer), never by the file name."""
-    kind = sniff_format(data)
-    if kind == "pdf":
+    found = sniff(data)
+    if found.kind == "pdf":
         return pdf_lines(data), "pdf"
-    if kind == "xlsx":
+    if found.kind == "xlsx":
         return xlsx_lines(data), "xlsx"
-    if kind in ("zip", "broken_zip"):
-        raise DocumentError("XLSX is truncated or corrupt", check="corrupt_file", value=kind)
-    raise DocumentError("not a PDF or XLSX document", check="unknown_format", value=data[:8].hex())
+    if found.kind == "zip" and found.detail == "broken":
+        raise DocumentError("XLSX is truncated or corrupt", check="corrupt_file", value=found.problem)
+    reason = f"not a PDF or XLSX document: {found.problem or found.kind}"
+    raise DocumentError(reason, check=found.check or "unknown_format", value=data[:8].hex())
 
 
 # ───────────────────────────── cell text ─────────────────────────────

@@ -228,7 +228,11 @@ def xlsx_lines(data: bytes) -> list[Line]:
     """
     try:
         sheets = read_workbook(data)
-    except (XlsxError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    except XlsxError as exc:
+        if exc.check != "corrupt_file":  # refused (a DTD), not broken: say so
+            raise DocumentError(f"XLSX {exc}", check=exc.check) from exc
+        raise DocumentError("XLSX is truncated or corrupt", check="corrupt_file", value=exc) from exc
+    except (KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise DocumentError("XLSX is truncated or corrupt", check="corrupt_file", value=exc) from exc
     lines: list[Line] = []
     for name, rows in sheets:

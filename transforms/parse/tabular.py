@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,6 +39,7 @@ from transforms.normalise.ratings import parse_rating
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse.base import DocumentError
 from transforms.parse.xlsx_cells import XlsxError, read_workbook
+from transforms.sniff import sniff
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.00000001")  # DECIMAL(12,8) in the warehouse
@@ -54,28 +54,17 @@ _FOOTER_PREFIXES = ("数据来源", "来源", "注：", "注:", "备注", "SOURC
 
 
 def sniff_format(data: bytes) -> str:
-    """File format from the bytes alone: xlsx, zip, broken_zip, xls, pdf, html, json or text (CSV)."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if data[:4] == b"PK\x03\x04":
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return "broken_zip"  # e.g. a download cut short
-        return "xlsx" if "xl/workbook.xml" in names else "zip"
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return "xls"
-    if head[:5] == b"%PDF-":
-        return "pdf"
-    lowered = head[:512].lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in lowered or b"<body" in lowered:
-        return "html"
-    if head[:1] in (b"{", b"["):
-        return "json"
-    return "text"
+    """File format from the bytes alone, by the pipeline's one sniffer (``transforms.sniff``):
+    xlsx, zip, broken_zip, xls, pdf, html, json, text (CSV) or what else the bytes are."""
+    found = sniff(data)
+    return "broken_zip" if found.kind == "zip" and found.detail == "broken" else found.kind
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (BOM optional) first, GB18030 otherwise; undecodable bytes are a document error."""
+    """UTF-8 (BOM optional) first, GB18030 otherwise (UTF-16 when it has a byte-order mark);
+    undecodable bytes are a document error."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -48,8 +48,10 @@ SELECT
     b.guarantor_id IS NOT NULL                           AS is_guaranteed,
     b.issuer_rating                                      AS issuer_rating_at_issue,
     b.issue_rating                                       AS issue_rating_at_issue,
-    -- first bond of the issuer in the same family (ABS vs non-ABS), by value date
-    b.value_date = min(b.value_date) OVER (PARTITION BY b.amc_id, b.is_abs) AS is_issuers_first
+    -- the issuer's first bond in the same family (ABS vs non-ABS), by value date: exactly one per
+    -- issuer and family (bonds valued on the same first day: the lowest security code), so that a
+    -- list or count of first-time issuers names each AMC once
+    row_number() OVER (PARTITION BY b.amc_id, b.is_abs ORDER BY b.value_date, b.security_code) = 1 AS is_issuers_first
 FROM bonds b
 JOIN core.amcs a ON a.amc_id = b.amc_id
 LEFT JOIN core.institutions g ON g.institution_id = b.guarantor_id;
@@ -86,4 +88,4 @@ COMMENT ON COLUMN marts.amc_bond_issuance.guarantor_name IS 'Guarantor full name
 COMMENT ON COLUMN marts.amc_bond_issuance.is_guaranteed IS 'Guaranteed 是否有担保';
 COMMENT ON COLUMN marts.amc_bond_issuance.issuer_rating_at_issue IS 'Issuer rating at issue 发行时主体评级';
 COMMENT ON COLUMN marts.amc_bond_issuance.issue_rating_at_issue IS 'Issue rating at issue 发行时债项评级';
-COMMENT ON COLUMN marts.amc_bond_issuance.is_issuers_first IS 'First issue of this AMC among its non-ABS bonds (or among its ABS) by value date 是否为该发行人首次发行';
+COMMENT ON COLUMN marts.amc_bond_issuance.is_issuers_first IS 'The AMC''s first bond among its non-ABS bonds (or among its ABS) by value date, one per AMC and family (same-day ties: lowest security code) 是否为该发行人首次发行';

@@ -8,19 +8,17 @@ maturity, and each agency's original and current rating.
 import collections
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.fixtures import REAL_WORLD
 from transforms.normalise.dates import parse_date
 from transforms.normalise.markets import market_from_code, refine_market
 from transforms.normalise.numbers import parse_amount, parse_rate, unit_from_header
 from transforms.normalise.ratings import Rating, agency, parse_rating, resolve_agency
 from transforms.normalise.titles import parse_deal_name
 from transforms.normalise.tranches import parse_tranche_label
-
-REAL_WORLD = Path("/work/shared/real-world")
 
 
 @pytest.fixture(scope="module")

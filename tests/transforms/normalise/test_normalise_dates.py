@@ -2,15 +2,14 @@
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.fixtures import REAL_WORLD
 from transforms.normalise.dates import from_epoch_millis, from_excel_serial, parse_date
 from transforms.normalise.numbers import parse_rate, unit_from_header
 
-REAL_WORLD = Path("/work/shared/real-world")
 JULY_31 = dt.date(2025, 7, 31)
 
 

@@ -1,13 +1,11 @@
 """Header normalisation and synonym-driven mapping of header rows to canonical columns."""
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
+from tests.fixtures import REAL_WORLD
 from transforms.normalise.headers import HeaderMappingError, map_header_row, match_header, normalise_header
 
-REAL_WORLD = Path("/work/shared/real-world")
 
 SYNONYMS = {
     "security_code": ["证券代码", "代码"],

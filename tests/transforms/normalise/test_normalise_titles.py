@@ -2,14 +2,12 @@
 
 import collections
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.fixtures import REAL_WORLD
 from transforms.normalise.titles import ASSET_CLASSES, parse_deal_name, parse_report_title
-
-REAL_WORLD = Path("/work/shared/real-world")
 
 
 # --------------------------------------------------------------------------- deal names

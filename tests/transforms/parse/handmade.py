@@ -1,6 +1,6 @@
 """A small writer of hand-made PDFs and XLSX files for parser tests, independent of the sample
 market's templates: each test document is laid out line by line from what real documents
-look like (shared/reference/real-spellings.md, real-world-formats.md — copied facts, not code).
+look like (the real-spellings and real-world-formats references — copied facts, not code).
 
 PDFs embed the repository's TrueType subset (sample_market/fonts/wqy-microhei-gb2312.ttf), as
 real trustee reports embed theirs: with reportlab's non-embedded STSong-Light, pdfium drops

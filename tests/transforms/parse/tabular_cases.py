@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from tests.fixtures import REAL_WORLD as REAL  # noqa: F401  (re-exported for the parser tests)
 from transforms.normalise.ids import amc_id_for, deal_id_for, institution_id_for
 from transforms.parse.base import ParsedDocument
 from transforms.parse.parties import agency_institution_id
 from warehouse.migrate import apply_migrations
 from warehouse.tables import rule_for
 
-REAL = Path("/work/shared/real-world")
 PROVENANCE = ("document_id", "source_page", "source_table", "source_row_label")
 
 

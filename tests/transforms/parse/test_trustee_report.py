@@ -26,12 +26,13 @@ from sample_market.documents.trustee_report import (
     render_trustee_report,
     report_title,
 )
+from tests.fixtures import REAL_WORLD
 from transforms.normalise.ids import deal_id_for
 from transforms.parse.base import DocumentError
 from transforms.parse.pdf_text import pdf_lines
 from transforms.parse.trustee_report import _layout, parse_trustee_report
 
-REAL_LISTING = Path("/work/shared/real-world/chinabond_trustee_report_listing_2025-11-19.json")
+REAL_LISTING = REAL_WORLD / "chinabond_trustee_report_listing_2025-11-19.json"
 PROVENANCE = ("document_id", "source_page", "source_table", "source_row_label")
 TRUSTEE = "中国对外经济贸易信托有限公司"
 
@@ -350,7 +351,6 @@ def test_every_title_spelling_gives_the_period_number(style, mark):
     assert parsed_title.deal.issue_number == 1  # 2025年第一期 stays the issue, never the period
 
 
-@pytest.mark.skipif(not REAL_LISTING.exists(), reason="shared real-world listing not present")
 def test_title_styles_cover_every_spelling_in_the_real_chinabond_listing():
     patterns = []
     for style in TITLE_STYLES:

@@ -1,5 +1,5 @@
 """Issuance documents in layouts the sample market never makes, written by hand from what real
-ones look like (shared/reference/real-spellings.md §2–3: the 臻粹 簿记建档发行结果公告 with one
+ones look like (the real-spellings reference §2–3: the 臻粹 簿记建档发行结果公告 with one
 tranche per page and labels above their values, its prospectus table with a header wrapped
 over three lines and a 总计 row, 「发行规模为 182,000,000.00 元」 in prose, the 参与机构 items
 「（一）发起机构/贷款服务机构：…（简称“…”）」). Each must load with exactly the values in it.

@@ -1,5 +1,5 @@
 """Trustee reports in layouts the sample market never makes, written by hand from what real
-reports look like (shared/reference/real-spellings.md and real-world-formats.md: the 臻粹
+reports look like (the real-spellings and real-world-formats references: the 臻粹
 NPL report's tranches-as-columns bond table with per-100 factor rows, its disposal table and
 `2-其他现金流流入`; as-of tables; history tables of every period; ABN 资产运营报告 titles;
 labels from other trustees' templates). Each must load with exactly the values written in it.

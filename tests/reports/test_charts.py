@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from warehouse.marts import apply_marts
-from warehouse.report import CHARTS, build_report, has_marts, open_with_marts
+from reports.charts import CHARTS, build_report, has_marts, open_with_marts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -777,7 +777,7 @@ def _page(sections: list[tuple[Chart, str]], last_run: str | None) -> str:
         f"<style>{PAGE_STYLE}</style>\n</head>\n<body>\n"
         "<h1>中国资产证券化市场图表 · China ABS market charts</h1>\n"
         f"<p class=\"meta\">{built}Every chart is rebuilt from the DuckDB warehouse by "
-        "<code>abs-etl report</code> (<code>warehouse/report.py</code>); captions name the tables each one reads. "
+        "<code>abs-etl report</code> (<code>reports/charts.py</code>); captions name the tables each one reads. "
         "亿元 = CNY 100 million.</p>\n"
         f"<nav><ol>\n{toc}\n</ol></nav>\n" + "\n".join(body) + "\n</body>\n</html>\n"
     )

@@ -1,0 +1,239 @@
+"""Parse documents in a worker process that a document cannot take down with it.
+
+A ``ParseWorker`` is a child process (``python -m pipeline.isolation``) with an address-space
+limit (``limits.worker_memory_mb``, set with ``resource.setrlimit`` inside the child). The
+supervisor hands it one document at a time and waits at most ``limits.seconds_per_document``
+for the answer, so it always knows which document the worker holds:
+
+- the parser raises → the worker answers with the error (a ``DocumentError`` as it is, any
+  other exception as "parser crashed: <type>: <message>"): quarantine, the worker lives on;
+- the document needs more memory than the limit → ``MemoryError`` inside the worker: quarantined
+  as "ran out of memory", and the worker is replaced (its heap may be fragmented);
+- the worker dies (a segfault in pdfium, the kernel's OOM killer, ``os._exit``) → quarantined
+  with the signal or exit code; a fresh worker takes the next document;
+- no answer in time (a stuck C call cannot be interrupted by a signal) → the supervisor kills
+  the worker, quarantines the document with the time limit, and starts a fresh one.
+
+The child is started with ``subprocess`` rather than ``multiprocessing`` so it works inside
+any host: a Prefect process-pool worker, a daemonic Dask worker, a plain thread.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from transforms.parse.base import DocumentError, ParsedDocument
+from warehouse.rawstore import StoredDocument
+
+MB = 1024 * 1024
+STARTUP_SECONDS = 120  # imports on a loaded machine; a worker that cannot start fails the batch (retried)
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    """What one document may cost inside a worker (from ``settings.limits``)."""
+
+    seconds_per_document: float = 60.0
+    worker_memory_mb: int = 2048
+
+    @classmethod
+    def from_settings(cls, limits: Any) -> "WorkerLimits":
+        return cls(float(limits.seconds_per_document), int(limits.worker_memory_mb))
+
+
+@dataclass
+class Outcome:
+    """What the worker made of one document: a parse or the error that quarantines it."""
+
+    parsed: ParsedDocument | None = None
+    error: DocumentError | None = None
+
+
+class ParseWorker:
+    """One supervised child process; use as a context manager, or call ``close``."""
+
+    def __init__(self, limits: WorkerLimits, entry: str = "pipeline.hooks:parse_document") -> None:
+        self.limits = limits
+        self.entry = entry
+        self._proc: subprocess.Popen | None = None
+        self._to_child: Connection | None = None
+        self._from_child: Connection | None = None
+        self.started = 0  # how many child processes this supervisor started (1 + replacements)
+
+    # ── life cycle ──────────────────────────────────────────────────────────────────────
+    def _start(self) -> None:
+        down_r, down_w = os.pipe()  # supervisor → child
+        up_r, up_w = os.pipe()      # child → supervisor
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.isolation", str(down_r), str(up_w),
+             str(self.limits.worker_memory_mb), self.entry],
+            pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL, close_fds=True,
+        )
+        os.close(down_r)
+        os.close(up_w)
+        self._to_child = Connection(down_w, readable=False, writable=True)
+        self._from_child = Connection(up_r, readable=True, writable=False)
+        self.started += 1
+        # The time limit is per document: wait for the imports to finish before the clock starts.
+        try:
+            ready = self._from_child.poll(STARTUP_SECONDS) and self._from_child.recv_bytes() == b"ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            status = self._stop(kill=True)
+            raise RuntimeError(f"the parse worker did not start within {STARTUP_SECONDS} s (exit status {status})")
+
+    def _stop(self, kill: bool = False) -> int | None:
+        """End the child (politely unless ``kill``); returns its exit status."""
+        proc, self._proc = self._proc, None
+        for conn in (self._to_child, self._from_child):
+            if conn is not None:
+                try:
+                    conn.close()
+                except OSError:
+                    pass
+        self._to_child = self._from_child = None
+        if proc is None:
+            return None
+        if kill and proc.poll() is None:
+            proc.kill()
+        try:
+            return proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+
+    def close(self) -> None:
+        self._stop(kill=False)
+
+    def __enter__(self) -> "ParseWorker":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ── work ────────────────────────────────────────────────────────────────────────────
+    def parse(self, stored: StoredDocument, context: Any) -> Outcome:
+        """Parse one stored document in the child; never raises for what the document does."""
+        if self._proc is None or self._proc.poll() is not None:
+            self._stop(kill=True)
+            self._start()
+        assert self._to_child is not None and self._from_child is not None
+        try:
+            self._to_child.send_bytes(pickle.dumps((stored, context), protocol=pickle.HIGHEST_PROTOCOL))
+        except (BrokenPipeError, OSError):
+            return Outcome(error=self._died(stored))
+        deadline = self.limits.seconds_per_document
+        try:
+            ready = self._from_child.poll(deadline)
+        except (EOFError, OSError):
+            ready = True
+        if not ready:
+            self._stop(kill=True)
+            return Outcome(error=DocumentError(
+                f"parsing took longer than {deadline:g} s (limits.seconds_per_document): the worker was "
+                f"stopped and replaced", check="time_limit"))
+        try:
+            kind, payload = pickle.loads(self._from_child.recv_bytes())
+        except (EOFError, OSError):
+            return Outcome(error=self._died(stored))
+        if kind == "parsed":
+            return Outcome(parsed=payload)
+        if kind == "error":
+            return Outcome(error=DocumentError(**payload))
+        if kind == "memory":
+            self._stop(kill=True)  # a heap that hit its limit is not trusted with the next document
+            return Outcome(error=DocumentError(
+                f"parsing needed more memory than {self.limits.worker_memory_mb} MB (limits.worker_memory_mb): "
+                f"the worker was replaced", check="memory_limit"))
+        raise RuntimeError(f"parse worker answered {kind!r}")  # pragma: no cover - protocol bug
+
+    def _died(self, stored: StoredDocument) -> DocumentError:
+        status = self._stop(kill=True)
+        if status is not None and status < 0:
+            name = signal.Signals(-status).name
+            why = f"killed by {name}"
+            if -status == signal.SIGKILL:
+                why += " (out of memory, or stopped from outside)"
+        else:
+            why = f"exited with status {status}"
+        return DocumentError(f"the parse worker died on this document: {why}; it was replaced",
+                             check="worker_crash")
+
+
+# ── the child ─────────────────────────────────────────────────────────────────────────────
+def _child(read_fd: int, write_fd: int, memory_mb: int, entry: str) -> None:
+    import importlib
+    import resource
+
+    module, _, function = entry.partition(":")
+    parse_one = getattr(importlib.import_module(module), function)
+    _warm_imports()
+    limit = memory_mb * MB
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    inbox = Connection(read_fd, readable=True, writable=False)
+    outbox = Connection(write_fd, readable=False, writable=True)
+    outbox.send_bytes(b"ready")
+    while True:
+        try:
+            stored, context = pickle.loads(inbox.recv_bytes())
+        except EOFError:
+            return
+        try:
+            data = read_verified(stored)
+            answer: tuple[str, Any] = ("parsed", parse_one(stored, data, context))
+        except DocumentError as exc:
+            answer = ("error", error_fields(exc))
+        except MemoryError:
+            answer = ("memory", None)
+        except Exception as exc:  # a parser bug is a quarantine with its name, never a failed run
+            answer = ("error", {"reason": f"parser crashed: {type(exc).__name__}: {exc}", "check": "parser_crash"})
+        try:
+            payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            payload = pickle.dumps(("memory", None))
+        except Exception as exc:  # unpicklable result: say so rather than die
+            payload = pickle.dumps(("error", {
+                "reason": f"parser crashed: its result cannot be sent back: {type(exc).__name__}: {exc}",
+                "check": "parser_crash"}))
+        outbox.send_bytes(payload)
+        del answer, payload
+
+
+def error_fields(exc: DocumentError) -> dict[str, Any]:
+    """A DocumentError as keyword arguments that rebuild it (exceptions pickle only their message)."""
+    return {"reason": exc.reason, "check": exc.check, "page": exc.page, "field": exc.field, "value": exc.value}
+
+
+def _warm_imports() -> None:
+    """Import every parser before the memory limit is set, so the limit measures documents."""
+    from transforms.parse.detect import PARSERS
+
+    import importlib
+
+    for target in PARSERS.values():
+        importlib.import_module(target.partition(":")[0])
+    importlib.import_module("transforms.parse.trustee_report")
+
+
+def read_verified(stored: StoredDocument) -> bytes:
+    """The document's bytes from the raw store, refusing a file whose hash no longer matches."""
+    from warehouse.rawstore import sha256_hex
+
+    data = stored.path.read_bytes()
+    if sha256_hex(data) != stored.sha256:
+        raise DocumentError(f"raw store file {stored.sha256} is corrupt (hash mismatch)", check="corrupt_store")
+    return data
+
+
+if __name__ == "__main__":  # pragma: no cover - the child process
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the supervisor, which ends us
+    _child(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])

@@ -1,0 +1,120 @@
+"""Documents are parsed in worker processes they cannot take down with them: a crash, a stuck
+call, a memory blow-up or a parser bug quarantines that document with its cause, a fresh worker
+takes the next one, and the run goes on."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.isolation import ParseWorker, WorkerLimits
+from warehouse.rawstore import RawStore
+
+ENTRY = "tests.pipeline.hostile_entry:parse"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return RawStore(tmp_path / "raw")
+
+
+def put(store: RawStore, data: bytes, name: str):
+    return store.put(data, source="test", source_doc_id=name, title=name, file_name=name,
+                     published_at="2025-01-01T09:00:00+08:00")
+
+
+@pytest.fixture
+def good_document(store):
+    """A real document: the yield-curve CSV of the real-world fixtures, else a tiny registry CSV."""
+    csv = "序号,公司名称,所在省份,简称,股东性质,牌照状态,是否财务样本\n1,浙江省浙商资产管理有限公司,浙江,浙商资产,国有,存续,是\n"
+    return put(store, csv.encode("utf-8"), "地方AMC名单.csv")
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    monkeypatch.chdir(REPO)  # the child imports the test entry from the repository
+    with ParseWorker(WorkerLimits(seconds_per_document=5, worker_memory_mb=512), entry=ENTRY) as w:
+        yield w
+
+
+def test_a_good_document_parses_in_the_worker(worker, good_document):
+    outcome = worker.parse(good_document, None)
+    assert outcome.error is None
+    assert outcome.parsed.doc_type == "amc_registry"
+    assert outcome.parsed.tables["core.amcs"][0]["short_name_zh"] == "浙商资产"
+
+
+@pytest.mark.parametrize("payload, check, words", [
+    (b"SEGFAULT", "worker_crash", "killed by SIGSEGV"),
+    (b"EXIT", "worker_crash", "exited with status 3"),
+    (b"GREEDY", "memory_limit", "more memory than 512 MB (limits.worker_memory_mb)"),
+    (b"BUGGY", "parser_crash", "parser crashed: KeyError: 'no such key'"),
+])
+def test_a_misbehaving_document_is_quarantined_and_the_next_one_parses(worker, store, good_document, payload, check, words):
+    bad = put(store, payload, f"{payload.decode().lower()}.pdf")
+    outcome = worker.parse(bad, None)
+    assert outcome.parsed is None
+    assert outcome.error.check == check
+    assert words in str(outcome.error)
+    after = worker.parse(good_document, None)
+    assert after.error is None and after.parsed.doc_type == "amc_registry"
+
+
+def test_a_stuck_call_is_stopped_at_the_time_limit_and_the_worker_replaced(worker, store, good_document):
+    stuck = put(store, b"STUCK", "stuck.pdf")
+    started = time.monotonic()
+    outcome = worker.parse(stuck, None)
+    waited = time.monotonic() - started
+    assert outcome.error.check == "time_limit"
+    assert "longer than 5 s (limits.seconds_per_document)" in str(outcome.error)
+    assert 5 <= waited < 20
+    before = worker.started
+    assert worker.parse(good_document, None).error is None
+    assert worker.started == before + 1  # a fresh process took over
+
+
+def test_a_parser_error_keeps_its_page_field_and_value(worker, store):
+    """A DocumentError crosses the process boundary whole (exceptions pickle only their message)."""
+    bad = put(store, "序号,公司名称,所在省份,简称,股东性质,牌照状态,是否财务样本\n1,甲公司,浙江,甲,外星,存续,是\n".encode(),
+              "地方AMC名单.csv")
+    outcome = worker.parse(bad, None)
+    assert outcome.error is not None and outcome.error.field is not None
+    assert outcome.error.value == "外星"
+    assert "外星" in str(outcome.error)
+
+
+def test_a_batch_with_a_crashing_document_quarantines_only_it(monkeypatch, store, good_document, tmp_path):
+    """parse_batch (what the task runner maps) accounts for every document of the batch."""
+    import duckdb
+    import polars as pl
+
+    import pipeline.batches as batches
+    from pipeline.batches import BatchSpec, parse_batch
+    from pipeline.hooks import ParseContext
+    from warehouse.load import polars_schema
+    from warehouse.migrate import apply_migrations
+    from warehouse.tables import RULES
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(batches, "ParseWorker", lambda limits: ParseWorker(limits, entry=ENTRY))
+    docs = (put(store, b"SEGFAULT one", "a.pdf"), good_document, put(store, b"BUGGY", "b.pdf"))
+    con = duckdb.connect()
+    apply_migrations(con)
+    schemas = {t: polars_schema(con, t) for t in RULES}
+    con.close()
+    spec = BatchSpec("00001", "parse test 1–3 of 3", docs, ParseContext(), tmp_path / "work", schemas,
+                     WorkerLimits(5, 512))
+    try:
+        result = parse_batch(spec)
+    finally:
+        batches.close_workers()
+    checks = [d.error["check"] if d.error else None for d in result.documents]
+    assert checks == ["worker_crash", None, "parser_crash"]
+    assert result.documents[1].rows["core.amcs"] == 1
+    assert set(result.files) == {"core.amcs", "core.institutions", "core.institution_aliases"}
+    written = pl.read_parquet(result.files["core.amcs"][0])
+    assert written["document_id"].to_list() == [good_document.sha256]
+    assert written.schema["in_financial_sample"] == pl.Boolean  # typed as the warehouse types it
