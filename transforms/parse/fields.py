@@ -321,13 +321,21 @@ def scan(layout: Layout, labels: LabelIndex, lines: Iterable[Line] | None = None
 
 # ───────────────────────────── typed values ─────────────────────────────
 def money_unit(hit: Hit) -> str:
-    """An amount's unit: the label's bracket, the column header, the table, else 元."""
+    """An amount's unit: the label's bracket, the column header, the table (for a value beside
+    the columns, the one money unit the header names: 项目 | 金额（万元） … 循环购买金额 | 16386.05),
+    else 元."""
     for text in (hit.label, hit.header):
         unit = header_unit(text) if text else None
         if unit in MONEY_UNITS:
             return unit
-    unit = hit.block.table_unit() if hit.block is not None else None
-    return unit or "CNY"
+    block = hit.block
+    if block is None:
+        return "CNY"
+    if not hit.header and block.header is not None:
+        units = {u for u in (header_unit(c.text) for c in block.header.cells[1:]) if u in MONEY_UNITS}
+        if len(units) == 1:
+            return units.pop()
+    return block.table_unit() or "CNY"
 
 
 @functools.lru_cache(maxsize=16384)

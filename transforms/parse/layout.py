@@ -65,6 +65,7 @@ _HAS_DIGIT = re.compile(r"\d")
 _SIMPLE_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")  # 1,234.56 / 0.45% as printed
 _FOOTNOTE_ONLY = re.compile(r"^\s*(?:[(（]\s*注\s*\d*\s*[)）]|\[\s*\d{1,2}\s*\]|[¹²³⁴⁵⁶⁷⁸⁹⁰*※]+)\s*$")
 _PLAIN = re.compile(r"^[\w.,%\-]+$", re.ASCII)  # ASCII digits, letters and punctuation only
+_UNCLOSED = re.compile(r"[(（][^)）]*$")  # a bracket the line ends inside (its rest wrapped below)
 _SECURITY_CODE = re.compile(r"^\d{6,9}(?:\.(?:IB|SH|SZ|ib|sh|sz))?$")
 
 
@@ -104,7 +105,12 @@ def is_date(text: str) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def is_null(text: str) -> bool:
-    return squash_spaces(fold_width(text)).upper() in NULL_MARKERS
+    """A null marker (-, —, 不适用 …), footnote marks allowed (`-(注)`)."""
+    folded = squash_spaces(fold_width(text)).upper()
+    if folded in NULL_MARKERS:
+        return True
+    cleaned = clean_value(folded)
+    return bool(cleaned) and cleaned != folded and cleaned in NULL_MARKERS
 
 
 @functools.lru_cache(maxsize=65536)
@@ -196,9 +202,24 @@ def align(cells: list[Cell], heads: list[Cell], refuses: Callable[[int, Cell], b
     return out
 
 
+def _same_columns(cells: list[Cell], heads: list[Cell], refuses: Callable[[int, Cell], bool] | None = None
+                  ) -> dict[int, Cell]:
+    """A sheet row's cells under its header: a cell is in its header's column or in none (a second
+    label | value pair beside the table); a row off the header's grid is aligned as printed text."""
+    at = {head.x0: j for j, head in enumerate(heads)}
+    out = {}
+    for cell in cells:
+        j = at.get(cell.x0)
+        if j is not None and not (refuses is not None and refuses(j, cell)):
+            out[j] = cell
+    if len(out) < min(len(cells), 2):
+        return align(cells, heads, refuses)
+    return out
+
+
 # ───────────────────────────── structure ─────────────────────────────
 _HEADING = re.compile(
-    r"^\s*(?:(?P<part>第\s*[一二三四五六七八九十百\d]+\s*[部分章])"
+    r"^\s*(?:(?P<part>第\s*[一二三四五六七八九十百\d]+\s*(?:部分|章))"
     r"|(?P<jie>第\s*[一二三四五六七八九十百\d]+\s*节)"
     r"|(?P<top>[一二三四五六七八九十]{1,3}\s*[、.．])"
     r"|(?P<sub>[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）])"
@@ -282,7 +303,10 @@ class Block:
             return {}
         cached = self._columns.get(id(line))
         if cached is None:
-            cached = self._columns[id(line)] = align(line.cells, self.header.cells, refuses)
+            if line.sheet:
+                cached = self._columns[id(line)] = _same_columns(line.cells, self.header.cells, refuses)
+            else:
+                cached = self._columns[id(line)] = align(line.cells, self.header.cells, refuses)
         return cached
 
     def table_unit(self) -> str | None:
@@ -377,6 +401,7 @@ class Layout:
         self.section_of: dict[int, Section | None] = {}
         self.headers: set[int] = set()  # id() of header lines
         self.headings: set[int] = set()  # id() of heading lines
+        self._wrapped_to: dict[int, float] = {}  # id() of a row → the baseline of its last wrapped line
         self._page_right: dict[tuple[str, int] | None, tuple[float, int]] = {}
         memo = memo if memo is not None else {}  # a family's answers per text, kept across its documents
         self._header_words: dict[str, bool] = memo.setdefault("header_words", {})
@@ -391,6 +416,7 @@ class Layout:
         stack: list[Section] = []
         block: Block | None = None
         active_unit: str | None = None  # 金额单位：万元 holds for the tables after it, until the next
+        unit_section: Section | None = None  # … inside the section it was stated in (subsections too)
         note_block: Block | None = None
         note_x: float | None = None
         previous: Line | None = None
@@ -399,6 +425,7 @@ class Layout:
         resumable: Block | None = None  # a table interrupted by a blank row or a 续表 mark
         levels: dict[str, list[int]] = {}  # numbering style → the depths it is used at
         unit_lines: set[int] = set()
+        wrapped_to = self._wrapped_to
         for line in self.lines:
             if line.sheet != sheet:  # a new sheet: its name opens a section, tables restart
                 sheet = line.sheet
@@ -426,12 +453,22 @@ class Layout:
                 _merge_header(block.header, line)  # a header wrapped inside its cells (…（注 / 1）)
                 self.headers.add(id(line))
                 self.block_of[id(line)] = block
+                earlier = self.blocks[-2] if len(self.blocks) > 1 else None
+                if (earlier is not None and earlier.section is block.section and earlier.header is not None
+                        and earlier.lines and _same_header(earlier.header, block.header)):
+                    # the wrapped header repeated after a page break: the table above goes on
+                    self.blocks.pop()
+                    for key, owner in list(self.block_of.items()):
+                        if owner is block:
+                            self.block_of[key] = earlier
+                    block = earlier
                 previous = line
                 continue
             if self._wrapped_cells(previous, line):
                 for cell in line.cells:  # a value wrapped inside its cell: join it to the cell above
                     above = _cell_above(previous, cell)
-                    above.text = above.text + cell.text if is_number(above.text) else join_wrapped(above.text, cell.text)
+                    above.text = above.text + cell.text if _cut_figure(above.text) else join_wrapped(above.text, cell.text)
+                wrapped_to[id(previous)] = line.y  # a figure may wrap twice (…000. / 00 / 元)
                 continue
             if single:
                 heading = self._heading(text, previous)
@@ -447,9 +484,10 @@ class Layout:
                         rank = sibling.rank if sibling is not None else (parent.rank + 0.5 if parent else 0)
                     flat = sibling is not None
                     right_above = previous is not None and id(previous) in unit_lines
-                    carried = active_unit if right_above or flat else None  # (flat titles share it)
                     while stack and stack[-1].rank >= rank:
                         stack.pop()
+                    inside = unit_section is not None and any(s is unit_section for s in stack)
+                    carried = active_unit if right_above or flat or inside else None  # (flat titles share it)
                     section = Section(title, self._family(title), rank, line, stack[-1] if stack else None,
                                       numbered=numbered, style=style, number=number)
                     section.unit = carried  # 单位：万元 right above: it was meant for this part too
@@ -466,7 +504,7 @@ class Layout:
                     resumable = None  # a unit stated anew heads a new table
                     if block is not None and block.lines:
                         block = None
-                    active_unit = unit
+                    active_unit, unit_section = unit, section
                     if section is not None and block is None and not any(
                             b.section is section for b in self.blocks):
                         section.unit = unit
@@ -502,26 +540,26 @@ class Layout:
                 unit = _unit_cell(line)
                 if unit is not None:  # 表1 资产池情况 | 单位：万元
                     block = None
-                    active_unit = unit
+                    active_unit, unit_section = unit, section
                     previous = line
                     continue
             if len(line.cells) >= 2 and self._is_header(line):
-                if block is None and resumable is not None and _same_header(resumable.header, line):
+                as_header = Line(line.page, line.y, self._header_cells(line), line.sheet)  # run-together names split
+                if block is None and resumable is not None and _same_header(resumable.header, as_header):
                     block = resumable  # the header repeated after a blank row: the same table goes on
-                if block is not None and block.header is not None and _same_header(block.header, line):
+                if block is not None and block.header is not None and _same_header(block.header, as_header):
                     self.headers.add(id(line))  # the header repeated after a page break
                     self.block_of[id(line)] = block
                     previous = line
                     continue
-                block = Block(section, header=Line(line.page, line.y, self._header_cells(line), line.sheet))
+                block = Block(section, header=as_header)
                 block.unit = active_unit
                 self.blocks.append(block)
                 self.headers.add(id(line))
                 self.block_of[id(line)] = block
                 previous = line
                 continue
-            if block is None and resumable is not None and resumable.lines and len(line.cells) == len(
-                    resumable.lines[-1].cells) and not _is_text_row(line):
+            if block is None and resumable is not None and resumable.lines and _goes_on(resumable, line):
                 block = resumable  # rows go on after a blank row, their header not repeated
             if block is None:
                 block = Block(section, unit=active_unit)
@@ -549,13 +587,17 @@ class Layout:
 
     def _labels_in(self, text: str) -> list[str] | None:
         """The known labels a run of text is made of, in order (None when it is not only labels);
-        two labels run together are preferred to one (a label may name a factor anywhere in it)."""
+        two labels run together are preferred to one (a label may name a factor anywhere in it),
+        each keeping the bracket that follows it (期末本金余额(万元)本期付息金额(万元))."""
         for i in range(2, len(text) - 1):
+            if text[i] in "(（[［":
+                continue  # a bracket (a unit, a note mark) closes the label before it
             if self.is_label(text[:i]):
                 rest = self._labels_in(text[i:])
                 if rest:
                     return [text[:i], *rest]
-        return [text] if self.is_label(text) else None
+        whole = self.is_label(text) or self.is_label(_UNCLOSED.sub("", text))  # 剩余本金总额( / 元) wraps
+        return [text] if whole else None
 
     @staticmethod
     def _level(style: str, number: int | None, stack: list[Section], levels: dict[str, list[int]]) -> int:
@@ -608,15 +650,17 @@ class Layout:
         right, reaching = self._right_edge(line)
         if end < right - 24:
             return False
-        if reaching > 1:
+        document_right = self._right_edge(None)[0]
+        if reaching > 1 and right >= document_right - 24:
             return True
-        # The line above alone sets this page's edge, so the edge proves nothing (a short page):
-        # it wrapped only if the first character or word below would not have fitted on it
-        # before the document's right edge.
+        # The line above alone sets this page's edge, or no line of the page reaches the
+        # document's edge (a short page), so the page's edge proves nothing: it wrapped only if
+        # the first character or word below would not have fitted on it before the document's
+        # right edge.
         first = line.cells[0]
         word = re.match(r"[A-Za-z0-9.,%]+|.", first.text)
         width = (first.x1 - first.x0) / max(len(first.text), 1) * (len(word.group()) if word else 1)
-        return self._right_edge(None)[0] - end < width + 3
+        return document_right - end < width + 3
 
     def _right_edge(self, line: Line | None) -> tuple[float, int]:
         """(right edge of the text, how many lines reach within 24 pt of it) for the line's page,
@@ -654,9 +698,12 @@ class Layout:
             if not title or len(title) > 40 or title.endswith(_SENTENCE_END) or is_value(title):
                 return None
             return title, style, number
+        introduces = squash_spaces(fold_width(text)).endswith(":")  # 违约及累计违约率： over its tables
         folded = squash_spaces(fold_width(text)).rstrip(":")
-        if (2 <= len(folded) <= 20 and folded.endswith(self.heading_endings) and not _HAS_DIGIT.search(folded)
-                and (self._family(folded) is not None or folded.endswith(_TITLE_ENDINGS))
+        family = self._family(folded)
+        if (2 <= len(folded) <= 20 and not _HAS_DIGIT.search(folded)
+                and (folded.endswith(self.heading_endings) or introduces and family is not None)
+                and (family is not None or folded.endswith(_TITLE_ENDINGS))
                 and not self.is_label(folded)):
             return folded, UNNUMBERED, None
         return None
@@ -696,7 +743,8 @@ class Layout:
         """The line holds the wrapped ends of text cells of the row above (a long name in a narrow
         column): close under it (PDF), nothing in the label column, each cell starting where a
         text cell above starts, no figures and no labels of its own."""
-        if (previous is None or line.sheet or previous.page != line.page or previous.y - line.y > 13
+        if (previous is None or line.sheet or previous.page != line.page
+                or self._wrapped_to.get(id(previous), previous.y) - line.y > 13
                 or len(line.cells) >= len(previous.cells) or id(previous) in self.headings):
             return False
         if line.cells[0].x0 <= previous.cells[0].x0 + 2:
@@ -707,7 +755,7 @@ class Layout:
                 return False
             if _FOOTNOTE_ONLY.match(cell.text):
                 continue  # （注1） under its figure
-            if is_number(above.text):  # 292,096,302.4 / 1, 42,863.00 / 万元（注1）: the end of a figure
+            if _cut_figure(above.text):  # 292,096,302.4 / 1, 1,165,009,138. / 93, 42,863.00 / 万元（注1）
                 if is_value(cell.text) and not cell.text.isdigit() or not is_number(above.text + cell.text):
                     return False
             elif is_value(cell.text) or is_value(above.text):
@@ -790,6 +838,23 @@ def _cell_above(previous: Line, cell: Cell) -> Cell | None:
                 above.x0 - 2 <= cell.x0 and cell.x1 <= above.x1 + 2):
             return above
     return None
+
+
+def _cut_figure(text: str) -> bool:
+    """A figure, or one cut at its decimal point by a line wrap (`1,165,009,138.`)."""
+    return is_number(text) or text.endswith(".") and is_number(text[:-1])
+
+
+def _goes_on(table: Block, line: Line) -> bool:
+    """A row after a blank row continues the table above: as many cells as its last row, with a
+    value; or, in a sheet, a label in the table's label column and a value under one of its
+    header's columns (a second label | value pair may follow outside them)."""
+    if len(line.cells) == len(table.lines[-1].cells):
+        return not _is_text_row(line)
+    if not line.sheet or table.header is None or line.cells[0].x0 != table.header.cells[0].x0:
+        return False
+    columns = {c.x0 for c in table.header.cells[1:]}
+    return any(c.x0 in columns and is_value(c.text) for c in line.cells[1:])
 
 
 def _is_text_row(line: Line) -> bool:

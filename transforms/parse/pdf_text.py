@@ -35,6 +35,11 @@ HEADER_BAND_PT, FOOTER_BAND_PT = 50.0, 45.0
 _RUN = re.compile(r"[^\r\n ]+(?: +[^\r\n ]+)*")  # text between line breaks, spaces inside kept
 _SPACE = re.compile(" ")
 _GLUED_CODE = re.compile(r"(\d{6,9}\.(?:IB|SH|SZ))\d", re.IGNORECASE)
+# Two figures in one run, or a dash and a figure (`0.0010,288,914.05`, `34.050944万元185.537494万元`,
+# `——61,300,000.00`): worth a look at where its characters stand.
+_FIGURE = r"[(（]?-?[\d,]*\d\.\d+[)）]?(?:%|‰|万元|亿元|元)?"
+_TWO_FIGURES = re.compile(rf"^(?:(?:—+|-{{2,}}|/)(?=[\d(（])(?:{_FIGURE})+|(?:{_FIGURE}){{2,}})$")
+_WIDER_PT = 0.1  # an advance this much wider than its kind's narrowest is a gap between two objects
 
 
 @dataclass(slots=True)
@@ -138,6 +143,9 @@ def _page_cells(tp: Any, raw: Any) -> list[tuple[float, Cell]]:
         first, stop = run.span()
         piece = run.group()
         if " " not in piece:  # the common case: one text object, no inner space
+            if _TWO_FIGURES.match(piece):
+                _add_figures(text, first, stop, page, origin, box, pointers, values, add)
+                continue
             origin(page, first, p_ox, p_oy)
             box(page, stop - 1, p_left, p_right, p_bottom, p_top)
             add((oy.value, Cell(piece, ox.value, right.value)))
@@ -159,11 +167,42 @@ def _add_piece(text: str, a: int, b: int, page: Any, origin: Any, box: Any, poin
     if not piece:
         return
     a += len(raw_piece) - len(raw_piece.lstrip(" "))
+    if _TWO_FIGURES.match(piece):
+        _add_figures(text, a, a + len(piece), page, origin, box, pointers, values, add)
+        return
     p_ox, p_oy, p_left, p_right, p_bottom, p_top = pointers
     ox, oy, _left, right = values
     origin(page, a, p_ox, p_oy)
     box(page, a + len(piece) - 1, p_left, p_right, p_bottom, p_top)
     add((oy.value, Cell(piece, ox.value, right.value)))
+
+
+def _add_figures(text: str, a: int, b: int, page: Any, origin: Any, box: Any, pointers: tuple, values: tuple,
+                 add: Any) -> None:
+    """A run that reads as two figures: the cells of two columns set so close that pdfium joined
+    their text objects. Each character's advance is compared with the narrowest advance of its
+    kind (digits, CJK, each other sign) in the run; the run is cut where one is wider — the gap
+    between the objects. A run evenly set (a date 2018.11.30) stays one cell."""
+    p_ox, p_oy, p_left, p_right, p_bottom, p_top = pointers
+    ox, oy, _left, right = values
+    xs = []
+    for k in range(a, b):
+        origin(page, k, p_ox, p_oy)
+        xs.append(ox.value)
+    y = oy.value
+    kinds = [_kind(ch) for ch in text[a:b - 1]]
+    advances = [xs[i + 1] - xs[i] for i in range(len(xs) - 1)]
+    narrowest: dict[str, float] = {}
+    for kind, advance in zip(kinds, advances):
+        narrowest[kind] = min(narrowest.get(kind, advance), advance)
+    cuts = [i + 1 for i, (kind, advance) in enumerate(zip(kinds, advances)) if advance - narrowest[kind] > _WIDER_PT]
+    for start, stop in zip([0, *cuts], [*cuts, b - a]):
+        box(page, a + stop - 1, p_left, p_right, p_bottom, p_top)
+        add((y, Cell(text[a + start:a + stop], xs[start], right.value)))
+
+
+def _kind(char: str) -> str:
+    return "digit" if char.isdigit() else "cjk" if ord(char) >= 0x2E80 else char
 
 
 @functools.cache

@@ -453,8 +453,8 @@ class _Report:
                         f"{block.header.where}: current period {meta['period_number']} not found in history table "
                         f"{block.heading or ' | '.join(h.text for h in heads)}", check="missing_row",
                         page=block.header.pdf_page, field="period_number")
-            elif len(rows) == 1:
-                current = rows[0]
+            elif len(rows) == 1 and _row_kind(rows[0].cells[0].text) is None:
+                current = rows[0]  # a one-row table (a row named for its measure is read by kind below)
             if current is not None:
                 chosen = {name: current for name in fields.values()}
             else:  # fields across, measures down (金额 / 笔数 / 占比 rows): each field from its kind's row
