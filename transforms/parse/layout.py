@@ -467,7 +467,8 @@ class Layout:
             if self._wrapped_cells(previous, line):
                 for cell in line.cells:  # a value wrapped inside its cell: join it to the cell above
                     above = _cell_above(previous, cell)
-                    above.text = above.text + cell.text if _cut_figure(above.text) else join_wrapped(above.text, cell.text)
+                    joined = above.text + cell.text if _cut_figure(above.text) else None
+                    above.text = joined or join_wrapped(above.text, cell.text)
                 wrapped_to[id(previous)] = line.y  # a figure may wrap twice (…000. / 00 / 元)
                 continue
             if single:

@@ -33,6 +33,17 @@ def report_pdf() -> Pdf:
     return pdf
 
 
+def workbook(*rows: list | None) -> bytes:
+    """A one-sheet report: its opening (title, payment date, pool balances in 元), then ``rows``."""
+    return xlsx([("报告", [
+        [f"{DEAL}受托机构报告（第3期）"],
+        ["本期支付日", dt.date(2025, 9, 26)],
+        ["资产池情况"], ["项目", "金额（元）"],
+        ["期初资产池余额", 181234500.37], ["期末资产池余额", 171234500.37],
+        *rows,
+    ])])
+
+
 def pool(doc) -> dict:
     (row,) = doc.tables["core.pool_performance"]
     return row
@@ -135,11 +146,7 @@ def test_a_unit_line_holds_for_the_parts_under_it_not_for_the_next_part():
     """单位：亿元 for the delinquency part; then a title the reader does not know as a heading
     (违约及累计违约率), 单位：元 under it and two numbered parts: both are in 元, the second
     (a history table) too — never in the 亿元 of the part before."""
-    data = xlsx([("报告", [
-        [f"{DEAL}受托机构报告（第3期）"],
-        ["本期支付日", dt.date(2025, 9, 26)],
-        ["资产池情况"], ["项目", "金额（元）"],
-        ["期初资产池余额", 181234500.37], ["期末资产池余额", 171234500.37],
+    data = workbook(
         [NO_PAYMENTS],
         None,
         ["逾期情况"], ["单位：亿元"], ["拖欠状态", "未偿本金余额"], ["拖欠1～30天", 0.0173637074],
@@ -149,7 +156,7 @@ def test_a_unit_line_holds_for_the_parts_under_it_not_for_the_next_part():
         None,
         ["（二）累计违约率"], ["期数", "累计违约贷款本金", "累计违约率"],
         ["第2期", 3855560.80, "0.13589%"], ["第3期", 9493504.29, "0.3346%"],
-    ])])
+    )
     row = pool(parse_trustee_report(data))
     assert row["delinquent_1_30_cny"] == D("1736370.74")
     assert (row["new_default_cny"], row["cumulative_default_cny"]) == (D("5637943.49"), D("9493504.29"))
@@ -157,36 +164,28 @@ def test_a_unit_line_holds_for_the_parts_under_it_not_for_the_next_part():
 
 
 def test_a_title_ending_in_a_colon_heads_a_part_and_its_unit_line_covers_the_subparts():
-    data = xlsx([("报告", [
-        [f"{DEAL}受托机构报告（第3期）"],
-        ["本期支付日", dt.date(2025, 9, 26)],
-        ["资产池情况"], ["项目", "金额（元）"],
-        ["期初资产池余额", 181234500.37], ["期末资产池余额", 171234500.37],
+    data = workbook(
         [NO_PAYMENTS],
         None,
         ["违约及累计违约率："], ["单位：万元"],
         ["（一）违约及累计违约率："], ["项目", "金额"], ["新增违约金额", 37.670874],
         None,
         ["（二）各期累计违约率："], ["报告期", "累计违约贷款本金"], ["第3期", 37.670874],
-    ])])
+    )
     row = pool(parse_trustee_report(data))
     assert (row["new_default_cny"], row["cumulative_default_cny"]) == (D("376708.74"), D("376708.74"))
 
 
 def test_a_pair_beside_a_table_after_a_blank_row_takes_the_unit_its_header_names():
     """项目 | 户数 | 金额（万元）, a blank row, then 本期利息回收 | | 922.124358 | 循环购买金额 | | 16386.049864."""
-    data = xlsx([("报告", [
-        [f"{DEAL}受托机构报告（第3期）"],
-        ["本期支付日", dt.date(2025, 9, 26)],
-        ["资产池情况"], ["项目", "金额（元）"],
-        ["期初资产池余额", 181234500.37], ["期末资产池余额", 171234500.37],
+    data = workbook(
         [NO_PAYMENTS],
         None,
         ["现金流入情况"], ["项目", "户数", "金额（万元）"],
         ["本金回收款", None, 16263.047706],
         None,
         ["本期利息回收", None, 922.124358, "循环购买金额", None, 16386.049864],
-    ])])
+    )
     row = pool(parse_trustee_report(data))
     assert (row["principal_collected_cny"], row["interest_collected_cny"], row["revolving_purchase_cny"]) == (
         D("162630477.06"), D("9221243.58"), D("163860498.64"))
@@ -195,11 +194,7 @@ def test_a_pair_beside_a_table_after_a_blank_row_takes_the_unit_its_header_names
 def test_bond_rows_go_on_after_blank_sheet_rows_even_when_the_row_is_a_dash_with_a_note():
     """Tranches as columns, one block per tranche; the last block's 利息 is `-(注)` after two blank
     rows, and the rows under it still belong to the block (and to its 万元)."""
-    data = xlsx([("报告", [
-        [f"{DEAL}受托机构报告（第3期）"],
-        ["本期支付日", dt.date(2025, 9, 26)],
-        ["资产池情况"], ["项目", "金额（元）"],
-        ["期初资产池余额", 181234500.37], ["期末资产池余额", 171234500.37],
+    data = workbook(
         None,
         ["资产支持证券本息兑付情况"],
         ["项目(万元)", "次级"],
@@ -209,7 +204,7 @@ def test_bond_rows_go_on_after_blank_sheet_rows_even_when_the_row_is_a_dash_with
         ["资产支持证券利息", "-(注)"],
         ["本期兑付前未偿本金", 17476],
         ["本息兑付后剩余本金总额(万元)", 17476],
-    ])])
+    )
     assert payments(parse_trustee_report(data)) == {
         "2487005.IB": (D("174760000.00"), D("0.00"), D("174760000.00"), None)}
 
