@@ -32,11 +32,14 @@ from transforms.parse import (
 )
 from transforms.parse.base import DocumentError
 from transforms.parse.tabular import HTML_ERROR, Grid, cell_text, load_json, locate_table, read_grids, sniff_format
+from transforms.parse.vocabulary import load as load_vocabulary
 
 TRUSTEE_REPORT = "trustee_report"
-_REPORT_WORDS = re.compile(
-    r"受托机构(?:月度|季度|半年度|年度)?报告|受托报告|资产管理报告|收益分配报告|资产运营报告|TrusteeReport", re.IGNORECASE
-)  # matched on width-folded, space-free text
+# A trustee report names itself (受托机构报告, 资产运营报告 …): the title words of its vocabulary,
+# matched on width-folded, space-free text.
+_TRUSTEE_TITLE_WORDS = tuple(
+    squash_spaces(fold_width(w)) for w in load_vocabulary("trustee_report").data["title"]["words"])
+_REPORT_WORDS = re.compile("|".join(re.escape(w) for w in _TRUSTEE_TITLE_WORDS), re.IGNORECASE)
 _SCAN_ROWS = 12
 _TITLE_ROWS = 3  # an announcement names itself in its title, above any table
 _TITLE_CHARS = 120
@@ -68,7 +71,7 @@ NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("abn_operating_report", ("资产运营报告",)),
     (issuance_announcement.RESULTS, issuance_announcement.RESULTS_WORDS),
     (issuance_announcement.OFFERING, issuance_announcement.OFFERING_WORDS),
-    (TRUSTEE_REPORT, ("受托机构报告", "受托报告", "资产管理报告", "收益分配报告", "资产运营报告", "trusteereport")),
+    (TRUSTEE_REPORT, _TRUSTEE_TITLE_WORDS),
     ("yield_curve", ("收益率曲线", "yield_curve", "downyearbzqx")),
     ("bond_valuations", ("中债估值", "估值", "valuation")),
     ("rating_actions", ("跟踪评级", "评级调整", "评级行动", "rating_action")),
