@@ -21,7 +21,16 @@ from transforms.normalise.dates import parse_date
 from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, parse_rate, unit_from_header
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse.base import DocumentError
-from transforms.parse.trustee_report import Line, _align, _pdf_lines, join_wrapped
+from transforms.parse.fields import refuses
+from transforms.parse.layout import align
+from transforms.parse.pdf_text import Cell, Line, join_wrapped
+from transforms.parse.pdf_text import pdf_lines as _pdf_lines
+
+
+def _align(cells: list[Cell], heads: list[Cell]) -> dict[int, Cell]:
+    """A row's cells under the header's columns, as the trustee-report reader aligns them
+    (numbers never under a remarks or sequence column)."""
+    return align(cells, heads, refuses(heads))
 
 _HEADING = re.compile(
     r"^(?:第(?P<chapter>[一二三四五六七八九十]+)[章节]|(?P<top>[一二三四五六七八九十]+)\s*[、.．]"
