@@ -1,0 +1,256 @@
+"""Scale-out numbers: parse throughput on Dask (1 vs 2 workers), DuckLake vs DuckDB-file publish
+of the seed warehouse, and figure-query latency on both backends.
+
+    python bench/cluster.py [--batches-per-worker 8] [--rounds 3] [--keep]
+
+What it does, all on this machine and on loopback:
+
+1. generates the seed sample market and keeps its 832 trustee reports in a local raw store;
+2. parses the trustee reports in one process (the baseline: parse-seconds per document per
+   core), then mapped over a Dask cluster of worker *processes* with 1 and with 2 workers
+   (the same batches, one thread per worker: pypdfium2 is not thread-safe) and prints
+   ``dask parse: 2 workers R× 1 worker``;
+3. builds the seed warehouse once with `abs-etl run` (DuckDB file), starts a private PostgreSQL
+   and S3 store (``cluster.control``), and times publishing that warehouse's content through each
+   backend: a file build (copy, write, checkpoint + rename) and a lake build (one transaction,
+   Parquet files on S3, one snapshot commit);
+4. times every figure-catalogue query, best of ``--rounds``, on the file and on the lake.
+
+Numbers depend on the machine's load: say which machine and how busy it was when you quote them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SEED = 20251231
+
+
+def parse_count(store, docs, context) -> tuple[int, int, int]:
+    """Parse a batch where it runs (a Dask worker); return (documents, rows, errors) only."""
+    from pipeline.hooks import parse_document
+    from transforms.parse.base import DocumentError
+
+    rows = errors = 0
+    for stored in docs:
+        try:
+            parsed = parse_document(stored, store.read(stored.sha256), context)
+            rows += sum(len(r) for r in parsed.tables.values())
+        except DocumentError:
+            errors += 1
+    return len(docs), rows, errors
+
+
+def empty_context():
+    """The parse context of an empty warehouse (a ParseContext since the main job's Prefect-graph
+    rewrite, a dict of names before it). Trustee reports need no names beyond it."""
+    from pipeline import hooks
+
+    if hasattr(hooks, "ParseContext"):
+        return hooks.ParseContext()
+    import duckdb
+
+    from warehouse.migrate import apply_migrations
+
+    con = duckdb.connect()
+    apply_migrations(con)
+    return hooks.parse_context(con)
+
+
+def documents(sample_dir: Path, raw_dir: Path):
+    """The sample market's trustee reports in a local raw store."""
+    import json
+
+    from warehouse.rawstore import RawStore
+
+    store = RawStore(raw_dir)
+    stored = []
+    for line in (sample_dir / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        stored.append(store.put((sample_dir / entry["rel_path"]).read_bytes(), source="bench",
+                                source_doc_id=entry["rel_path"], title=entry["title"], file_name=entry["file_name"],
+                                published_at=entry["published_at"], doc_type_hint=entry["doc_type"]))
+    return store, sorted((d for d in stored if d.doc_type_hint == "trustee_report"), key=lambda d: d.source_doc_id)
+
+
+def bench_parse(sample_dir: Path, work: Path, batches_per_worker: int) -> dict[str, float]:
+    from distributed import Client, LocalCluster
+
+    store, reports = documents(sample_dir, work / "raw")
+    context = empty_context()
+    parse_count(store, reports[:20], context)       # imports and fonts warm (untimed)
+    n = len(reports)
+    started = time.perf_counter()
+    docs, rows, errors = parse_count(store, reports, context)
+    sequential = time.perf_counter() - started
+    print(f"parse, one process:   {n} trustee reports in {sequential:6.2f} s  "
+          f"({n / sequential:5.1f} docs/s; {sequential / n * 1000:.1f} ms per document per core; "
+          f"{rows:,} rows, {errors} quarantined)")
+    out = {"sequential_s": sequential, "documents": n, "bytes": sum(d.size_bytes for d in reports)}
+    size = max(1, n // (2 * batches_per_worker))  # the same batches for 1 and 2 workers
+    batches = [reports[i:i + size] for i in range(0, n, size)]
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          host="127.0.0.1", local_directory=str(work / f"dask-{workers}")) as cluster, \
+                Client(cluster) as client:
+            client.run(lambda: __import__("pipeline.hooks") and __import__("transforms.parse.trustee_report"))
+            started = time.perf_counter()
+            futures = client.map(parse_count, [store] * len(batches), batches, [context] * len(batches), pure=False)
+            counted = client.gather(futures)
+            seconds = time.perf_counter() - started
+        assert sum(c[0] for c in counted) == n and sum(c[1] for c in counted) == rows
+        out[f"dask_{workers}_s"] = seconds
+        print(f"parse, Dask {workers} worker{'s' if workers > 1 else ' '}: {n} trustee reports in {seconds:6.2f} s  "
+              f"({n / seconds:5.1f} docs/s, {len(batches)} batches of {size})")
+    out["ratio"] = out["dask_1_s"] / out["dask_2_s"]
+    print(f"dask parse: 2 workers {out['ratio']:.2f}× 1 worker")
+    return out
+
+
+def seed_warehouse(sample_dir: Path, work: Path) -> Path:
+    """The seed warehouse built by `abs-etl run` on this machine (DuckDB file, temporary Prefect server)."""
+    import subprocess
+
+    data = work / "file-data"
+    data.mkdir()
+    (data / "sample_market").symlink_to(sample_dir.parent, target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ABS_ETL_"))}
+    env.update({"ABS_ETL_PATHS__DATA_DIR": str(data), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_HOME": str(work / "prefect-home")})
+    started = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "abs-etl"), "run"], cwd=Path(__file__).resolve().parents[1],
+                   env=env, check=True, capture_output=True, timeout=3600)
+    print(f"seed warehouse built on one machine by `abs-etl run` in {time.perf_counter() - started:.1f} s")
+    return data / "warehouse" / "abs_warehouse.duckdb"
+
+
+def copy_into(build, source: Path) -> None:
+    """Write the seed warehouse's rows into a build (what a full rebuild publishes)."""
+    from warehouse.marts import apply_marts
+
+    con = build.connect()
+    con.execute(f"ATTACH '{source}' AS seed (READ_ONLY)")
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'seed' "
+                         "AND schema_name IN ('raw', 'core', 'dq') ORDER BY 1, 2").fetchall()
+    for schema, table in tables:
+        con.execute(f"DELETE FROM {schema}.{table}")
+        con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM seed.{schema}.{table}")
+    apply_marts(con)  # the source stays attached read-only until the build is published or discarded
+
+
+def bench_publish(backend, source: Path, label: str) -> dict[str, float]:
+    started = time.perf_counter()
+    with backend.writer_lock():
+        build = backend.start_build(f"bench-{label}")
+        try:
+            copy_into(build, source)
+            written = time.perf_counter()
+            build.publish()
+        except BaseException:
+            build.discard()
+            raise
+    done = time.perf_counter()
+    print(f"publish seed warehouse, {label:9s}: {done - started:6.2f} s  (write {written - started:5.2f} s, "
+          f"publish step {done - written:5.2f} s)")
+    return {"total_s": done - started, "publish_s": done - written}
+
+
+def bench_figures(con, label: str, rounds: int) -> list[float]:
+    from warehouse.figures import load_catalogue, run_figure
+
+    times = []
+    for figure in load_catalogue():
+        best = float("inf")
+        for _ in range(rounds):
+            started = time.perf_counter()
+            run_figure(con, figure)
+            best = min(best, time.perf_counter() - started)
+        times.append(best * 1000)
+    print(f"figure queries, {label:9s}: {len(times)} figures, median {statistics.median(times):6.1f} ms, "
+          f"p90 {sorted(times)[int(len(times) * 0.9)]:6.1f} ms, max {max(times):6.1f} ms (best of {rounds})")
+    return times
+
+
+def lake_services(work: Path):
+    """A private PostgreSQL and S3 store for the lake (the cluster's own code, two services)."""
+    from cluster.control import HostCluster
+    from cluster.processes import free_loopback_ports
+    from settings import Settings
+
+    settings = Settings()
+    settings.paths.data_dir = work / "lake-client"
+    state = work / "cluster"
+    state.mkdir()
+    settings.cluster.state_dir = state
+    settings.cluster.roles = {"bench": ["postgres", "s3"]}
+    pg, s3, master, volume, filer = free_loopback_ports(5)
+    settings.cluster.postgres.port = pg
+    settings.cluster.s3.port, settings.cluster.s3.master_port = s3, master
+    settings.cluster.s3.volume_port, settings.cluster.s3.filer_port = volume, filer
+    settings.warehouse.backend, settings.raw_store.backend = "ducklake", "s3"
+    host = HostCluster(settings, "bench", say=lambda text: print("  " + text))
+    return settings, host
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches-per-worker", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--skip-parse", action="store_true", help="only the publish and query numbers")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from sample_market.generate import ensure_generated
+    from warehouse.backends import open_backend
+
+    work = Path(tempfile.mkdtemp(prefix="abs-etl-bench-cluster-"))
+    work.chmod(0o711)  # PostgreSQL runs as `postgres` when we are root: it must reach its folder
+    print(f"bench/cluster.py on {socket.gethostname()}: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
+          f"work in {work}")
+    host = None
+    try:
+        sample_dir = ensure_generated(work / "file-data-sample" / "sample_market", scale="seed", seed=SEED)
+        parse = None if args.skip_parse else bench_parse(sample_dir, work, args.batches_per_worker)
+        source = seed_warehouse(sample_dir, work)
+        settings, host = lake_services(work)
+        host.up()
+        file_settings = settings.model_copy(deep=True)
+        file_settings.warehouse.backend = "duckdb"
+        file_settings.paths.data_dir = work / "publish-file"
+        file_backend, lake_backend = open_backend(file_settings), open_backend(settings)
+        file_publish = bench_publish(file_backend, source, "duckdb")
+        lake_publish = bench_publish(lake_backend, source, "ducklake")
+        print(f"ducklake publish: {lake_publish['total_s'] / file_publish['total_s']:.2f}× the DuckDB file publish "
+              f"(commit {lake_publish['publish_s']:.2f} s vs rename {file_publish['publish_s']:.2f} s)")
+        file_con, lake_con = file_backend.open_read_only(), lake_backend.open_read_only()
+        try:
+            file_ms = bench_figures(file_con, "duckdb", args.rounds)
+            lake_ms = bench_figures(lake_con, "ducklake", args.rounds)
+        finally:
+            file_con.close()
+            lake_con.close()
+        print(f"figure queries: ducklake median {statistics.median(lake_ms) / statistics.median(file_ms):.2f}× duckdb")
+        if parse:
+            per_doc = parse["sequential_s"] / parse["documents"]
+            print(f"capacity inputs: {per_doc * 1000:.1f} ms parse per trustee report per core, "
+                  f"{parse['bytes'] / parse['documents'] / 1024:.0f} KiB per trustee report")
+    finally:
+        if host is not None:
+            host.down()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
