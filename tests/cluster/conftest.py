@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,6 @@ from tests.cluster.support import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-SEED = 20251231
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 CLUSTER_MODULES = ("psycopg", "boto3", "distributed", "prefect_dask", "duckdb_extension_ducklake",
                    "duckdb_extension_postgres", "duckdb_extension_httpfs")
@@ -114,7 +114,7 @@ def _requirements() -> None:
 
 
 @pytest.fixture(scope="session")
-def cluster() -> Cluster:
+def cluster(sample_market_base) -> Cluster:
     _requirements()
     # PostgreSQL runs as the unprivileged `postgres` user when we are root: its folder must be
     # reachable, which pytest's private temporary folders are not.
@@ -137,6 +137,8 @@ def cluster() -> Cluster:
         "PYTHONUNBUFFERED": "1",
     })
     cluster = Cluster(root, env, f"http://127.0.0.1:{prefect}/api", root / "state" / "logs")
+    (root / "data").mkdir()
+    (root / "data" / "sample_market").symlink_to(sample_market_base, target_is_directory=True)
     try:
         up = cluster.cli("cluster", "up", "--deploy", timeout=900)
         assert up.returncode == 0, f"abs-etl cluster up failed:\n{up.stdout[-4000:]}\n{up.stderr[-4000:]}"
@@ -170,57 +172,66 @@ def _pause_schedules(cluster: Cluster) -> None:
 
 
 @pytest.fixture(scope="session")
-def sample_dir(cluster) -> Path:
-    """The seed sample market, generated once into the cluster's data folder (the flows find it there)."""
-    from sample_market.generate import ensure_generated
-
-    cache = os.environ.get("ABS_ETL_E2E_SAMPLE_CACHE")
-    target = cluster.root / "data" / "sample_market"
-    if cache:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(Path(cache), target_is_directory=True)
-    return ensure_generated(target, scale="seed", seed=SEED)
-
-
-@pytest.fixture(scope="session")
-def file_warehouse(cluster, sample_dir) -> Path:
-    """The same seed market built on one machine into a DuckDB file (the reference), by `abs-etl run`
-    with the default backends and a temporary Prefect server."""
-    data = cluster.root / "file-data"
-    data.mkdir()
-    (data / "sample_market").symlink_to(sample_dir.parent, target_is_directory=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ABS_ETL_"))}
-    env.update({"ABS_ETL_PATHS__DATA_DIR": str(data), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                "PREFECT_HOME": str(cluster.root / "file-prefect-home")})
-    result = subprocess.run([str(BIN / "abs-etl"), "run"], cwd=REPO, env=env, capture_output=True, text=True,
-                            timeout=1800)
-    assert result.returncode == 0, f"abs-etl run failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    published = data / "warehouse" / "abs_warehouse.duckdb"
-    assert published.exists()
-    return published
+def file_warehouse(seed_run, e2e_settings) -> Path:
+    """The seed market built on one machine into a DuckDB file (tests/conftest.py's session run,
+    shared with the end-to-end tests): the reference the lake must equal."""
+    assert seed_run["outcome"] == "published", seed_run.get("message")
+    return e2e_settings.paths.warehouse_dir / "abs_warehouse.duckdb"
 
 
 @dataclass
 class SeedRun:
-    flow_run: dict
+    returncode: int
+    output: str
     seconds: float
     reads: list[list[int] | None]     # what an analyst process saw while the run built and published
+    killed: dict[str, Any]            # the Dask worker killed mid-parse: its name and the tasks it was running
 
 
 @pytest.fixture(scope="session")
-def seed_run(cluster, sample_dir) -> SeedRun:
-    """The seed market built through the cluster: a deployment run picked up by a Prefect worker,
-    published into the DuckLake — while an analyst process reads the lake over and over."""
+def cluster_seed_run(cluster, seed_market) -> SeedRun:
+    """`abs-etl run` on a client of the cluster: the flow reports to the cluster's Prefect server,
+    its parse batches go to the cluster's Dask scheduler, raw bytes to the S3 store, the warehouse
+    into the DuckLake. As soon as parse tasks are running, one of the two Dask workers is killed
+    (SIGKILL to its whole process tree); an analyst process reads the lake all the while. The
+    killed worker is started again afterwards (`abs-etl cluster up` starts what is not running)."""
+    from distributed import Client
+
+    from cluster.processes import signal_tree
+
     stop = cluster.root / "stop-reader"
+    log = cluster.root / "abs-etl-run.log"
+    killed: dict[str, Any] = {}
     with open(cluster.root / "analyst-reads.jsonl", "w") as out:
-        reader = subprocess.Popen([sys.executable, str(Path(__file__).with_name("analyst_reader.py")), str(stop), "1500"],
+        reader = subprocess.Popen([sys.executable, str(Path(__file__).with_name("analyst_reader.py")), str(stop), "1800"],
                                   cwd=REPO, env={**cluster.env, "PYTHONPATH": str(REPO)}, stdout=out,
                                   stderr=open(cluster.root / "analyst-reader.log", "w"))
+        started = time.monotonic()
         try:
-            started = time.monotonic()
-            flow_run_id = cluster.run_deployment("ingest_market_data", "ingest-market-data-daily",
-                                                 {"source": "sample_market", "calendar": "every_day"})
-            run = cluster.wait_for_run(flow_run_id, timeout=1200)
+            with open(log, "w") as run_log:
+                run = subprocess.Popen([str(BIN / "abs-etl"), "run"], cwd=REPO, env=cluster.env, stdout=run_log,
+                                       stderr=subprocess.STDOUT)
+                try:
+                    with Client(cluster.env["ABS_ETL_PIPELINE__DASK_ADDRESS"], timeout=30) as client:
+                        def busy_worker():
+                            if run.poll() is not None:
+                                return "run ended"
+                            return next((a for a, tasks in client.processing().items() if tasks), None)
+
+                        victim = wait_for("parse tasks running on the Dask workers", busy_worker, 1200, 0.2)
+                        if victim != "run ended":
+                            info = client.scheduler_info(n_workers=-1)["workers"][victim]
+                            name = "dask-worker-" + info["name"].rpartition("-dask-worker-")[2]  # <host>-dask-worker-<n>
+                            record = json.loads((cluster.root / "state" / "pids" / f"{name}.json").read_text())
+                            killed = {"worker": name, "tasks": list(client.processing()[victim])}
+                            signal_tree(record["pid"], signal.SIGKILL)
+                            wait_for("the scheduler to notice the lost worker",
+                                     lambda: len(client.scheduler_info(n_workers=-1)["workers"]) == 1, 120, 0.5)
+                    run.wait(timeout=2400)
+                finally:
+                    if run.poll() is None:
+                        run.kill()
+                        run.wait()
             seconds = round(time.monotonic() - started, 1)
             time.sleep(3)  # a few reads of the published state
         finally:
@@ -229,5 +240,7 @@ def seed_run(cluster, sample_dir) -> SeedRun:
                 reader.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 reader.kill()
+    up = cluster.cli("cluster", "up", timeout=600)
+    assert up.returncode == 0, f"restarting the killed Dask worker failed:\n{up.stdout[-3000:]}\n{up.stderr[-3000:]}"
     reads = [json.loads(line)["state"] for line in (cluster.root / "analyst-reads.jsonl").read_text().splitlines()]
-    return SeedRun(run, seconds, reads)
+    return SeedRun(run.returncode, log.read_text(errors="replace"), seconds, reads, killed)

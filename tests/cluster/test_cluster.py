@@ -1,9 +1,11 @@
 """The scale-out cluster, for real, on loopback (tests/cluster/conftest.py starts and stops it):
-the seed market built through a Prefect worker into the DuckLake equals the single-machine
-DuckDB warehouse cell by cell and answers every figure; two deployments at once never write
-together; an analyst reading during the publish only ever sees whole snapshots; a refused run
-leaves no snapshot; and — when the main job maps parsing onto Dask — parsing runs on the
-cluster's workers and survives losing one."""
+the main job (`abs-etl run` on the seed market) run on a client of the cluster — Prefect server
+on PostgreSQL, parsing on the Dask workers (one of them killed mid-run), raw bytes on S3, the
+warehouse a DuckLake — equals the single-machine DuckDB warehouse cell by cell and answers every
+figure; an analyst reading during the publish only ever sees whole snapshots; a refused run
+leaves no snapshot; two deployments picked up by the Prefect workers at once (one of them the
+backfill, its graph on Dask) never write together.
+"""
 
 from __future__ import annotations
 
@@ -75,20 +77,42 @@ def test_every_service_is_up_and_listens_on_loopback_only(cluster):
 
 
 # ── the seed market through the cluster ──────────────────────────────────────────────────
-def test_the_seed_market_built_through_the_cluster_equals_the_single_machine_warehouse(cluster, seed_run,
-                                                                                      file_warehouse):
-    assert seed_run.flow_run["state_type"] == "COMPLETED", cluster.why(seed_run.flow_run)
-    print(f"seed market through the cluster: {seed_run.seconds} s")
+def test_the_main_job_through_the_cluster_equals_the_single_machine_warehouse(cluster, cluster_seed_run,
+                                                                              file_warehouse):
+    """`abs-etl run` against the cluster, a Dask worker lost while it parsed: the lake holds what
+    the one-machine run published, every document's outcome recorded once."""
+    run = cluster_seed_run
+    assert run.returncode == 0, run.output[-4000:]
+    assert "published" in run.output
+    assert run.killed.get("tasks"), "no Dask worker was killed while it parsed (the run ended first)"
+    print(f"seed market through the cluster: {run.seconds} s; killed {run.killed['worker']} while it ran "
+          f"{len(run.killed['tasks'])} parse task(s)")
     con, reference = lake(cluster), duckdb.connect(str(file_warehouse), read_only=True)
     try:
         assert differences(reference, con) == []
         assert con.execute("SELECT count(*) FROM core.tranche_payments").fetchone()[0] > 1000
+        assert con.execute("SELECT count(*) - count(DISTINCT document_id) FROM raw.documents").fetchone()[0] == 0
+        assert con.execute("SELECT outcome FROM dq.runs").fetchall() == [("published",)]
     finally:
         con.close()
         reference.close()
 
 
-def test_the_lake_answers_every_catalogue_figure(cluster, seed_run):
+def test_parsing_ran_on_the_clusters_dask_workers(cluster, cluster_seed_run):
+    """The flow run on the cluster's server shows its parse batches, run by the Dask workers."""
+    from distributed import Client
+
+    runs = cluster.api("POST", "/flow_runs/filter", {"flow_runs": {"name": {"like_": "build-warehouse-sample_market"}}})
+    assert len(runs) == 1 and runs[0]["state_type"] == "COMPLETED"
+    tasks = cluster.api("POST", "/task_runs/filter", {"task_runs": {"flow_run_id": {"any_": [runs[0]["id"]]},
+                                                                    "name": {"like_": "parse "}}, "limit": 200})
+    assert tasks and all(t["state_type"] == "COMPLETED" for t in tasks), [(t["name"], t["state_type"]) for t in tasks]
+    with Client(cluster.env["ABS_ETL_PIPELINE__DASK_ADDRESS"], timeout=30) as client:
+        transitions = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
+    assert transitions >= 3 * len(tasks), "the parse batches did not go through the cluster's Dask scheduler"
+
+
+def test_the_lake_answers_every_catalogue_figure(cluster, cluster_seed_run):
     from warehouse.figures import check_figure, load_catalogue
 
     con = lake(cluster)
@@ -99,7 +123,7 @@ def test_the_lake_answers_every_catalogue_figure(cluster, seed_run):
     assert problems == []
 
 
-def test_raw_bytes_and_lake_files_are_on_the_s3_store_under_their_hashes(cluster, seed_run, file_warehouse,
+def test_raw_bytes_and_lake_files_are_on_the_s3_store_under_their_hashes(cluster, cluster_seed_run, e2e_settings,
                                                                          secrets_in_env):
     from warehouse.backends.endpoints import S3Endpoint
 
@@ -108,12 +132,12 @@ def test_raw_bytes_and_lake_files_are_on_the_s3_store_under_their_hashes(cluster
     keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=settings.cluster.s3.bucket)
             for o in page.get("Contents", [])]
     raw = {k.rsplit("/", 1)[1] for k in keys if re.fullmatch(r"raw/sha256/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}", k)}
-    local = {p.name for p in (file_warehouse.parents[1] / "raw" / "sha256").glob("*/*/*")}
+    local = {p.name for p in (e2e_settings.paths.raw_dir / "sha256").glob("*/*/*")}
     assert raw == local and len(raw) > 1000
     assert any(k.startswith("lake/") and k.endswith(".parquet") for k in keys)
 
 
-def test_the_cli_reads_the_lake(cluster, seed_run, file_warehouse, tmp_path):
+def test_the_cli_reads_the_lake(cluster, cluster_seed_run, file_warehouse, tmp_path):
     status = cluster.cli("status", "--json")
     info = json.loads(status.stdout)
     assert info["backend"] == "ducklake" and info["exists"] and info["path"].startswith("ducklake:postgresql://")
@@ -131,7 +155,7 @@ def test_the_cli_reads_the_lake(cluster, seed_run, file_warehouse, tmp_path):
 
 
 # ── readers and refusals ─────────────────────────────────────────────────────────────────
-def test_an_analyst_reading_during_the_publish_sees_the_previous_or_the_new_snapshot(cluster, seed_run):
+def test_an_analyst_reading_during_the_publish_sees_the_previous_or_the_new_snapshot(cluster, cluster_seed_run):
     """Every read the analyst process made equals the state of one published snapshot (computed
     afterwards by time travel): never a mix of two runs, never a half-written one."""
     from tests.cluster.analyst_reader import QUERY
@@ -151,7 +175,7 @@ def test_an_analyst_reading_during_the_publish_sees_the_previous_or_the_new_snap
             pass
         finally:
             at.close()
-    reads = seed_run.reads
+    reads = cluster_seed_run.reads
     published = [tuple(r) for r in reads if r is not None]
     assert reads[0] is None, "the reader started before anything was published"
     assert published, "the analyst process never saw the published lake"
@@ -162,7 +186,7 @@ def test_an_analyst_reading_during_the_publish_sees_the_previous_or_the_new_snap
     assert published[0][3] > 1000, "the first state the analyst saw is the whole seed market"
 
 
-def test_a_refused_run_leaves_no_snapshot(cluster, seed_run, tmp_path):
+def test_a_refused_run_leaves_no_snapshot(cluster, cluster_seed_run, tmp_path):
     """`abs-etl ingest` on a client machine, through the cluster's server and into the lake, with a
     required table nobody loads: refused, and the lake does not move."""
     inbox = tmp_path / "inbox"
@@ -205,7 +229,7 @@ def _hold_interval(cluster, flow_run_id: str) -> tuple[datetime, datetime, bool]
     return acquired, released, waited
 
 
-def test_two_deployments_triggered_at_once_never_write_together(cluster, seed_run, tmp_path):
+def test_two_deployments_triggered_at_once_never_write_together(cluster, cluster_seed_run, tmp_path):
     """Both are started while the test holds the writer slot, so both are running at once on the
     cluster's workers; released, they build and commit one after the other."""
     from prefect.concurrency.sync import concurrency
@@ -247,73 +271,9 @@ def test_two_deployments_triggered_at_once_never_write_together(cluster, seed_ru
     # each run is one snapshot commit of its own, in the order the runs held the writer slot
     commits = [m for m in messages if m and m.removeprefix("publish run ") in runs]
     assert len(commits) == 2 and commits == [f"publish run {r}" for r in sorted(runs, key=runs.get)]
-
-
-# ── parsing on Dask (issue 16's `pipeline.task_runner = "dask"`) ─────────────────────────
-def _dask_switch_missing() -> str | None:
-    wired = any("DaskTaskRunner" in p.read_text(encoding="utf-8") for folder in ("pipeline", "flows")
-                for p in (REPO / folder).rglob("*.py"))
-    return None if wired else ("pipeline.task_runner = 'dask' is not wired in this checkout (no DaskTaskRunner in "
-                               "pipeline/ or flows/): it comes with the Prefect-graph rewrite of the main job (issue 16)")
-
-
-def _scheduler_transitions(cluster) -> int:
-    from distributed import Client
-
-    with Client(cluster.env["ABS_ETL_PIPELINE__DASK_ADDRESS"], timeout=30) as client:
-        return client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
-
-
-def test_parsing_runs_on_the_clusters_dask_workers(cluster, seed_run):
-    reason = _dask_switch_missing()
-    if reason:
-        pytest.skip(reason)
-    assert _scheduler_transitions(cluster) > 0, "the seed run sent no task to the cluster's Dask scheduler"
-
-
-def test_losing_a_dask_worker_mid_run_still_publishes_the_same_warehouse(cluster, seed_run, file_warehouse,
-                                                                        secrets_in_env):
-    """A fresh lake (its own catalog database and data path) built through a worker while one of
-    the two Dask workers is killed as soon as parse tasks are running. Runs last: the cluster keeps
-    one Dask worker afterwards."""
-    reason = _dask_switch_missing()
-    if reason:
-        pytest.skip(reason)
-    from distributed import Client
-
-    from cluster.postgres import ensure_databases
-    from cluster.processes import signal_tree
-    from warehouse.backends.ducklake import DuckLakeBackend
-    from warehouse.backends.endpoints import required_secret
-
-    settings = cluster.settings()
-    pg = settings.cluster.postgres
-    ensure_databases(pg.host, pg.port, pg.user, required_secret("cluster_postgres_password"), ["abs_lake_kill"])
-    lake_env = {"ABS_ETL_CLUSTER__POSTGRES__LAKE_DATABASE": "abs_lake_kill",
-                "ABS_ETL_WAREHOUSE__LAKE_DATA_PATH": "s3://abs-etl/lake-kill/",
-                "ABS_ETL_RAW_STORE__S3_URL": "s3://abs-etl/raw-kill/",
-                "ABS_ETL_PATHS__DATA_DIR": str(cluster.root / "data")}
-    deployment = cluster.api("GET", "/deployments/name/ingest_market_data/ingest-market-data-daily")
-    run = cluster.api("POST", f"/deployments/{deployment['id']}/create_flow_run", {
-        "parameters": {"source": "sample_market", "calendar": "every_day"}, "job_variables": {"env": lake_env},
-        "state": {"type": "SCHEDULED", "name": "Scheduled"}})
-    victim = json.loads((cluster.root / "state" / "pids" / "dask-worker-1.json").read_text())["pid"]
-    with Client(cluster.env["ABS_ETL_PIPELINE__DASK_ADDRESS"], timeout=30) as client:
-        wait_for("parse tasks running on the Dask workers", lambda: any(client.processing().values()), 600, 0.5)
-        signal_tree(victim, signal.SIGKILL)
-        wait_for("the scheduler to notice the lost worker", lambda: len(client.scheduler_info()["workers"]) == 1, 120)
-    finished = cluster.wait_for_run(run["id"], timeout=1200)
-    assert finished["state_type"] == "COMPLETED", cluster.why(finished)
-    kill_settings = cluster.settings()
-    kill_settings.cluster.postgres.lake_database = "abs_lake_kill"
-    kill_settings.warehouse.lake_data_path = "s3://abs-etl/lake-kill/"
-    con = DuckLakeBackend(kill_settings).open_read_only()
-    reference = duckdb.connect(str(file_warehouse), read_only=True)
-    try:
-        assert differences(reference, con) == []
-        # every document's outcome recorded once, however often its batch ran
-        assert con.execute("SELECT count(*) - count(DISTINCT document_id) FROM raw.documents").fetchone()[0] == 0
-        assert con.execute("SELECT count(*) FROM dq.runs").fetchone()[0] == 1
-    finally:
-        con.close()
-        reference.close()
+    # the backfill, deployed from flows/deployments.py and run by a Prefect worker, parsed on Dask
+    # (its graph runs in a subflow of an importable module: Dask workers unpickle the flow it names)
+    backfill = cluster.api("POST", "/flow_runs/filter", {"flow_runs": {"parent_flow_run_id": {"any_": [run_b]}}})
+    parses = cluster.api("POST", "/task_runs/filter", {"task_runs": {
+        "flow_run_id": {"any_": [r["id"] for r in backfill]}, "name": {"like_": "parse "}}})
+    assert [(t["name"], t["state_type"]) for t in parses] == [("parse document 1–1 of 1", "COMPLETED")]
