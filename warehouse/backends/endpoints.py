@@ -9,6 +9,7 @@ here logs or returns a credential inside a string meant for display (:func:`desc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from settings import Settings
@@ -85,14 +86,20 @@ class S3Endpoint:
                 f"URL_STYLE 'path', USE_SSL false, REGION {q(self.region)})")
 
     def boto3_client(self):
-        import boto3
-        from botocore.config import Config
+        """This process's client of the store (made once: every document a parse worker reads
+        arrives with its own copy of the raw store, and a new client costs tens of ms)."""
+        return _boto3_client(self.url, self.region, required_secret(S3_ACCESS_KEY), required_secret(S3_SECRET_KEY))
 
-        return boto3.client(
-            "s3", endpoint_url=self.url, region_name=self.region,
-            aws_access_key_id=required_secret(S3_ACCESS_KEY), aws_secret_access_key=required_secret(S3_SECRET_KEY),
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"},
-                          connect_timeout=10, read_timeout=60))
+
+@lru_cache(maxsize=8)
+def _boto3_client(url: str, region: str, access_key: str, secret_key: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3", endpoint_url=url, region_name=region, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"},
+                      connect_timeout=10, read_timeout=60, max_pool_connections=64))  # concurrent downloads share it
 
 
 def split_s3_url(url: str) -> tuple[str, str]:
