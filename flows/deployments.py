@@ -257,12 +257,11 @@ def reconcile_warehouse(fail_on_violations: bool = True) -> dict[str, Any] | Sta
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
     from flows.run_artifacts import RECONCILIATION_KEY, RECONCILIATION_TABLE_KEY
+    from warehouse.backends import open_backend
     from warehouse.publish import WarehouseLayout
 
     logger = get_run_logger()
     settings = get_settings()
-    from warehouse.backends import open_backend
-
     published = WarehouseLayout(settings.paths.warehouse_dir).published
     backend = open_backend(settings)
     if not backend.exists():
