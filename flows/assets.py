@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 RAW_TABLES = ("raw.documents", "raw.fetch_cursors")
 DQ_TABLES = ("dq.runs", "dq.results", "dq.quarantine")
 _MAX_DESCRIPTION = 2500
@@ -67,16 +65,19 @@ class Lineage:
 
 
 def describe_tables(published: Path, tables: list[str] | None = None) -> dict[str, TableInfo]:
-    """Row counts and comments of tables and views in the published file (read-only)."""
-    if not Path(published).exists():
+    """Row counts and comments of tables and views in the published warehouse (read-only)."""
+    from settings import get_settings
+    from warehouse.backends import open_published_or_none
+
+    con = open_published_or_none(get_settings(), published)
+    if con is None:
         return {}
-    con = duckdb.connect(str(published), read_only=True)
     try:
         rows = con.execute(
             "SELECT schema_name || '.' || table_name, comment, 'table' FROM duckdb_tables() WHERE NOT internal "
-            "AND schema_name IN ('raw', 'core', 'marts', 'dq') "
+            "AND schema_name IN ('raw', 'core', 'marts', 'dq') AND database_name = current_database() "
             "UNION ALL SELECT schema_name || '.' || view_name, comment, 'view' FROM duckdb_views() "
-            "WHERE NOT internal AND schema_name = 'marts'"
+            "WHERE NOT internal AND schema_name = 'marts' AND database_name = current_database()"
         ).fetchall()
         out = {}
         for name, comment, kind in rows:

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +241,28 @@ class _progress_bar:
 
     def __exit__(self, *exc: Any) -> None:
         self._bar.__exit__(*exc)
+
+
+@flow(name="backfill_window", flow_run_name="backfill-window-{date_from}-to-{date_to}", log_prints=True)
+def backfill_window(source: str, date_from: date, date_to: date, inbox_paths: list[str] | None = None) -> dict[str, Any]:
+    """Reprocess what the sources published in the window (see ``flows.backfill``) through the
+    job's graph. Its own flow, in this importable module, because the flow run's context travels
+    with every parse task to the Dask workers, which must import the flow it names (a flow in the
+    deployments' entry file is loaded from its path by a Prefect worker, as a module Dask
+    workers cannot import). The caller holds the writer slot."""
+    from flows.backfill import Window, plan_backfill, restore_cursors
+    from warehouse.backends import open_raw_store
+
+    settings = get_settings()
+    window = Window(date_from, date_to)
+    with open_sources(settings, source, inbox_paths=inbox_paths) as sources:
+        plan = plan_backfill(sources, open_raw_store(settings), window)
+        summary = run_graph(settings, plan.sources, source=source, flow_name="backfill_warehouse",
+                            extra_documents=plan.replayed, after_load=[restore_cursors(plan)],
+                            progress_key="backfill-warehouse-progress")
+    summary["notes"] = plan.notes()
+    get_run_logger().info("%s — %s", summary["message"], "; ".join(summary["notes"]))
+    return summary
 
 
 @flow(name="build_warehouse", flow_run_name="build-warehouse-{source}", log_prints=True)

@@ -22,6 +22,8 @@ def _prefect_defaults() -> None:
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 sample_app = typer.Typer(no_args_is_help=True, help="The embedded sample market: generate documents, serve them.")
 app.add_typer(sample_app, name="sample")
+cluster_app = typer.Typer(no_args_is_help=True, help="The scale-out cluster on this host (docs/scale-out.md).")
+app.add_typer(cluster_app, name="cluster")
 console = Console()
 
 
@@ -58,10 +60,9 @@ def ingest(paths: list[Path] = typer.Argument(..., exists=True, help="Files or f
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables")) -> None:
     """What is published: the warehouse path, build time, tables with row counts, last run."""
     from settings import get_settings
-    from warehouse.publish import WarehouseLayout
-    from warehouse.status import describe
+    from warehouse.backends import open_backend
 
-    info = describe(WarehouseLayout(get_settings().paths.warehouse_dir))
+    info = open_backend(get_settings()).describe()
     if as_json:
         print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
         return
@@ -70,6 +71,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     else:
         console.print(f"Published warehouse: [bold]{info['path']}[/bold]")
         console.print(f"Built at {info['built_at']}, {info['size_bytes'] / 1e6:.1f} MB, migrations {info['migrations']}")
+        if info.get("snapshots"):
+            console.print("DuckLake snapshots (time travel: ATTACH … (SNAPSHOT_VERSION n)): " + ", ".join(
+                f"{s['snapshot_id']} at {s['at']} ({s['message'] or 'no message'})" for s in info["snapshots"][:5]))
         table = Table("table", "rows", title="Tables")
         for t in info["tables"]:
             table.add_row(t["table"], f"{t['rows']:,}")
@@ -85,10 +89,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
 def query(sql: str = typer.Argument(..., help="SQL to run on the published warehouse (read-only)")) -> None:
     """Run SQL on the published warehouse, read-only, and print the result."""
     from settings import get_settings
-    from warehouse.publish import WarehouseLayout
-    from warehouse.status import open_read_only
+    from warehouse.backends import open_backend
 
-    con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
+    con = open_backend(get_settings()).open_read_only()
     try:
         rel = con.sql(sql)
         if rel is None:
@@ -116,8 +119,7 @@ def figures(
     from reports.printed import MAX_ROWS, answer, render_csv, render_json, render_text
     from settings import get_settings
     from warehouse.figures import load_catalogue
-    from warehouse.publish import WarehouseLayout
-    from warehouse.status import open_read_only
+    from warehouse.backends import open_backend
 
     if output not in ("text", "json", "csv"):
         raise typer.BadParameter(f"--format must be text, json or csv, not {output!r}")
@@ -125,7 +127,7 @@ def figures(
     if ids and len(catalogue) != len(set(ids)):
         unknown = sorted(set(ids) - {f.id for f in catalogue})
         raise typer.BadParameter(f"unknown figure IDs: {', '.join(unknown)}")
-    con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
+    con = open_backend(get_settings()).open_read_only()
     try:
         answers = [answer(con, figure) for figure in catalogue]
     finally:
@@ -281,14 +283,13 @@ def trace(
     from reports.trace import Tracer, parse_subject, render_pages, render_trace_text, trace_json
     from settings import get_settings
     from warehouse.figures import load_catalogue
-    from warehouse.publish import WarehouseLayout
-    from warehouse.status import open_read_only
+    from warehouse.backends import open_backend
 
     try:
         kind, value = parse_subject(subject)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    con = open_read_only(WarehouseLayout(get_settings().paths.warehouse_dir).published)
+    con = open_backend(get_settings()).open_read_only()
     try:
         tracer = Tracer(con)
         try:
@@ -338,15 +339,15 @@ def review(
     from reports.charts import has_marts, open_with_marts
     from reports.review import parse_period, write_review
     from settings import get_settings
-    from warehouse.publish import WarehouseLayout
-    from warehouse.status import open_read_only
+    from warehouse.backends import open_backend
 
     try:
         window = parse_period(period)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    path = WarehouseLayout(get_settings().paths.warehouse_dir).published
-    con = open_read_only(path)
+    backend = open_backend(get_settings())
+    path = backend.location
+    con = backend.open_read_only()
     try:
         if not has_marts(con):
             con.close()
@@ -371,13 +372,13 @@ def review(
 def report(out: Path = typer.Option(..., "--out", help="Directory to write index.html and the chart PNGs into")) -> None:
     """Rebuild the seed reports' charts from the published warehouse (read-only): one PNG per
     chart and an offline index.html with a caption per chart naming the tables it reads."""
-    from settings import get_settings
-    from warehouse.publish import WarehouseLayout
     from reports.charts import build_report, has_marts, open_with_marts
-    from warehouse.status import open_read_only
+    from settings import get_settings
+    from warehouse.backends import open_backend
 
-    path = WarehouseLayout(get_settings().paths.warehouse_dir).published
-    con = open_read_only(path)
+    backend = open_backend(get_settings())
+    path = backend.location
+    con = backend.open_read_only()
     try:
         if not has_marts(con):
             # built before its marts existed: lay them over the file in memory, never writing to it
@@ -391,6 +392,70 @@ def report(out: Path = typer.Option(..., "--out", help="Directory to write index
     for p in written:
         console.print(f"wrote {p}")
     console.print(f"open [bold]{out / 'index.html'}[/bold] in a browser ({len(written) - 1} charts)")
+
+
+# ── the scale-out cluster (cluster/, docs/scale-out.md) ──────────────────────────────────
+_HOST_OPTION = typer.Option(None, "--host", help="This host's name in cluster.roles (default: the host name)")
+
+
+@cluster_app.command("up")
+def cluster_up(host: Optional[str] = _HOST_OPTION,
+               deploy: bool = typer.Option(False, "--deploy", help="Also deploy prefect.yaml to the cluster's server")) -> None:
+    """Start this host's services: PostgreSQL, the S3 store, the Prefect server, Dask scheduler
+    and workers, Prefect workers (as cluster.roles assigns them); waits until each is ready."""
+    from cluster.control import HostCluster, secrets_file
+    from settings import get_settings
+
+    cluster = HostCluster(get_settings(), host, say=console.print)
+    try:
+        cluster.up(deploy=deploy)
+    except Exception as exc:
+        console.print(f"[red]cluster up failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"cluster up: state in {cluster.state}; use it from a shell with "
+                  f"[bold]set -a; . {secrets_file(cluster.settings)}; eval \"$(abs-etl cluster env)\"[/bold]")
+
+
+@cluster_app.command("down")
+def cluster_down(host: Optional[str] = _HOST_OPTION) -> None:
+    """Stop this host's services (workers first, PostgreSQL last); data stays in the state folder."""
+    from cluster.control import HostCluster
+    from settings import get_settings
+
+    stopped = HostCluster(get_settings(), host).down()
+    console.print("stopped " + (", ".join(stopped) if stopped else "nothing (no service was running)"))
+
+
+@cluster_app.command("status")
+def cluster_status(host: Optional[str] = _HOST_OPTION,
+                   as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table")) -> None:
+    """Each service of this host: running, address, answering."""
+    from cluster.control import HostCluster
+    from settings import get_settings
+
+    rows = HostCluster(get_settings(), host).status()
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("service", "pid", "address", "running", "ready", title="abs-etl cluster")
+    for r in rows:
+        table.add_row(r["service"], str(r.get("pid") or ""), r["address"], "yes" if r["running"] else "no",
+                      "yes" if r["ready"] else "no")
+    console.print(table)
+    if not all(r["ready"] for r in rows):
+        raise typer.Exit(3)
+
+
+@cluster_app.command("env")
+def cluster_env() -> None:
+    """Shell exports to use the cluster (Prefect server, lake, S3 raw store, Dask): eval "$(abs-etl cluster env)"."""
+    import shlex
+
+    from cluster.control import client_environment
+    from settings import get_settings
+
+    for key, value in client_environment(get_settings()).items():
+        print(f"export {key}={shlex.quote(value)}")
 
 
 # Last, after every command is defined: `python -m flows.cli <command>` sees them all.

@@ -130,7 +130,7 @@ def _report(title: str, summary: dict[str, Any], source: str, settings, timings:
     """Artifacts and lineage of a published run (outside the writer slot: they only read)."""
     from warehouse.publish import WarehouseLayout
 
-    published = WarehouseLayout(settings.paths.warehouse_dir).published
+    published = WarehouseLayout(settings.paths.warehouse_dir).published  # a lake backend reads its catalog instead
     t = time.monotonic()
     declare_lineage(run_lineage(summary, source, published))
     timings = {**timings, "lineage_s": round(time.monotonic() - t, 3),
@@ -156,33 +156,13 @@ def _report_failed_run(title: str, settings, since) -> None:
 
 
 # ── backfill ─────────────────────────────────────────────────────────────────────────────
-def backfill_window(source: str, date_from: date, date_to: date, inbox_paths: list[str] | None) -> dict[str, Any]:
-    """Reprocess what the sources published in the window (see ``flows.backfill``) through the
-    job's graph, as tasks of this flow run."""
-    from flows.backfill import Window, plan_backfill, restore_cursors
-    from flows.build_warehouse import run_graph
-    from pipeline.sources import open_sources
-    from warehouse.rawstore import RawStore
-
-    settings = get_settings()
-    logger = get_run_logger()
-    window = Window(date_from, date_to)
-    with open_sources(settings, source, inbox_paths=inbox_paths) as sources:
-        plan = plan_backfill(sources, RawStore(settings.paths.raw_dir), window)
-        summary = run_graph(settings, plan.sources, source=source, flow_name="backfill_warehouse",
-                            extra_documents=plan.replayed, after_load=[restore_cursors(plan)],
-                            progress_key="backfill-warehouse-progress")
-    summary["notes"] = plan.notes()
-    logger.info("%s — %s", summary["message"], "; ".join(summary["notes"]))
-    return summary
-
-
 @flow(name="backfill_warehouse", flow_run_name="backfill-warehouse-{date_from}-to-{date_to}", **FAILURE_HOOKS)
 def backfill_warehouse(date_from: date, date_to: date, source: str | None = None,
                        inbox_paths: list[str] | None = None) -> dict[str, Any]:
     """Reprocess the documents published from ``date_from`` to ``date_to`` (Beijing time, both
     included). Idempotent: what the warehouse already holds is not loaded twice."""
     from flows.backfill import Window, parse_day
+    from flows.build_warehouse import backfill_window
 
     logger = get_run_logger()
     settings = get_settings()
@@ -192,7 +172,7 @@ def backfill_warehouse(date_from: date, date_to: date, source: str | None = None
     with writer_slot(logger, settings.pipeline.lock_timeout_seconds) as slot:
         t = time.monotonic()
         try:
-            summary = backfill_window(source, window.date_from, window.date_to, inbox_paths)
+            summary = backfill_window(source, window.date_from, window.date_to, inbox_paths)  # the graph, as a subflow
         except BaseException:
             _report_failed_run(f"Backfill {window}", settings, slot.acquired_at)
             raise
@@ -211,9 +191,9 @@ class ReconciliationFailed(RuntimeError):
 def check_reconciliations(published: Path) -> list[dict[str, Any]]:
     """Every cross-row and cross-table reconciliation over the whole published warehouse."""
     from expectations.reconcile import CHECKS
-    from warehouse.status import open_read_only
+    from warehouse.backends import open_published_or_none
 
-    con = open_read_only(published)
+    con = open_published_or_none(get_settings(), published)
     try:
         out = []
         for check in CHECKS:
@@ -232,12 +212,13 @@ def check_expectations(published: Path) -> list[dict[str, Any]]:
     """Each core table's suite over its full contents, relationships against the warehouse's
     own keys: the rows a batch gate let through still hold together."""
     from expectations.gate import Checkpoints, quarantine_rows, warehouse_parent_keys
-    from warehouse.status import open_read_only
+    from warehouse.backends import open_published_or_none
 
-    con = open_read_only(published)
+    con = open_published_or_none(get_settings(), published)
     try:
         tables = [f"core.{t}" for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'core' ORDER BY 1").fetchall()]
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'core' AND database_name = current_database() "
+            "ORDER BY 1").fetchall()]
         parents = warehouse_parent_keys(con, tables)
         checkpoints = Checkpoints(run_name="weekly reconciliation")
         out = []
@@ -260,13 +241,14 @@ def check_expectations(published: Path) -> list[dict[str, Any]]:
 
 @task(name="check-raw-store-registered", cache_policy=NO_CACHE,
       task_run_name="every raw-store document registered in raw.documents")
-def check_raw_store_registered(published: Path, raw_dir: Path) -> list[dict[str, Any]]:
-    """Every document kept in the raw store is accounted for in ``raw.documents``."""
-    from warehouse.rawstore import RawStore
-    from warehouse.status import open_read_only
+def check_raw_store_registered(published: Path) -> list[dict[str, Any]]:
+    """Every document kept in the raw store (the configured one: ``raw_dir`` or S3) is accounted
+    for in ``raw.documents``."""
+    from warehouse.backends import open_published_or_none, open_raw_store
 
-    stored = RawStore(raw_dir).all()
-    con = open_read_only(published)
+    settings = get_settings()
+    stored = open_raw_store(settings).all()
+    con = open_published_or_none(settings, published)
     try:
         registered = {r[0] for r in con.execute("SELECT document_id FROM raw.documents").fetchall()}
     finally:
@@ -284,24 +266,26 @@ def reconcile_warehouse(fail_on_violations: bool = True) -> dict[str, Any] | Sta
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
     from flows.run_artifacts import RECONCILIATION_KEY, RECONCILIATION_TABLE_KEY
+    from warehouse.backends import open_backend
     from warehouse.publish import WarehouseLayout
 
     logger = get_run_logger()
     settings = get_settings()
     published = WarehouseLayout(settings.paths.warehouse_dir).published
-    if not published.exists():
-        logger.info("no published warehouse at %s: nothing to reconcile", published)
+    backend = open_backend(settings)
+    if not backend.exists():
+        logger.info("no published warehouse at %s: nothing to reconcile", backend.location)
         return Completed(name="Skipped", message="no published warehouse yet")
     t = time.monotonic()
     results = [*check_reconciliations(published), *check_expectations(published),
-               *check_raw_store_registered(published, settings.paths.raw_dir)]
+               *check_raw_store_registered(published)]
     failed = [r for r in results if not r["success"]]
     verdict = f"{len(results) - len(failed)} of {len(results)} checks passed"
     rows = [f"| {r['group']} | {r['check']} | {r['table']} | {r['violations']} | {r['detail'][:150]} |"
             for r in failed] or ["| — | every check passed | | 0 | |"]
     markdown = "\n".join([
         f"# Weekly reconciliation: {'FAILED' if failed else 'passed'}", "",
-        f"**{verdict}** over `{published}` in {time.monotonic() - t:.1f} s.", "",
+        f"**{verdict}** over `{backend.location}` in {time.monotonic() - t:.1f} s.", "",
         "| group | check | table | violations | detail |", "|---|---|---|---:|---|", *rows,
     ])
     create_markdown_artifact(key=RECONCILIATION_KEY, markdown=markdown, description=verdict)

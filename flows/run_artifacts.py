@@ -16,8 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 SUMMARY_KEY = "warehouse-run-summary"
 DQ_KEY = "warehouse-dq-results"
 RECONCILIATION_KEY = "warehouse-reconciliation"
@@ -26,10 +24,13 @@ RECONCILIATION_TABLE_KEY = "warehouse-reconciliation-results"
 
 def read_run_dq(published: Path, run_id: str) -> dict[str, Any]:
     """The DQ records a published run left: expectation results and quarantine counts by check."""
+    from settings import get_settings
+    from warehouse.backends import open_published_or_none
+
     out: dict[str, Any] = {"results": [], "quarantine": []}
-    if not Path(published).exists():
+    con = open_published_or_none(get_settings(), published)
+    if con is None:
         return out
-    con = duckdb.connect(str(published), read_only=True)
     try:
         cur = con.execute(
             "SELECT suite_name, expectation, column_name, success, unexpected_count, element_count, observed_value "

@@ -64,10 +64,9 @@ def read_cursors(con: duckdb.DuckDBPyConnection) -> dict[str, Cursor]:
 
 
 def write_cursors(con: duckdb.DuckDBPyConnection, cursors: dict[str, Cursor]) -> None:
-    for name, cursor in sorted(cursors.items()):
-        con.execute(
-            "INSERT OR REPLACE INTO raw.fetch_cursors VALUES (?, ?, now())", [name, cursor.to_json()]
-        )
+    for name, cursor in sorted(cursors.items()):  # delete + insert: a lake has no keys for INSERT OR REPLACE
+        con.execute("DELETE FROM raw.fetch_cursors WHERE source = ?", [name])
+        con.execute("INSERT INTO raw.fetch_cursors VALUES (?, ?, now())", [name, cursor.to_json()])
 
 
 def list_source(source: Source, cursors: dict[str, Cursor]) -> Listing:

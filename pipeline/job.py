@@ -37,11 +37,10 @@ from pipeline.plausibility import BALANCES, unit_slips
 from pipeline.resolve import BARE_CODES_TABLE, bare_code_map, resolve_bare_codes, unresolved_codes
 from settings import Settings
 from sources.base import Source
+from warehouse.backends import open_backend, open_raw_store
 from warehouse.load import dedupe_newest, polars_schema
-from warehouse.publish import (
-    PublishRefused, WarehouseLayout, discard_build, publish_build, start_build, write_last_run, writer_lock,
-)
-from warehouse.rawstore import RawStore, StoredDocument
+from warehouse.publish import PublishRefused, WarehouseLayout, write_last_run
+from warehouse.rawstore import StoredDocument
 from warehouse.tables import RULES, rule_for
 
 # Reference documents declare the names other documents use; they parse first, against the names
@@ -99,8 +98,9 @@ class Job:
         self.extra_documents = tuple(extra_documents)
         self.after_load = tuple(after_load)
         self.download_concurrency = download_concurrency   # per source (``pipeline.sources.download_concurrency``)
-        self.layout = WarehouseLayout(self.settings.paths.warehouse_dir)
-        self.store = RawStore(self.settings.paths.raw_dir)
+        self.layout = WarehouseLayout(self.settings.paths.warehouse_dir)  # this machine's run record, batch files
+        self.backend = open_backend(self.settings)      # where the build is written and published
+        self.store = open_raw_store(self.settings)
         self.summary: dict[str, Any] = {
             "run_id": self.run_id, "flow_name": self.flow_name,
             "started_at": datetime.now(timezone.utc).isoformat(), "timings": {},
@@ -118,13 +118,15 @@ class Job:
 
     # ── build life cycle ─────────────────────────────────────────────────────────────────
     def open(self) -> "Job":
-        """Take the writer lock, start a build (a copy of the published warehouse), open it."""
-        self._lock = writer_lock(self.layout, self.settings.pipeline.lock_timeout_seconds)
+        """Take the writer lock, start a build (a copy of the published warehouse, or a lake
+        transaction), open it."""
+        self.layout.ensure()
+        self._lock = self.backend.writer_lock(self.settings.pipeline.lock_timeout_seconds)
         self._lock.__enter__()
         try:
-            self.build = start_build(self.layout, self.run_id)
+            self.build = self.backend.start_build(self.run_id)
             self.summary["build_path"] = str(self.build)
-            self.con = duckdb.connect(str(self.build))
+            self.con = self.build.connect()
             self.stashed = import_stashed_quality(self.con, self.layout)
             for stale in self.layout.builds_dir.glob("work-*"):  # batch files of a run that died
                 shutil.rmtree(stale, ignore_errors=True)
@@ -150,10 +152,8 @@ class Job:
                     stash_refused_quality(self.con, self.layout, self.summary)
             else:
                 self.summary.update(outcome="failed", message=f"{type(exc).__name__}: {exc}", finished_at=finished)
-            if self.con is not None:
-                self.con.close()
-                self.con = None
-            discard_build(self.build)
+            self.con = None
+            self.build.discard()   # closes the build's connection; a lake build rolls back
             write_last_run(self.layout, self.summary)
         finally:
             self._release()
@@ -342,12 +342,14 @@ class Job:
         self.summary.update(outcome="published", finished_at=datetime.now(timezone.utc).isoformat())
         self.summary["message"] = run_message(self.summary)
         steps.record_run(self.con, self.summary)
-        self.con.execute("CHECKPOINT")
-        self.con.close()
+        try:
+            # one atomic step: the file renamed over the published one, or one lake snapshot commit
+            self.summary["published_path"] = self.build.publish()
+        except BaseException as exc:
+            self.fail(exc)
+            raise
         self.con = None
         try:
-            self.summary["published_path"] = str(publish_build(self.layout, self.build,
-                                                               self.settings.publish.keep_builds))
             for path in self.stashed:  # now part of the published history
                 path.unlink(missing_ok=True)
             self.timings["publish_s"] = round(time.perf_counter() - t, 3)

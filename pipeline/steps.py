@@ -15,22 +15,14 @@ import polars as pl
 from pipeline.outcomes import SUPERSEDED, DocumentResult, count_outcomes
 from transforms.sniff import sniff
 from warehouse.dq import write_quarantine, write_run
-from warehouse.load import merge_rows
+from warehouse.load import merge_rows, transaction
 from warehouse.rawstore import StoredDocument
 
 
 def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Merge every frame into its table in one transaction; returns rows written per table."""
-    written = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for table, frame in frames.items():
-            written[table] = merge_rows(con, table, frame)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return written
+    with transaction(con):
+        return {table: merge_rows(con, table, frame) for table, frame in frames.items()}
 
 
 def registered_documents(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:

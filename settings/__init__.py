@@ -191,6 +191,83 @@ class Notifications(BaseModel):
     block: str = "abs-etl-failures"
 
 
+class WarehouseSettings(BaseModel):
+    """Where the published warehouse lives (``warehouse.backends``).
+
+    ``duckdb``: one DuckDB file under ``paths.data_dir`` (builds swapped in by rename).
+    ``ducklake``: a DuckLake whose catalog is the cluster's PostgreSQL (``cluster.postgres``,
+    database ``lake_database``) and whose Parquet files live under ``lake_data_path``, usually
+    on the cluster's S3-compatible store; a run publishes one snapshot commit.
+    """
+
+    backend: Literal["duckdb", "ducklake"] = "duckdb"
+    lake_data_path: str = "s3://abs-etl/lake/"      # s3://bucket/prefix/ or a shared folder
+    # Catalog: empty = the cluster's PostgreSQL (many machines); or a DuckDB catalog file path for a
+    # lake used by one machine only (trying DuckLake without a cluster, tests).
+    lake_catalog: str = ""
+    lake_alias: str = Field("abs_lake", pattern=r"^[a-z_][a-z0-9_]*$")   # name readers ATTACH it as
+
+
+class RawStoreSettings(BaseModel):
+    """Where fetched bytes are kept: ``local`` (``paths.raw_dir``, SQLite index) or ``s3`` (the
+    same ``sha256/ab/cd/<hash>`` layout under ``s3_url``, index in the cluster's PostgreSQL)."""
+
+    backend: Literal["local", "s3"] = "local"
+    s3_url: str = "s3://abs-etl/raw/"
+
+
+class ClusterPostgres(BaseModel):
+    host: str = "127.0.0.1"                     # the address the other services reach it at
+    port: int = Field(15432, ge=1, le=65535)
+    user: str = "abs_etl"
+    prefect_database: str = "prefect"
+    lake_database: str = "abs_lake"             # DuckLake catalog, raw-store index, writer lock
+    allow_from: list[str] = ["127.0.0.1/32"]    # client networks allowed to log in (pg_hba)
+
+
+class ClusterPrefect(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(14200, ge=1, le=65535)
+    workers: int = Field(2, ge=0)               # process workers on the pool (per host that runs them)
+    pool: str = "abs-etl-process"
+
+
+class ClusterDask(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(18786, ge=1, le=65535)
+    dashboard_port: int = Field(18787, ge=1, le=65535)  # scheduler's HTTP endpoints (health, metrics, dashboard)
+    workers: int = Field(2, ge=0)               # `dask worker` processes (per host that runs them)
+    threads_per_worker: int = Field(1, ge=1)    # pypdfium2 is not thread-safe: one per process
+    memory_limit: str = "2GiB"
+
+
+class ClusterS3(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(18333, ge=1, le=55535)    # SeaweedFS adds 10000 for gRPC
+    master_port: int = Field(19333, ge=1, le=55535)
+    volume_port: int = Field(18080, ge=1, le=55535)
+    filer_port: int = Field(18888, ge=1, le=55535)
+    bucket: str = "abs-etl"
+    region: str = "us-east-1"
+    volume_size_limit_mb: int = Field(1024, ge=16)
+
+
+class ClusterSettings(BaseModel):
+    """The scale-out cluster (``cluster/``, ``abs-etl cluster up|down|status``): addresses and
+    sizes only. Credentials are secrets: ``cluster_postgres_password``, ``cluster_s3_access_key``
+    and ``cluster_s3_secret_key`` (``settings.secrets``: ``ABS_ETL_SECRET_<NAME>`` or Prefect Secret blocks)."""
+
+    state_dir: Path | None = None               # pids, logs, PostgreSQL and S3 data; default <data_dir>/cluster
+    bind: str = "127.0.0.1"                     # address every service listens on
+    # host name → services it runs (postgres, s3, prefect-server, prefect-worker, dask-scheduler,
+    # dask-worker); empty: every service on the host that runs `abs-etl cluster up`.
+    roles: dict[str, list[str]] = {}
+    postgres: ClusterPostgres = ClusterPostgres()
+    prefect: ClusterPrefect = ClusterPrefect()
+    dask: ClusterDask = ClusterDask()
+    s3: ClusterS3 = ClusterS3()
+
+
 class _TomlSource(PydanticBaseSettingsSource):
     """Reads the TOML file named by ABS_ETL_CONFIG (or the project default)."""
 
@@ -220,6 +297,9 @@ class Settings(BaseSettings):
     limits: Limits = Limits()
     publish: Publish = Publish()
     notifications: Notifications = Notifications()
+    warehouse: WarehouseSettings = WarehouseSettings()
+    raw_store: RawStoreSettings = RawStoreSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

@@ -11,6 +11,7 @@ import pytest
 
 from sample_market.truth import load_world
 from sample_market.world import build_world
+from settings import Settings
 
 SEED = 20251231
 OTHER_SEED = 7
@@ -67,3 +68,27 @@ def seed_market(sample_market_base) -> Path:
     from sample_market.generate import ensure_generated
 
     return ensure_generated(sample_market_base, scale="seed", seed=SEED)
+
+
+@pytest.fixture(scope="session")
+def e2e_settings(tmp_path_factory, sample_market_base) -> Settings:
+    """A fresh data directory per session (raw store and warehouse start empty), reading the
+    session's generated sample markets."""
+    settings = Settings()
+    settings.paths.data_dir = tmp_path_factory.mktemp("e2e-data")
+    settings.sources.sample_market.seed = SEED
+    (settings.paths.data_dir / "sample_market").symlink_to(sample_market_base, target_is_directory=True)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_run(e2e_settings, seed_market) -> dict:
+    """Run the main job (plain functions, real HTTP to the loopback server) once, parsing on
+    two isolated worker processes: the published seed warehouse of the session, shared by the
+    end-to-end tests and the cluster test (which holds the lake equal to it)."""
+    from pipeline.run import run_job
+    from pipeline.sources import download_concurrency, open_sources
+
+    e2e_settings.pipeline.max_workers = 2
+    with open_sources(e2e_settings, "sample_market") as sources:
+        return run_job(e2e_settings, sources, download_concurrency=download_concurrency(e2e_settings, "sample_market"))

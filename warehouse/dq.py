@@ -31,8 +31,10 @@ def write_quarantine(con: duckdb.DuckDBPyConnection, run_id: str, rows: Iterable
 
 
 def write_run(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> None:
-    """The ``dq.runs`` row of a run, replacing an earlier row of the same run id."""
-    _register_and(con, [dict(row)], f"INSERT OR REPLACE INTO {RUNS} BY NAME SELECT * FROM _dq_rows")
+    """The ``dq.runs`` row of a run, replacing an earlier row of the same run id (delete, then
+    insert: a DuckLake warehouse has no keys for INSERT OR REPLACE)."""
+    con.execute(f"DELETE FROM {RUNS} WHERE run_id = ?", [row["run_id"]])
+    _register_and(con, [dict(row)], f"INSERT INTO {RUNS} BY NAME SELECT * FROM _dq_rows")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, rows: Iterable[Mapping[str, Any]]) -> int:

@@ -8,6 +8,9 @@ first — by publish time, newest wins — and say which rows lost.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import polars as pl
 
@@ -16,6 +19,27 @@ from warehouse.tables import TableRule, rule_for
 
 class DuplicateKeyError(ValueError):
     """A batch holds two rows for one key."""
+
+
+OPEN_TRANSACTION = "abs_etl_open_transaction"
+"""DuckDB variable a connection sets when its whole life is one transaction (a DuckLake build,
+committed as one snapshot): writers then join it instead of beginning their own."""
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around a write; on a connection that is one transaction already, the
+    write joins it (a nested BEGIN would abort it)."""
+    if con.execute(f"SELECT getvariable('{OPEN_TRANSACTION}')").fetchone()[0]:
+        yield
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -89,16 +113,12 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         raise KeyError(f"{table} has no columns {unknown}")
     _refuse_duplicate_keys(table, frame, rule)
     con.register("_incoming", frame.to_arrow())
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {table}")
-        if not frame.is_empty():
-            cols = ", ".join(frame.columns)
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(f"DELETE FROM {table}")
+            if not frame.is_empty():
+                cols = ", ".join(frame.columns)
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
     finally:
         con.unregister("_incoming")
     return frame.height

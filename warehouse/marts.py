@@ -24,9 +24,29 @@ def apply_marts(con: duckdb.DuckDBPyConnection, directory: Path = MARTS_DIR) -> 
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     applied = []
     for path in mart_files(directory):
-        con.execute(path.read_text(encoding="utf-8"))
+        execute_mart_sql(con, path.read_text(encoding="utf-8"))
         applied.append(path.name)
     return applied
+
+
+def execute_mart_sql(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run one mart file's SQL; on a DuckLake without the comments on view columns (DuckLake
+    keeps comments of tables, their columns and views, but a view has no columns in its
+    catalog; the view's own comment, grain in English and Chinese, is kept)."""
+    if not is_ducklake(con):
+        con.execute(sql)
+        return
+    for statement in con.extract_statements(sql):
+        if not _VIEW_COLUMN_COMMENT.match(statement.query):
+            con.execute(statement.query)
+
+
+_VIEW_COLUMN_COMMENT = re.compile(r"^(\s*--[^\n]*\n)*\s*COMMENT\s+ON\s+COLUMN\s+marts\.", re.IGNORECASE)
+
+
+def is_ducklake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's current database is a DuckLake."""
+    return con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0] == "ducklake"
 
 
 def mart_sources(directory: Path = MARTS_DIR) -> dict[str, list[str]]:
