@@ -23,6 +23,9 @@ from warehouse.rawstore import StoredDocument
 
 # Parsers that resolve institution names through the frozen alias map.
 NEEDS_ALIASES = {"amc_bonds", "amc_financials", "amc_registry"}
+# Families whose own parser knows the venue's layouts; a report of theirs in a layout it cannot
+# read is still a periodic report, so the label-driven trustee-report reader tries it next.
+TRUSTEE_FALLBACK = {"abn_operating_report"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,24 @@ def parse_document(stored: StoredDocument, data: bytes, context: ParseContext | 
         parser = getattr(importlib.import_module(module_name), function_name)
         if doc_type in NEEDS_ALIASES:
             parsed = parser(data, file_name=file_name, aliases=dict(context.aliases))
+        elif doc_type in TRUSTEE_FALLBACK:
+            parsed = _with_trustee_fallback(parser, data, file_name, title)
         else:
             parsed = parser(data, file_name=file_name)
     parsed.doc_type = parsed.doc_type or doc_type
     return parsed
+
+
+def _with_trustee_fallback(parser, data: bytes, file_name: str, title: str) -> ParsedDocument:
+    """The family's parser, then the trustee-report reader; quarantined with both reasons when
+    neither reads the document."""
+    from transforms.parse.trustee_report import parse_trustee_report
+
+    try:
+        return parser(data, file_name=file_name)
+    except DocumentError as own:
+        try:
+            return parse_trustee_report(data, file_name=file_name, title=title)
+        except DocumentError as general:
+            raise DocumentError(f"{own.reason}; read as a trustee report: {general}", check=own.check, page=own.page,
+                                field=own.field, value=own.value) from own
