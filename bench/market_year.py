@@ -87,12 +87,27 @@ def subset(world: Path, fraction: float, into: Path, *, earliest: bool = False) 
 
 
 # ── measuring a process tree ────────────────────────────────────────────────────────────
+def role(p) -> str:
+    """What a process of the run is, for the memory breakdown."""
+    args = " ".join(p.cmdline()[:6])
+    if "pipeline.isolation" in args:
+        return "parse workers"
+    if "prefect" in args and ("server" in args or "uvicorn" in args):
+        return "Prefect server"
+    if "sample_market" in args or "sample-market" in args:
+        return "sample-market server"
+    return "flow process" if "abs-etl" in args or "flows" in args else "other"
+
+
 class TreeMemory(threading.Thread):
-    """Peak of the summed RSS of a process and all its descendants, sampled every 0.2 s."""
+    """Peak of the summed RSS of a process and all its descendants, sampled every 0.2 s, and
+    who held it at the peak (by role)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, 0, threading.Event()
+        self.at_peak: dict[str, int] = {}
+        self.timeline: list[tuple[float, dict[str, int]]] = []   # (seconds since start, RSS by role)
 
     def run(self) -> None:
         import psutil
@@ -102,16 +117,21 @@ class TreeMemory(threading.Thread):
         except psutil.NoSuchProcess:
             return
         while not self.stop.is_set():
-            total = 0
+            total, roles = 0, {}
             try:
                 for p in [root, *root.children(recursive=True)]:
                     try:
-                        total += p.memory_info().rss
-                    except psutil.NoSuchProcess:
-                        pass
+                        rss = p.memory_info().rss
+                        kind = role(p)
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
+                        continue
+                    total += rss
+                    roles[kind] = roles.get(kind, 0) + rss
             except psutil.NoSuchProcess:
                 return
-            self.peak = max(self.peak, total)
+            self.timeline.append((time.perf_counter(), roles))
+            if total > self.peak:
+                self.peak, self.at_peak = total, roles
             self.stop.wait(0.2)
 
 
@@ -132,6 +152,13 @@ def run_measured(args: list[str], env: dict[str, str], log: Path) -> tuple[float
         memory.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}); see {log}")
+    with log.with_suffix(".memory.csv").open("w") as out:  # RSS by role over time, to read beside the log
+        kinds = sorted({k for _, roles in memory.timeline for k in roles})
+        out.write(",".join(["seconds", *kinds]) + "\n")
+        for t, roles in memory.timeline[::5]:
+            out.write(",".join([f"{t - started:.1f}", *(str(roles.get(k, 0) // 2**20) for k in kinds)]) + "\n")
+    held = ", ".join(f"{k} {v / 2**20:,.0f}" for k, v in sorted(memory.at_peak.items(), key=lambda kv: -kv[1]))
+    print(f"  at the peak of {memory.peak / 2**20:,.0f} MB (MB): {held}", flush=True)
     return time.perf_counter() - started, memory.peak, began
 
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sample_market.documents.trustee_report import TEMPLATES, TrusteeReportData, render_trustee_report  # noqa: E402
 from transforms.normalise.ids import deal_id_for  # noqa: E402
-from transforms.parse.trustee_report import POOL_FIELDS, TRANCHE_ROWS, norm, parse_trustee_report  # noqa: E402
+from transforms.parse.trustee_report import POOL, TRANCHE, parse_trustee_report  # noqa: E402
 
 SERIES = ("常星", "飞驰建普", "工元乐居", "交盈", "居融", "安鑫", "中盈", "汇聚融", "瑞泽天驰", "建鑫", "兴瑞", "和萃")
 ASSETS = ("个人消费贷款", "微小企业贷款", "个人住房抵押贷款", "个人汽车抵押贷款")
@@ -56,7 +56,7 @@ def sample_report(rng: random.Random, index: int) -> TrusteeReportData:
         "payment_date": pay, "pool_balance_begin_cny": begin, "pool_balance_end_cny": end,
         "loan_count_end": rng.randint(500, 200_000),
     }
-    empty = {f: None for f in POOL_FIELDS if f not in base} | {"recovery_cny": None, "cumulative_recovery_cny": None,
+    empty = {f: None for f in POOL.fields if f not in base} | {"recovery_cny": None, "cumulative_recovery_cny": None,
                                                                 "not_applicable_reason": None}
     pool = {**empty, **base}
     revolving = not is_npl and rng.random() < 0.25
@@ -117,8 +117,6 @@ def plumber_parse(blob: bytes) -> dict:
     """A fair pdfplumber reader: page text + tables, key fields picked by the same synonyms."""
     import pdfplumber
 
-    pool_labels = {norm(x): f for f, (_, labels, _s) in POOL_FIELDS.items() for x in labels}
-    tranche_labels = {norm(x): f for f, labels in TRANCHE_ROWS.items() for x in labels}
     found: dict[str, str] = {}
     with pdfplumber.open(io.BytesIO(blob)) as pdf:
         text = []
@@ -128,8 +126,7 @@ def plumber_parse(blob: bytes) -> dict:
                 for row in table:
                     cells = [c for c in row if c]
                     for i, cell in enumerate(cells[:2]):
-                        key = norm(cell)
-                        field = pool_labels.get(key) or tranche_labels.get(key)
+                        field = POOL.match(cell) or TRANCHE.match(cell)
                         if field and field not in found and i + 1 < len(cells):
                             found[field] = cells[i + 1]
     found["text_chars"] = str(sum(len(t) for t in text))

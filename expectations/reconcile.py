@@ -64,14 +64,14 @@ CHECKS: tuple[Reconciliation, ...] = (
                              WHEN cumulative_recovery_cny < lag(cumulative_recovery_cny) OVER w - 0.005 THEN 'cumulative_recovery'
                              WHEN cumulative_revolving_purchase_cny < lag(cumulative_revolving_purchase_cny) OVER w - 0.005
                                   THEN 'cumulative_revolving_purchase' END AS metric
-                 FROM core.pool_performance WINDOW w AS (PARTITION BY deal_id ORDER BY period_number))
+                 FROM core.pool_performance WINDOW w AS (PARTITION BY deal_id, grain ORDER BY period_number))
            WHERE metric IS NOT NULL""",
     ),
     Reconciliation(
         "period_numbers_consecutive",
-        "a deal's report periods run 1, 2, 3 … from its first loaded period without gaps",
-        """SELECT deal_id, string_agg(period_number::VARCHAR, ',' ORDER BY period_number) AS periods
-           FROM core.pool_performance GROUP BY deal_id
+        "a deal's report periods (years, for annual reports) run 1, 2, 3 … from its first loaded one without gaps",
+        """SELECT deal_id || ' ' || grain, string_agg(period_number::VARCHAR, ',' ORDER BY period_number) AS periods
+           FROM core.pool_performance GROUP BY deal_id, grain
            HAVING max(period_number) - min(period_number) + 1 <> count(*)""",
     ),
     Reconciliation(

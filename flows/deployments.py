@@ -3,11 +3,13 @@
     ingest_market_data        daily after the close, exchange trading days   → build_warehouse(market_data)
     discover_trustee_reports  several times per business day                 → build_warehouse(trustee_reports)
     ingest_amc_bonds          daily                                          → build_warehouse(amc_bonds)
+    discover_exchange_disclosures  four times per business day             → build_warehouse(exchange_disclosures)
     reconcile_warehouse       weekly, read-only full reconciliation          → expectations
     backfill_warehouse        on demand: reprocess a date range              → the build_warehouse graph
 
 Each cadence flow fetches only its own feed (``pipeline.sources``): curves, valuations and
-market totals; disclosure listings, the vendors' deal exports and the inbox; the AMC sources.
+market totals; disclosure listings, the vendors' deal exports and the inbox; the AMC sources;
+SSE, SZSE, chinamoney and Shanghai Clearing (exchange ABS and ABN reports).
 Every load recreates the marts (views over ``core``) in the build it publishes and reports the
 marts over the tables it wrote as assets.
 
@@ -37,7 +39,7 @@ from flows.business_days import Calendar, check_day, shanghai_date
 from flows.notifications import notify_failure
 from flows.run_artifacts import publish_run_artifacts
 from flows.writer_slot import writer_slot
-from pipeline.sources import AMC_BONDS, MARKET_DATA, TRUSTEE_REPORT_FEED
+from pipeline.sources import AMC_BONDS, EXCHANGE_FEED, MARKET_DATA, TRUSTEE_REPORT_FEED
 from settings import get_settings
 
 FAILURE_HOOKS = {"on_failure": [notify_failure], "on_crashed": [notify_failure]}
@@ -91,6 +93,13 @@ def discover_trustee_reports(source: str | None = None, inbox_paths: list[str] |
 def ingest_amc_bonds(source: str | None = None, calendar: Calendar = "every_day") -> dict[str, Any] | State:
     """The AMC registry and local-AMC bonds, their events, ratings and financials, once a day."""
     return _load("AMC bonds", AMC_BONDS, source, None, calendar)
+
+
+@flow(name="discover_exchange_disclosures", flow_run_name=_named("discover-exchange-disclosures"), **FAILURE_HOOKS)
+def discover_exchange_disclosures(source: str | None = None, calendar: Calendar = "business") -> dict[str, Any] | State:
+    """Exchange ABS 收益分配报告 and 资产管理报告 (SSE, SZSE) and ABN 资产运营报告 (chinamoney,
+    Shanghai Clearing), politely (one request at a time, seconds apart); load what is new."""
+    return _load("Exchange disclosures", EXCHANGE_FEED, source, None, calendar)
 
 
 def _load(title: str, feed: str, source: str | None, inbox_paths: list[str] | None,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from sources.base import Cursor, ListingEntry, Source
+from sources.polite import SiteBlockedError
 from warehouse.rawstore import RawStore, StoredDocument
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Listing:
     source: Source
     cursor: Cursor
     entries: list[ListingEntry]
+    refused: dict | None = None  # the site blocked the listing (a fetch failure of the run)
 
     def counts(self) -> dict[str | None, int]:
         out: dict[str | None, int] = {}
@@ -68,8 +70,18 @@ def write_cursors(con: duckdb.DuckDBPyConnection, cursors: dict[str, Cursor]) ->
 
 
 def list_source(source: Source, cursors: dict[str, Cursor]) -> Listing:
+    """What the source lists since its cursor. A site that refuses us through every retry
+    (``SiteBlockedError``) yields an empty listing that carries the refusal: the run goes on
+    with its other sources, reports the block among its fetch failures, and keeps this source's
+    cursor where it was (a partial listing is dropped: it holds the newest entries only)."""
     cursor = cursors.get(source.name, Cursor())
-    return Listing(source, cursor, list(source.list_new(cursor)))
+    try:
+        return Listing(source, cursor, list(source.list_new(cursor)))
+    except SiteBlockedError as exc:
+        log.error("%s: listing refused, skipped this run: %s", source.name, exc)
+        return Listing(source, cursor, [], refused={
+            "source": source.name, "source_doc_id": None, "title": f"listing of {source.name}",
+            "url": exc.url, "error": f"{type(exc).__name__}: {exc}"})
 
 
 def download_listing(
@@ -82,6 +94,8 @@ def download_listing(
     reported, never fatal; the cursor advances only up to the first failure."""
     source = listing.source
     report = FetchReport()
+    if listing.refused is not None:
+        report.failures.append(listing.refused)
     taken: list[ListingEntry] = []
     failed: list[ListingEntry] = []
 
@@ -122,6 +136,8 @@ def download_listing(
                 failed.append(entry)
                 continue
             stored(entry, doc)
+    if missing:
+        store.sync()
     if failed:
         first_failure = min(e.published_at for e in failed)
         taken = [e for e in taken if e.published_at < first_failure]

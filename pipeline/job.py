@@ -277,10 +277,13 @@ class Job:
         frame = frame.sort("_published_at", "document_id", "_seq").drop("_seq").collect()
         if frame.is_empty():
             return 0
+        rule = rule_for(table)
+        for column, value in rule.defaults:  # a key column the documents need not state (grain)
+            frame = frame.with_columns((pl.col(column).fill_null(value) if column in frame.columns
+                                        else pl.lit(value)).cast(self.schemas[table][column]).alias(column))
         keep = [c for c in self.schemas[table] if c in frame.columns]
         if "document_id" not in self.schemas[table]:
             keep = [c for c in keep if c != "document_id"]
-        rule = rule_for(table)
         kept, dropped = dedupe_newest(frame.select([*keep, "_published_at"]), rule.key, "_published_at", rule.mode)
         self.lost.extend({"table": table, **d} for d in dropped.drop("_published_at").to_dicts())
         self.frames[table] = kept.drop("_published_at")

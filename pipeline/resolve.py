@@ -26,7 +26,7 @@ def bare_code_map(con: duckdb.DuckDBPyConnection, tranche_files: Iterable[str], 
     known = con.execute("SELECT DISTINCT tranche_id FROM core.tranches").pl()
     files = list(tranche_files)
     if files:
-        declared = pl.scan_parquet(files, missing_columns="insert").select("tranche_id", "document_id")
+        declared = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore").select("tranche_id", "document_id")
         if candidates is not None:
             declared = declared.filter(pl.col("document_id").is_in(list(candidates)))
         known = pl.concat([known, declared.select("tranche_id").collect()])
@@ -40,7 +40,7 @@ def unresolved_codes(payment_files: Iterable[str], code_map: pl.DataFrame) -> di
     files = list(payment_files)
     if not files:
         return {}
-    bare = (pl.scan_parquet(files, missing_columns="insert")
+    bare = (pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
             .filter(~pl.col("tranche_id").str.contains(".", literal=True))
             .select("document_id", "_seq", "tranche_id", "source_page")
             .collect())

@@ -1,15 +1,19 @@
-"""The sources a run reads, built from settings: the sample market (default), ChinaBond, or
-an inbox of files. The sample market is generated on first use (cached by generator version
-and seed) and served on loopback, then read with the same connectors as the real sites.
+"""The sources a run reads, built from settings: the sample market (default), the real sites
+(``chinabond``: ChinaBond, and SSE, SZSE, chinamoney and Shanghai Clearing for the exchange
+feed), or an inbox of files. The sample market is generated on first use (cached by generator version and seed) and
+served on loopback, then read with the same connectors as the real sites.
 
-Sources come in three *feeds*, one per cadence flow (``flows.deployments``), so each scheduled
-run fetches only what it is for; the main job (``abs-etl run``) takes all three:
+Sources come in four *feeds*, one per cadence flow (``flows.deployments``), so each scheduled
+run fetches only what it is for; the main job (``abs-etl run``) takes all four:
 
 - ``market_data``: yield curves (the annual curve downloads), bond valuations, market totals;
 - ``trustee_reports``: the disclosure listings (trustee reports 受托机构报告 and offering
   documents 发行文件), the vendors' deal exports (issuance, CNABS, outstanding snapshots, rating
   actions: they describe the same deals) and the inbox, when paths are given;
-- ``amc_bonds``: the AMC registry, bonds, bond events, issuer ratings and financial statements.
+- ``amc_bonds``: the AMC registry, bonds, bond events, issuer ratings and financial statements;
+- ``exchange_disclosures``: exchange ABS 收益分配报告 and 资产管理报告 (SSE, SZSE) and ABN
+  资产运营报告 (chinamoney, Shanghai Clearing), each site with its polite connector
+  (``sources/polite.py``).
 
 Every vendor-index feed has its own cursor name, so one feed's run never moves another's cursor.
 """
@@ -25,14 +29,20 @@ from settings import Settings
 from sources.base import Source
 from sources.chinabond.curves import CURVES, CurveDef, CurveSource
 from sources.chinabond.listing import OFFERING_DOCUMENTS, TRUSTEE_REPORTS, ChinaBondListing, ChinaBondListingSettings
+from sources.chinamoney.notices import ChinamoneyNotices, ChinamoneySettings
 from sources.http import HttpClient, HttpSettings
 from sources.inbox import InboxSource
+from sources.polite import Politeness
+from sources.shclearing.bulletins import ShclearingBulletins, ShclearingSettings
+from sources.sse.bulletins import SseBulletins, SseSettings
+from sources.szse.announcements import SzseAnnouncements, SzseSettings
 from sources.vendor_feed import SOURCE as VENDOR_FEED
 from sources.vendor_feed import VendorFeed
 from transforms.normalise.dates import MARKET_TIMEZONE
 
 MARKET_DATA, TRUSTEE_REPORT_FEED, AMC_BONDS = "market_data", "trustee_reports", "amc_bonds"
-FEEDS: tuple[str, ...] = (MARKET_DATA, TRUSTEE_REPORT_FEED, AMC_BONDS)
+EXCHANGE_FEED = "exchange_disclosures"
+FEEDS: tuple[str, ...] = (MARKET_DATA, TRUSTEE_REPORT_FEED, AMC_BONDS, EXCHANGE_FEED)
 
 MARKET_DATA_EXPORTS = ("yield_curve_extract", "bond_valuations", "market_totals")
 AMC_EXPORTS = ("amc_registry", "amc_licence_events", "amc_bonds", "amc_bond_events", "amc_issuer_ratings",
@@ -62,17 +72,21 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
                                        max_body_mb=settings.limits.max_document_mb),
                           session=pooled_session(3 * cb.download_concurrency))
         this_year = datetime.now(MARKET_TIMEZONE).year
+        venues = venue_sources(settings) if EXCHANGE_FEED in feeds else []
         yield [*chinabond_sources(cb.base_url, cb.curve_base_url, http, cb.page_size, feeds,
-                                  curve_years=(this_year - 1, this_year)), *inbox]
+                                  curve_years=(this_year - 1, this_year)), *venues, *inbox]
     elif source == "sample_market":
         from sample_market.generate import ensure_generated
-        from sample_market.server import Faults, serve
+        from sample_market.server import Faults
+        from sample_market.server_process import ServerProcess
 
         sm = settings.sources.sample_market
         directory = ensure_generated(settings.paths.sample_dir, scale=sm.scale, seed=sm.seed)
         faults = Faults(seed=sm.fault_seed, latency_ms=sm.latency_ms, error_rate=sm.error_rate,
-                        truncate_rate=sm.truncate_rate, drop_rate=sm.drop_rate, block_rate=sm.block_rate)
-        with serve(directory, host=sm.host, faults=faults) as server:
+                        truncate_rate=sm.truncate_rate, drop_rate=sm.drop_rate, block_rate=sm.block_rate,
+                        soft_ban_rate=sm.soft_ban_rate)
+        # the server runs in a child process: its requests are answered on a core of their own
+        with ServerProcess(directory, host=sm.host, faults=faults, access_log=sm.access_log) as server:
             http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
                                            max_total_seconds=120.0, max_attempts=12,
                                            max_body_mb=settings.limits.max_document_mb),
@@ -82,6 +96,11 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
                                         curve_years=sorted({year for _, year in curves}),
                                         curves=[c for c, _ in curves])
             sources.extend(vendor_feeds(server.url + "/vendor/index.json", http, feeds))
+            if EXCHANGE_FEED in feeds:
+                loopback = Politeness(min_interval_seconds=sm.venue_min_interval_seconds, jitter_seconds=0,
+                                      soft_ban_wait_seconds=0.05)
+                sources.extend(venue_sources(settings, http=http, base_url=server.url, politeness=loopback,
+                                             page_size=50))
             yield [*sources, *inbox]
     else:
         raise ValueError(f"unknown source {source!r}: sample_market, chinabond or inbox")
@@ -137,6 +156,40 @@ def vendor_feeds(index_url: str, http: HttpClient, feeds: Iterable[str]) -> list
     if AMC_BONDS in feeds:
         out.append(VendorFeed(index_url, http=http, doc_types=AMC_EXPORTS, name=f"{VENDOR_FEED}_{AMC_BONDS}"))
     return out
+
+
+def venue_sources(settings: Settings, *, http: HttpClient | None = None, base_url: str | None = None,
+                  politeness: Politeness | None = None, page_size: int | None = None) -> list[Source]:
+    """SSE, SZSE, chinamoney and Shanghai Clearing connectors from their settings (the exchange
+    feed); ``base_url`` (the sample market) replaces every host, ``politeness`` and
+    ``page_size`` the configured ones."""
+    def polite(v) -> Politeness:
+        return politeness or Politeness(v.min_interval_seconds, v.jitter_seconds, v.soft_ban_retries,
+                                        v.soft_ban_wait_seconds)
+
+    def client(v) -> HttpClient:
+        return http or HttpClient(HttpSettings(read_timeout=v.timeout_seconds, max_attempts=v.max_attempts,
+                                               max_body_mb=settings.limits.max_document_mb))
+
+    sse, szse, cm, sh = (settings.sources.sse, settings.sources.szse, settings.sources.chinamoney,
+                         settings.sources.shclearing)
+    return [
+        SseBulletins(SseSettings(query_url=base_url or sse.query_url, static_url=base_url or sse.static_url,
+                                 referer=(base_url + "/") if base_url else sse.referer,
+                                 page_size=min(page_size or sse.page_size, 100), start_date=sse.start_date,
+                                 politeness=polite(sse)), http=client(sse)),
+        SzseAnnouncements(SzseSettings(base_url=base_url or szse.base_url, static_url=base_url or szse.static_url,
+                                       channel_codes=tuple(szse.channel_codes),
+                                       small_category_ids=tuple(szse.small_category_ids),
+                                       page_size=min(page_size or szse.page_size, 50), start_date=szse.start_date,
+                                       politeness=polite(szse)), http=client(szse)),
+        ChinamoneyNotices(ChinamoneySettings(base_url=base_url or cm.base_url, search_text=cm.search_text,
+                                             page_size=page_size or cm.page_size, start_date=cm.start_date,
+                                             politeness=polite(cm)), http=client(cm)),
+        ShclearingBulletins(ShclearingSettings(base_url=base_url or sh.base_url, search_text=sh.search_text,
+                                               page_size=min(page_size or sh.page_size, 100), start_date=sh.start_date,
+                                               politeness=polite(sh)), http=client(sh)),
+    ]
 
 
 def _checked(feeds: Iterable[str]) -> tuple[str, ...]:

@@ -3,7 +3,7 @@ row), drawn for a person: the PDF page as a PNG with the cited cells boxed, the 
 around the cited one as a small HTML excerpt.
 
 Lines and character positions come from the trustee-report reader's PDF text layer and its
-XLSX reader (``transforms.parse.trustee_report``), so a cited line is found exactly as the
+XLSX reader (``transforms.parse.pdf_text``), so a cited line is found exactly as the
 parser read it.
 """
 
@@ -15,7 +15,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from transforms.parse.trustee_report import Line, _pdf_lines, _xlsx_lines, norm
+from transforms.parse.pdf_text import Cell, Line, pdf_lines, xlsx_lines
+from transforms.parse.vocabulary import label_key
 
 RENDER_SCALE = 2.0  # pixels per PDF point (144 dpi)
 BOX_ABOVE_PT, BOX_BELOW_PT = 11.0, 3.5  # a cell's box around its baseline
@@ -26,17 +27,15 @@ def read_lines(data: bytes, file_format: str | None) -> list[Line]:
     """Every line of a document: PDF lines per page, XLSX rows per sheet, CSV rows."""
     kind = (file_format or "").lower()
     if kind == "pdf" or data[:5] == b"%PDF-":
-        return _pdf_lines(data)
+        return pdf_lines(data)
     if kind == "xlsx" or data[:2] == b"PK":
-        return _xlsx_lines(data)
+        return xlsx_lines(data)
     if kind == "csv":
         return _csv_lines(data)
     return []
 
 
 def _csv_lines(data: bytes) -> list[Line]:
-    from transforms.parse.trustee_report import Cell
-
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -55,12 +54,12 @@ def find_line(lines: list[Line], page: int, row_label: str | None, sheet: str | 
     if not on_page:
         return None
     if row_label:
-        label = norm(row_label)
+        label = label_key(row_label)
         for line in on_page:
-            if any(norm(c.text) == label for c in line.cells):
+            if any(label_key(c.text) == label for c in line.cells):
                 return line
         for line in on_page:
-            if label and label in norm(line.text):
+            if label and label in label_key(line.text):
                 return line
     if on_page[0].sheet or len(on_page) == 1:
         return on_page[0]

@@ -39,6 +39,7 @@ class GeneratedDocument:
     curve_id: str | None = None
     year: int | None = None
     encoding: str | None = None  # of a text file (CSV, JSON), declared in the manifest
+    extra: dict | None = None  # venue fields of the manifest line (security codes, category …)
 
 
 def doc_id_for(*parts: object) -> str:
@@ -429,7 +430,10 @@ def trustee_report_docs(world: World, shard: int = 0, shards: int = 1) -> list[G
         TITLE_STYLES, render_trustee_report, report_title, reports_from_tables, template_for_trustee,
     )
 
-    deal_ids = sorted(set(world.extras.get("trustee_report_deals", [])))
+    # Trustee reports are ChinaBond's: credit ABS only (exchange ABS and ABN disclose on their
+    # venues, sample_market.venue_catalogue).
+    credit = {d["deal_id"] for d in world.rows("core.deals") if d["market"] == "credit_abs"}
+    deal_ids = sorted(set(world.extras.get("trustee_report_deals", [])) & credit)
     docs: list[GeneratedDocument] = []
     deal_index = {d: i for i, d in enumerate(deal_ids)}
     mine = [d for d in deal_ids if deal_index[d] % shards == shard]
@@ -483,8 +487,22 @@ def _vintage(world: World, deal_id: str) -> int | None:
     return index.get(deal_id)
 
 
+def exchange_report_docs(world: World, shard: int = 0, shards: int = 1) -> list[GeneratedDocument]:
+    from sample_market.venue_catalogue import exchange_report_docs as family
+
+    return family(world, shard, shards)
+
+
+def abn_report_docs(world: World, shard: int = 0, shards: int = 1) -> list[GeneratedDocument]:
+    from sample_market.venue_catalogue import abn_report_docs as family
+
+    return family(world, shard, shards)
+
+
 FAMILIES: list[Callable[[World], list[GeneratedDocument]]] = [
     trustee_report_docs,
+    exchange_report_docs,
+    abn_report_docs,
     issuance_announcement_docs,
     issuance_export_docs,
     cnabs_export_docs,
@@ -497,7 +515,7 @@ FAMILIES: list[Callable[[World], list[GeneratedDocument]]] = [
 ]
 
 
-SHARDED = {"trustee_report_docs": 4, "issuance_announcement_docs": 2}
+SHARDED = {"trustee_report_docs": 4, "issuance_announcement_docs": 2, "exchange_report_docs": 2}
 """Families split into shards so that generation spreads over the machine's cores."""
 
 

@@ -48,7 +48,7 @@ def generate(out_dir: Path, scale: str = "seed", seed: int = 20251231) -> Genera
             doc_id=digest, rel_path=doc.rel_path, file_name=doc.file_name, title=doc.title,
             published_at=doc.published_at, channel=doc.channel, doc_type=doc.doc_type,
             source_doc_id=doc.source_doc_id, issue_year=doc.issue_year, curve_id=doc.curve_id, year=doc.year,
-            encoding=doc.encoding,
+            encoding=doc.encoding, extra=dict(doc.extra or {}),
         ))
         outcomes.append({
             "document_id": digest, "rel_path": doc.rel_path, "title": doc.title, "doc_type": doc.doc_type,

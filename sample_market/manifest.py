@@ -11,7 +11,10 @@ Keys of a line::
     file_name      the file's original name as the publisher called it (Chinese allowed)
     title          the disclosure's title (ChinaBond's DocTitle)
     published_at   ISO 8601 with a time zone, e.g. "2025-11-19T17:57:50+08:00"
-    channel        trustee_report | issuance | market_data | vendor_export
+    channel        trustee_report | issuance | market_data | vendor_export (ChinaBond-shaped and
+                   vendor downloads) | sse | szse | chinamoney | shclearing (exchange-ABS and ABN venues,
+                   see sample_market.venues; their lines add security_codes, security_abbrs
+                   and category)
     doc_type       what the document is (free text the generator chooses, e.g. "trustee_report")
     source_doc_id  the publisher's document id, a numeric-looking string ("854841384");
                    lines sharing channel and source_doc_id are ONE disclosure with several files
@@ -41,9 +44,11 @@ PUBLISHING_TIMEZONE = ZoneInfo("Asia/Shanghai")
 """The sample market publishes in Beijing time, as the sites it imitates do. It is the world the
 pipeline reads, so it states this itself instead of borrowing the pipeline's constant
 (transforms.normalise.dates.MARKET_TIMEZONE): nothing under sample_market/ imports the pipeline."""
-CHANNELS = ("trustee_report", "issuance", "market_data", "vendor_export")
+CHANNELS = ("trustee_report", "issuance", "market_data", "vendor_export", "sse", "szse", "chinamoney",
+            "shclearing")
 """trustee_report = 付息兑付与行权公告, issuance = 发行文件; market_data and vendor_export are
-downloads (yield curves, valuations, market totals, Wind-style exports)."""
+downloads (yield curves, valuations, market totals, Wind-style exports); sse, szse,
+chinamoney and shclearing are the exchange-ABS and ABN disclosure sites."""
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _KNOWN_KEYS = ("doc_id", "rel_path", "file_name", "title", "published_at", "channel", "doc_type",

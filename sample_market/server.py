@@ -34,6 +34,13 @@ that the real connectors (``sources.chinabond``) run against it unchanged:
     ``channel``, ``doc_type``, ``since``, ``until`` (ISO date or time, inclusive).
 ``GET /health``
     ``ok`` (never faulted).
+Exchange-ABS and ABN venues (``sample_market.venues``)
+    SSE's ``GET /commonSoaQuery.do`` and static files, SZSE's ``POST
+    /api/disc/announcement/annList`` and ``/download/disc/…`` files, chinamoney's cookie
+    warm-up, token, cursor-paged notice search and ``fileDownLoad.do``, Shanghai Clearing's
+    ``queryNewBulletinList``, article pages and ``download.jsp`` gateway, for manifest lines of
+    the channels ``sse``, ``szse``, ``chinamoney`` and ``shclearing`` (see each module for its
+    parameters).
 
 Channel names accepted by both listing APIs (``childChnlName`` / ``childChnlDesc``):
 付息兑付与行权公告 → trustee_report; 发行文件 → issuance; 市场数据 → market_data;
@@ -54,7 +61,10 @@ is re-read when it changes on disk (the generator writes it atomically).
 Faults (``Faults``) are drawn per request from one seeded RNG, a fixed number of draws per
 request, so a sequential test sees the same faults every run. Order of precedence: latency
 (always), then drop > HTTP error > block page > normal answer, which may be truncated and,
-for listings, duplicated (page n repeats page n-1) or shuffled. Files on disk are only read.
+for listings, duplicated (page n repeats page n-1) or shuffled. The venues add their own
+push-back (a second RNG): requests closer together than ``venue_min_interval_ms`` are refused
+(403 or 429, as each site does) and file downloads get soft-ban 404s at ``soft_ban_rate``.
+Files on disk are only read.
 """
 
 from __future__ import annotations
@@ -85,6 +95,7 @@ from typing import Callable, Sequence
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from sample_market.manifest import MANIFEST_NAME, PUBLISHING_TIMEZONE, ManifestEntry, ManifestError, read_manifest
+from sample_market.venues import VENUE_CHANNELS, Context, HouseRules, Request, Venues
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +179,9 @@ class Faults:
     the full Content-Length, send only part of the body, close. ``dup_page_rate``: a listing
     page n > 1 repeats page n-1. ``shuffle_rate``: a listing page comes out of order (always
     a different order when it has two entries or more). ``block_rate``: a 访问受限 HTML page
-    with status 200. ``seed`` seeds the RNG.
+    with status 200. ``seed`` seeds the RNG. Exchange venues only: ``soft_ban_rate`` answers a
+    file download with a soft-ban 404; ``venue_min_interval_ms`` refuses a request that comes
+    sooner than this after the previous one to the same venue (403 or 429, as the site does).
     """
 
     seed: int = 0
@@ -180,10 +193,16 @@ class Faults:
     dup_page_rate: float = 0.0
     shuffle_rate: float = 0.0
     block_rate: float = 0.0
+    soft_ban_rate: float = 0.0
+    venue_min_interval_ms: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "latency_ms", parse_latency(self.latency_ms))
-        for name in ("error_rate", "drop_rate", "truncate_rate", "dup_page_rate", "shuffle_rate", "block_rate"):
+        if not isinstance(self.venue_min_interval_ms, (int, float)) or self.venue_min_interval_ms < 0:
+            raise ValueError(f"venue_min_interval_ms must be >= 0, got {self.venue_min_interval_ms!r}")
+        object.__setattr__(self, "venue_min_interval_ms", float(self.venue_min_interval_ms))
+        for name in ("error_rate", "drop_rate", "truncate_rate", "dup_page_rate", "shuffle_rate", "block_rate",
+                     "soft_ban_rate"):
             value = getattr(self, name)
             if isinstance(value, bool):
                 value = 1.0 if value else 0.0
@@ -199,7 +218,7 @@ class Faults:
     def active(self) -> bool:
         """True if any fault can happen."""
         rates = (self.error_rate, self.drop_rate, self.truncate_rate, self.dup_page_rate,
-                 self.shuffle_rate, self.block_rate)
+                 self.shuffle_rate, self.block_rate, self.soft_ban_rate, self.venue_min_interval_ms)
         return any(rates) or self.latency_ms[1] > 0
 
     def plan(self, rng: random.Random) -> _Plan:
@@ -313,6 +332,7 @@ class Catalogue:
     vendor: list[ManifestEntry]
     vendor_files: dict[str, ManifestEntry]
     sizes: dict[str, int]
+    venues: Venues | None = None
     _selections: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -329,7 +349,7 @@ class Catalogue:
         if missing:
             shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
             raise ManifestError(f"{directory / MANIFEST_NAME}: {len(missing)} file(s) missing: {shown}")
-        disclosures = _disclosures(entries)
+        disclosures = _disclosures([e for e in entries if e.channel not in VENUE_CHANNELS])
         files = {d.directory + a.stored_name: a.entry for d in disclosures for a in d.attachments}
         vendor = sorted((e for e in entries if e.channel in VENDOR_CHANNELS),
                         key=lambda e: (e.published_at, e.rel_path), reverse=True)
@@ -342,6 +362,7 @@ class Catalogue:
             vendor=vendor,
             vendor_files={e.rel_path: e for e in vendor},
             sizes=sizes,
+            venues=Venues(entries, sizes),
         )
 
     def select(self, query: ListingQuery) -> list[Disclosure]:
@@ -647,6 +668,7 @@ class _Market:
         self.directory = directory
         self.faults = faults
         self.rng = random.Random(faults.seed)
+        self.rules = HouseRules(faults.venue_min_interval_ms / 1000.0, faults.soft_ban_rate, faults.seed + 1)
         self.lock = threading.Lock()
         self.stats: Counter = Counter()
         self.url = ""
@@ -739,6 +761,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, path: str, query: str, body: bytes, plan: _Plan) -> Reply:
         catalogue = self.market.catalogue()
+        venue = self._venue(catalogue, path, query, body, plan)
+        if venue is not None:
+            return venue
         if path in (FORM_API_PATH, JSON_API_PATH):
             if self.command != "POST":
                 return Reply(405, b'{"success":false,"code":"405","msg":"Method Not Allowed"}', JSON_TYPE,
@@ -761,6 +786,17 @@ class _Handler(BaseHTTPRequestHandler):
         if entry is not None:
             return self._file(entry, catalogue, path.rsplit("/", 1)[-1])
         return Reply(404, b"<html><body><h1>404 Not Found</h1></body></html>", HTML_TYPE)
+
+    def _venue(self, catalogue: Catalogue, path: str, query: str, body: bytes, plan: _Plan) -> Reply | None:
+        """The exchange venues' answer when the path is theirs (see ``sample_market.venues``)."""
+        if catalogue.venues is None:
+            return None
+        request = Request(self.command, path, {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()},
+                          body, dict(self.headers.items()), self._origin())
+        ctx = Context(read=lambda p: (catalogue.directory / p.rel_path).read_bytes(), dup_page=plan.dup_page,
+                      shuffle_seed=plan.shuffle_seed, count=self.market.count, rules=self.market.rules)
+        answer = catalogue.venues.route(request, ctx)
+        return None if answer is None else Reply(answer.status, answer.body, answer.content_type, answer.headers)
 
     def _origin(self) -> str:
         host = (self.headers.get("Host") or "").strip()
@@ -862,7 +898,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(body)))
         for key, value in reply.headers.items():
-            self.send_header(key, value)
+            for one in value if isinstance(value, list) else [value]:
+                self.send_header(key, one)
         if cut is not None:
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -968,12 +1005,17 @@ def serve(directory: str | os.PathLike, host: str = "127.0.0.1", port: int = 0,
 
 
 def serve_forever(directory: str | os.PathLike, port: int = 0, faults: Faults | None = None,
-                  host: str = "127.0.0.1", echo: Callable[[str], None] | None = None) -> None:
+                  host: str = "127.0.0.1", echo: Callable[[str], None] | None = None,
+                  parent_pid: int | None = None) -> None:
     """Serve until Ctrl-C, announcing the URL first (the ``abs-etl sample serve`` command).
 
     ``echo`` prints a line (default: stdout, flushed, so a parent reading a pipe sees the URL).
+    With ``parent_pid``, serving ends when that process is gone (a server a run started never
+    outlives it, even when the run is killed).
     """
     echo = echo or (lambda text: print(text, flush=True))
+    if parent_pid:
+        threading.Thread(target=_exit_with, args=(parent_pid,), name="exit-with-parent", daemon=True).start()
     with serve(directory, host=host, port=port, faults=faults) as running:
         echo(f"sample market: serving {running.directory} at {running.url} (Ctrl-C to stop)")
         if running.faults.active:
@@ -982,6 +1024,23 @@ def serve_forever(directory: str | os.PathLike, port: int = 0, faults: Faults | 
             threading.Event().wait()
         except KeyboardInterrupt:
             echo("sample market: stopped")
+
+
+def _exit_with(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def fault_options(faults: Faults) -> list[str]:
+    """The command-line options that give a server these faults (``faults_from_args`` reversed)."""
+    low, high = faults.latency_ms
+    return ["--seed", str(faults.seed), "--latency-ms", f"{low!r}-{high!r}",
+            "--error-rate", repr(faults.error_rate), "--error-statuses", ",".join(map(str, faults.error_statuses)),
+            "--drop-rate", repr(faults.drop_rate), "--truncate-rate", repr(faults.truncate_rate),
+            "--dup-page-rate", repr(faults.dup_page_rate), "--shuffle-rate", repr(faults.shuffle_rate),
+            "--block-rate", repr(faults.block_rate), "--soft-ban-rate", repr(faults.soft_ban_rate),
+            "--venue-min-interval-ms", repr(faults.venue_min_interval_ms)]
 
 
 def build_parser(prog: str = "python -m sample_market.server") -> argparse.ArgumentParser:
@@ -1000,6 +1059,12 @@ def build_parser(prog: str = "python -m sample_market.server") -> argparse.Argum
     parser.add_argument("--shuffle-rate", type=float, default=0.0, help="share of listing pages out of order")
     parser.add_argument("--shuffle", action="store_true", help="every listing page out of order (--shuffle-rate 1)")
     parser.add_argument("--block-rate", type=float, default=0.0, help="share of requests answered by a 访问受限 page")
+    parser.add_argument("--soft-ban-rate", type=float, default=0.0,
+                        help="share of exchange-venue file downloads answered by a soft-ban 404")
+    parser.add_argument("--venue-min-interval-ms", type=float, default=0.0,
+                        help="exchange venues refuse requests closer together than this (403/429)")
+    parser.add_argument("--access-log", default="", help="append every request answered to this file")
+    parser.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)  # end with this process
     return parser
 
 
@@ -1015,6 +1080,8 @@ def faults_from_args(args: argparse.Namespace) -> Faults:
         dup_page_rate=args.dup_page_rate,
         shuffle_rate=1.0 if args.shuffle else args.shuffle_rate,
         block_rate=args.block_rate,
+        soft_ban_rate=args.soft_ban_rate,
+        venue_min_interval_ms=args.venue_min_interval_ms,
     )
 
 
@@ -1023,7 +1090,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m sample_market
     args = build_parser(prog).parse_args(argv)
     try:
         faults = faults_from_args(args)
-        serve_forever(args.dir, port=args.port, faults=faults, host=args.host)
+        if args.access_log:
+            handler = logging.FileHandler(args.access_log, encoding="utf-8")
+            handler.setLevel(logging.DEBUG)
+            log.addHandler(handler)
+            log.setLevel(logging.DEBUG)
+        serve_forever(args.dir, port=args.port, faults=faults, host=args.host, parent_pid=args.parent_pid)
     except (ValueError, OSError) as exc:
         print(f"sample market: {exc}", file=sys.stderr)
         return 2

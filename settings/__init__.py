@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -61,6 +62,54 @@ class SampleMarketSettings(BaseModel):
     fault_seed: int = 0
     # Downloads in flight at once: the loopback server is ours to load.
     download_concurrency: int = Field(16, ge=1)
+    # A file the server appends every request it answers to ("" = none): what a run asked for.
+    access_log: str = ""
+    # The exchange venues on loopback: how far apart the connectors space their requests
+    # (the real sites get [sources.sse] etc.), and the server's soft-ban 404 share.
+    venue_min_interval_seconds: float = Field(0.0, ge=0)
+    soft_ban_rate: float = Field(0.0, ge=0, le=1)
+
+
+class VenueSettings(BaseModel):
+    """Politeness towards one exchange disclosure site (see sources/polite.py)."""
+
+    page_size: int = Field(25, ge=1, le=100)
+    start_date: Optional[date] = None          # a first run (no cursor) lists from this day
+    timeout_seconds: float = 30
+    max_attempts: int = Field(6, ge=1)
+    min_interval_seconds: float = Field(1.5, ge=0)
+    jitter_seconds: float = Field(1.0, ge=0)
+    soft_ban_retries: int = Field(3, ge=0)
+    soft_ban_wait_seconds: float = Field(30.0, ge=0)
+
+
+class SseSourceSettings(VenueSettings):
+    query_url: str = "https://query.sse.com.cn"
+    static_url: str = "https://static.sse.com.cn"
+    referer: str = "https://bond.sse.com.cn/disclosure/announ/abs/"
+
+
+class SzseSourceSettings(VenueSettings):
+    base_url: str = "https://www.szse.cn"
+    static_url: str = "https://disc.static.szse.cn"
+    page_size: int = Field(30, ge=1, le=50)
+    channel_codes: list[str] = ["bondinfoNotice_disc"]
+    small_category_ids: list[str] = ["013903", "013904"]
+
+
+class ChinamoneySourceSettings(VenueSettings):
+    base_url: str = "https://www.chinamoney.com.cn"
+    page_size: int = Field(15, ge=1, le=999)
+    search_text: str = "运营报告"
+    min_interval_seconds: float = Field(3.0, ge=0)
+    jitter_seconds: float = Field(2.0, ge=0)
+
+
+class ShclearingSourceSettings(VenueSettings):
+    base_url: str = "https://www.shclearing.com.cn"
+    page_size: int = Field(20, ge=1, le=100)
+    search_text: str = "资产支持票据 运营报告"
+    min_interval_seconds: float = Field(2.5, ge=0)
 
 
 class ChinabondSettings(BaseModel):
@@ -77,6 +126,10 @@ class Sources(BaseModel):
     default: Literal["sample_market", "chinabond", "inbox"] = "sample_market"
     sample_market: SampleMarketSettings = SampleMarketSettings()
     chinabond: ChinabondSettings = ChinabondSettings()
+    sse: SseSourceSettings = SseSourceSettings()
+    szse: SzseSourceSettings = SzseSourceSettings()
+    chinamoney: ChinamoneySourceSettings = ChinamoneySourceSettings()
+    shclearing: ShclearingSourceSettings = ShclearingSourceSettings()
 
 
 def _cores() -> int:

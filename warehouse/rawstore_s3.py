@@ -167,6 +167,10 @@ class S3RawStore:
                 [source, source_doc_id, digest, url, title, file_name, published_at, doc_type_hint, len(data), now, now])
         return self.get(source, source_doc_id)
 
+    def sync(self) -> None:
+        """Nothing to flush: an object is durable once S3 acknowledged it, an index row once
+        PostgreSQL committed it (the local store's ``sync`` makes its files durable at once)."""
+
     def get(self, source: str, source_doc_id: str) -> StoredDocument:
         with self._index() as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM raw_store.fetched WHERE source = %s AND source_doc_id = %s",

@@ -11,6 +11,9 @@ Modes:
   tranches: the 发行说明书 and 发行结果公告 state the terms at issue, a later vendor export adds
   the delisting date).
 
+``defaults`` name what a key column holds in rows whose document does not state it (every
+trustee report is per payment period: only an annual report says ``grain = 'annual'``).
+
 ``fallbacks`` (coalesce only) name what a NOT NULL column holds when no document states it: a
 CNABS export cannot always tell a deal's asset class, and its silence must neither fail the
 load nor overwrite what an announcement said, so it is NULL in the parsed row and `other`
@@ -28,6 +31,7 @@ class TableRule:
     key: tuple[str, ...]
     mode: str = "merge"
     fallbacks: tuple[tuple[str, str], ...] = ()
+    defaults: tuple[tuple[str, str], ...] = ()
 
     def fallback(self, column: str) -> str | None:
         return dict(self.fallbacks).get(column)
@@ -43,8 +47,9 @@ RULES: dict[str, TableRule] = {
         TableRule("core.deal_labels", ("deal_id", "label")),
         TableRule("core.credit_enhancements", ("deal_id", "enhancer_id", "enhancement_kind")),
         TableRule("core.tranches", ("tranche_id",), mode="coalesce"),
-        TableRule("core.pool_performance", ("deal_id", "period_number")),
-        TableRule("core.tranche_payments", ("tranche_id", "period_number")),
+        TableRule("core.pool_performance", ("deal_id", "grain", "period_number"),
+                  defaults=(("grain", "payment_period"),)),
+        TableRule("core.tranche_payments", ("tranche_id", "period_number"), defaults=(("grain", "payment"),)),
         TableRule("core.rating_actions", ("tranche_id", "agency_id", "action_date")),
         TableRule("core.liquidation_events", ("deal_id",)),
         TableRule("core.subordinated_cash_flows", ("tranche_id", "flow_date", "flow_kind")),

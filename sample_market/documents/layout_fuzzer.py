@@ -490,7 +490,9 @@ def _sources(world: World) -> _Sources:
     enhancements: dict[str, list[Mapping[str, Any]]] = {}
     for row in world.rows("core.credit_enhancements"):
         enhancements.setdefault(row["deal_id"], []).append(row)
-    deal_ids = sorted(set(world.extras.get("trustee_report_deals", [])))
+    # trustee reports are credit ABS's (exchange ABS and ABN disclose on their venues)
+    credit = {d["deal_id"] for d in world.rows("core.deals") if d["market"] == "credit_abs"}
+    deal_ids = sorted(set(world.extras.get("trustee_report_deals", [])) & credit)
     sources = _Sources(
         reports=list(tr.reports_from_tables(world.tables, deal_ids)),
         deals=sorted((d for d in world.rows("core.deals") if d["market"] == "credit_abs" and tranches.get(d["deal_id"])),
@@ -538,8 +540,9 @@ def fuzz_cases(world: World, seed: int, count: int) -> Iterator[FuzzCase]:
 
 
 def report_truth(report: tr.TrusteeReportData) -> dict[str, list[dict[str, Any]]]:
+    # a trustee report is per payment period by nature: it does not print its grain
     return {
-        "core.pool_performance": [dict(report.pool)],
+        "core.pool_performance": [{k: v for k, v in report.pool.items() if k != "grain"}],
         "core.tranche_payments": [dict(p) for p in report.payments],
         "core.liquidation_events": [dict(report.liquidation)] if report.liquidation else [],
     }

@@ -8,7 +8,7 @@ from sample_market.world.base import World
 
 # Order matters only for readability; each builder uses its own RNG stream.
 SEGMENT_MODULES = ("curves", "leasing", "small_micro", "market_totals", "npl", "micro_enterprise", "amc",
-                   "market_year_histories")
+                   "market_year_histories", "exchange_disclosure")
 
 
 def build_world(scale: str = "seed", seed: int = 20251231) -> World:

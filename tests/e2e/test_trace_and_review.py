@@ -47,21 +47,23 @@ def test_every_figure_traces_to_documents(published, figure):
 
 
 def test_trustee_report_rows_read_back_as_printed(published):
-    """S-10's cumulative default rates come from trustee reports: each cited PDF line is the row
-    label followed by the number the warehouse holds."""
+    """S-10's cumulative default rates come from trustee reports (credit ABS), the period tables
+    of 资产管理报告 (exchange ABS) and 资产运营报告 (ABN): each cited PDF line is the row label
+    followed by the number the warehouse holds."""
     figure = next(f for f in CATALOGUE if f.id == "S-10")
     trace = Tracer(published).trace_figure(figure)
     pdf_rows = [c for c in trace.citations if trace.documents[c.document_id].file_format == "pdf"]
     assert len(pdf_rows) > 20
-    assert {trace.documents[c.document_id].doc_type for c in pdf_rows} == {"trustee_report"}
+    assert {trace.documents[c.document_id].doc_type for c in pdf_rows} == {
+        "trustee_report", "asset_management_report", "abn_operating_report"}
     checked = 0
     for c in pdf_rows:
         assert c.page is not None and c.as_printed, c
         if c.row_label != "期末资产池余额":
             continue
         balance = published.execute(
-            "SELECT pool_balance_end_cny FROM core.pool_performance WHERE deal_id = ? AND period_number = ?",
-            [c.key["deal_id"], c.key["period_number"]]).fetchone()[0]
+            "SELECT pool_balance_end_cny FROM core.pool_performance WHERE deal_id = ? AND grain = ? AND period_number = ?",
+            [c.key["deal_id"], c.key["grain"], c.key["period_number"]]).fetchone()[0]
         printed = re.search(r"期末资产池余额\s*([\d,]+\.\d{2})", c.as_printed)
         assert printed, c.as_printed
         assert Decimal(printed.group(1).replace(",", "")) == balance

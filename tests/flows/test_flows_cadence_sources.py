@@ -1,14 +1,15 @@
 """Each cadence flow fetches its own sources: run against the sample market's loopback server
 (through the session's Prefect server), the market-data flow asks only for curve downloads and
 market-data files, the AMC flow only for AMC files, the trustee-report flow for the disclosure
-listing, its attachments, the vendors' deal exports and the inbox — read from the server's
-access log. Together the three fetch every document of the market, and each reports the marts
-over the tables it loaded as assets."""
+listing, its attachments, the vendors' deal exports and the inbox, the exchange flow only the
+SSE, SZSE, chinamoney and Shanghai Clearing imitations — read from the server's access log.
+Together the four fetch every document of the market, and each reports the marts over the
+tables it loaded as assets."""
 
 from __future__ import annotations
 
-import logging
 import re
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -17,6 +18,7 @@ import pytest
 
 from sample_market.manifest import read_manifest
 from sample_market.server import CURVE_PATH, FORM_API_PATH, JSON_API_PATH, VENDOR_INDEX_PATH, VENDOR_PREFIX
+from sample_market.venues import chinamoney, shclearing, sse, szse
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +28,16 @@ AMC_FILES = {f"vendor file: {t}" for t in ("amc_registry", "amc_licence_events",
                                            "amc_issuer_ratings", "amc_financials")}
 DEAL_EXPORTS = {f"vendor file: {t}" for t in ("issuance_export", "cnabs_export", "outstanding_snapshot",
                                               "rating_actions")}
+VENUE_ENDPOINTS = (  # (path or prefix, what it is), the exchange venues' imitations
+    (sse.LIST_PATH, "SSE list"), (sse.FILE_PREFIX, "SSE file"),
+    (szse.LIST_PATH, "SZSE list"), (szse.DOWNLOAD_PREFIX + szse.ATTACH_PREFIX, "SZSE file"),
+    (chinamoney.WARM_UP_PATH, "chinamoney search page"), (chinamoney.TOKEN_PATH, "chinamoney token"),
+    (chinamoney.SEARCH_PATH, "chinamoney search"), (chinamoney.DETAIL_PREFIX, "chinamoney detail page"),
+    (chinamoney.DOWNLOAD_PATH, "chinamoney file"),
+    (shclearing.SEARCH_PATH, "Shanghai Clearing search"), (shclearing.ARTICLE_PREFIX, "Shanghai Clearing article"),
+    (shclearing.GATEWAY_PATH, "Shanghai Clearing file"),
+)
+EXCHANGE_CALLS = {what for _, what in VENUE_ENDPOINTS}
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +61,9 @@ def market(prefect_server, seed_market, sample_market_base, tmp_path_factory):
 
 def endpoint(method: str, path: str, doc_types: dict[str, str]) -> str:
     """What a request asked the sample market for, in the words of the test."""
+    for prefix, what in VENUE_ENDPOINTS:
+        if path.startswith(prefix):
+            return what
     if path in (FORM_API_PATH, JSON_API_PATH):
         return "disclosure listing"
     if path == CURVE_PATH:
@@ -62,37 +77,35 @@ def endpoint(method: str, path: str, doc_types: dict[str, str]) -> str:
     return f"{method} {path}"
 
 
-class AccessLog(logging.Handler):
-    """The sample server's access log lines (it logs each request at DEBUG), kept in a list.
-    Attached to the server's own logger: Prefect reconfigures the root logger's handlers."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 def run_and_log(directory: Path, flow, **parameters) -> tuple[dict, set[str]]:
+    """Run the flow with the server's access log (``sources.sample_market.access_log``) in a
+    fresh file; returns the summary and what the requests asked for."""
+    from settings import get_settings
+
     doc_types = {entry.rel_path: entry.doc_type for entry in read_manifest(directory)}
-    logger, access = logging.getLogger("sample_market.server"), AccessLog()
-    level = logger.level
-    logger.addHandler(access)
-    logger.setLevel(logging.DEBUG)
+    access = Path(tempfile.mkdtemp()) / "access.log"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ABS_ETL_SOURCES__SAMPLE_MARKET__ACCESS_LOG", str(access))
+    get_settings.cache_clear()
     try:
         summary = flow(calendar="every_day", **parameters)
     finally:
-        logger.removeHandler(access)
-        logger.setLevel(level)
+        patch.undo()
+        get_settings.cache_clear()
+    lines = access.read_text(encoding="utf-8").splitlines()
     requests = {endpoint(m, unquote(p.split("?")[0]), doc_types)
-                for line in access.lines for m, p in ACCESS.findall(line)}
+                for line in lines for m, p in ACCESS.findall(line)}
     assert summary["outcome"] == "published", summary.get("message")
     return summary, requests
 
 
 def test_each_cadence_flow_calls_only_its_own_endpoints(market, prefect_server):
-    from flows.deployments import discover_trustee_reports, ingest_amc_bonds, ingest_market_data
+    from flows.deployments import (
+        discover_exchange_disclosures,
+        discover_trustee_reports,
+        ingest_amc_bonds,
+        ingest_market_data,
+    )
 
     data, directory = market
 
@@ -114,6 +127,11 @@ def test_each_cadence_flow_calls_only_its_own_endpoints(market, prefect_server):
                       *DEAL_EXPORTS}
     assert {"core.deals", "core.tranches", "core.pool_performance", "core.tranche_payments"} <= set(summary["rows_loaded"])
 
+    summary, called = run_and_log(directory, discover_exchange_disclosures)
+    # every venue asked, nothing else (chinamoney's detail page only for notices without attachment paths)
+    assert EXCHANGE_CALLS - {"chinamoney detail page"} <= called <= EXCHANGE_CALLS
+    assert {t for t, n in summary["rows_loaded"].items() if n} >= {"core.pool_performance", "core.tranche_payments"}
+
     con = duckdb.connect(str(data / "warehouse" / "abs_warehouse.duckdb"), read_only=True)
     try:
         registered = {r[0] for r in con.execute("SELECT document_id FROM raw.documents").fetchall()}
@@ -121,11 +139,12 @@ def test_each_cadence_flow_calls_only_its_own_endpoints(market, prefect_server):
         cursors = [r[0] for r in con.execute("SELECT source FROM raw.fetch_cursors ORDER BY 1").fetchall()]
     finally:
         con.close()
-    # the three feeds together fetch every document the market published, each under its own cursor
+    # the four feeds together fetch every document the market published, each under its own cursor
     assert registered >= {entry.doc_id for entry in read_manifest(directory)}
     assert inbox_outcome == [("quarantined",)]
     assert {"vendor_feed_market_data", "vendor_feed_amc_bonds", "vendor_feed_deal_exports", "chinabond_curves",
-            "inbox"} <= set(cursors)
+            "inbox", "sse_abs_bulletins", "szse_abs_announcements", "chinamoney_abn_reports",
+            "shclearing_abn_reports"} <= set(cursors)
 
 
 def test_a_load_reports_the_marts_over_the_tables_it_wrote(market, prefect_server):

@@ -27,6 +27,7 @@ DEPLOYMENTS = {
     "ingest-market-data-daily": "ingest_market_data",
     "discover-trustee-reports-business-hours": "discover_trustee_reports",
     "ingest-amc-bonds-daily": "ingest_amc_bonds",
+    "discover-exchange-disclosures-business-hours": "discover_exchange_disclosures",
     "reconcile-warehouse-weekly": "reconcile_warehouse",
     "backfill-warehouse-on-demand": "backfill_warehouse",
 }
@@ -63,6 +64,8 @@ def test_the_scheduler_plans_runs_at_beijing_times(deployed):
     assert {(h, m) for h, m, _ in times["ingest-market-data-daily"]} == {(18, 30)}
     assert {(h, m) for h, m, _ in times["discover-trustee-reports-business-hours"]} <= {(9, 0), (12, 0), (15, 0), (18, 0)}
     assert {(h, m) for h, m, _ in times["ingest-amc-bonds-daily"]} == {(19, 0)}
+    assert {(h, m) for h, m, _ in times["discover-exchange-disclosures-business-hours"]} <= {
+        (8, 30), (12, 30), (17, 30), (20, 30)}
     assert times["reconcile-warehouse-weekly"] == {(3, 0, 6)}
     params = {r["deployment"]: r["parameters"] for r in deployed.scheduled}
     assert params["ingest-market-data-daily"] == {"calendar": "exchange"}

@@ -20,6 +20,7 @@ GRAPH = {  # deployment → (flow, cron or None)
     "ingest-market-data-daily": ("ingest_market_data", "30 18 * * *"),
     "discover-trustee-reports-business-hours": ("discover_trustee_reports", "0 9,12,15,18 * * *"),
     "ingest-amc-bonds-daily": ("ingest_amc_bonds", "0 19 * * *"),
+    "discover-exchange-disclosures-business-hours": ("discover_exchange_disclosures", "30 8,12,17,20 * * *"),
     "reconcile-warehouse-weekly": ("reconcile_warehouse", "0 3 * * 6"),
     "backfill-warehouse-on-demand": ("backfill_warehouse", None),
 }

@@ -64,3 +64,17 @@ def test_no_bare_codes_means_nothing_to_resolve(con, tmp_path):
         {"document_id": "r", "_seq": 0, "tranche_id": "189012.SH", "source_page": 1, "period_number": 1}])
     assert unresolved_codes([payments], bare_code_map(con, [], None)) == {}
     assert unresolved_codes([], bare_code_map(con, [], None)) == {}
+
+
+def test_batch_files_of_different_families_are_read_together(con, tmp_path):
+    """A trustee report's batch and an exchange report's batch (with per-unit columns and a
+    grain) are scanned together whatever order the batches finished in."""
+    trustee = write(tmp_path / "a.parquet", [
+        {"document_id": "trustee", "_seq": 0, "tranche_id": "189012", "source_page": 2, "period_number": 1}])
+    exchange = write(tmp_path / "b.parquet", [
+        {"document_id": "exchange", "_seq": 0, "tranche_id": "777777", "source_page": 1, "period_number": 3,
+         "grain": "payment", "unit_count": 41832, "principal_paid_per_unit": "0.5000"}])
+    codes = bare_code_map(con, [], None)
+    for files in ([trustee, exchange], [exchange, trustee]):
+        errors = unresolved_codes(files, codes)
+        assert set(errors) == {"exchange"} and errors["exchange"].value == "777777"

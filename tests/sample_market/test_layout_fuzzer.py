@@ -212,8 +212,6 @@ def test_a_reading_is_compared_with_the_truth_field_by_field(seed_world):
 FUZZ_DOCUMENTS = 300
 
 
-@pytest.mark.xfail(strict=False, reason="needs issue 15 item 1, label-driven parsers (branch issue-15-parsers): "
-                                        "today's parsers know only the templates; the lead removes this mark")
 def test_fuzzed_layouts_load_and_no_loaded_document_has_a_wrong_value(seed_world, seed):
     """A few hundred documents in fresh layouts, across families and formats: at least 99 % load
     and every value of every loaded document equals the truth (the seed is printed to replay)."""

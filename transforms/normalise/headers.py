@@ -9,7 +9,9 @@ configuration means a new spelling is a one-line change, and a missing column fa
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from transforms.normalise.text import fold_width
 
@@ -41,8 +43,29 @@ def normalise_header(text: str | None) -> str:
     return _INNER_SPACE.sub("", folded)
 
 
+@lru_cache(maxsize=65536)
 def _key(text: str) -> str:
     return normalise_header(text).casefold()
+
+
+_INDEXES: OrderedDict[int, tuple[Mapping[str, Iterable[str]], dict[str, set[str]]]] = OrderedDict()
+
+
+def _index(synonyms: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """Folded spelling → canonical names, built once per vocabulary (a header row is matched
+    cell by cell against the same mapping hundreds of times a document)."""
+    hit = _INDEXES.get(id(synonyms))
+    if hit is not None and hit[0] is synonyms:
+        _INDEXES.move_to_end(id(synonyms))
+        return hit[1]
+    index: dict[str, set[str]] = {}
+    for canonical, names in synonyms.items():
+        for name in (canonical, *names):
+            index.setdefault(_key(name), set()).add(canonical)
+    _INDEXES[id(synonyms)] = (synonyms, index)
+    if len(_INDEXES) > 64:
+        _INDEXES.popitem(last=False)
+    return index
 
 
 def _without_unit(key: str) -> str:
@@ -60,12 +83,9 @@ def match_header(text: str | None, synonyms: Mapping[str, Iterable[str]]) -> str
     key = _key(text or "")
     if not key:
         return None
+    index = _index(synonyms)
     for candidate in dict.fromkeys((key, _without_unit(key))):
-        hits = {
-            canonical
-            for canonical, names in synonyms.items()
-            if candidate in {_key(n) for n in (canonical, *names)}
-        }
+        hits = set(index.get(candidate, ()))
         if len(hits) > 1:
             raise ValueError(f"header {text!r} matches several columns: {sorted(hits)}")
         if hits:

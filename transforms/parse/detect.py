@@ -32,11 +32,14 @@ from transforms.parse import (
 )
 from transforms.parse.base import DocumentError
 from transforms.parse.tabular import HTML_ERROR, Grid, cell_text, load_json, locate_table, read_grids, sniff_format
+from transforms.parse.vocabulary import load as load_vocabulary
 
 TRUSTEE_REPORT = "trustee_report"
-_REPORT_WORDS = re.compile(
-    r"受托机构(?:月度|季度|半年度|年度)?报告|受托报告|资产管理报告|收益分配报告|资产运营报告|TrusteeReport", re.IGNORECASE
-)  # matched on width-folded, space-free text
+# A trustee report names itself (受托机构报告, 资产运营报告 …): the title words of its vocabulary,
+# matched on width-folded, space-free text.
+_TRUSTEE_TITLE_WORDS = tuple(
+    squash_spaces(fold_width(w)) for w in load_vocabulary("trustee_report").data["title"]["words"])
+_REPORT_WORDS = re.compile("|".join(re.escape(w) for w in _TRUSTEE_TITLE_WORDS), re.IGNORECASE)
 _SCAN_ROWS = 12
 _TITLE_ROWS = 3  # an announcement names itself in its title, above any table
 _TITLE_CHARS = 120
@@ -62,9 +65,13 @@ HEADER_RULES: tuple[tuple[str, Mapping[str, Iterable[str]], tuple[str, ...]], ..
 
 # Keywords in the file name or title, used only when the content decides nothing.
 NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # exchange-ABS and ABN families before the trustee report, whose words they share
+    ("income_distribution", ("收益分配报告", "收益分配的公告", "收益分配公告")),
+    ("asset_management_report", ("年度资产管理报告",)),
+    ("abn_operating_report", ("资产运营报告",)),
     (issuance_announcement.RESULTS, issuance_announcement.RESULTS_WORDS),
     (issuance_announcement.OFFERING, issuance_announcement.OFFERING_WORDS),
-    (TRUSTEE_REPORT, ("受托机构报告", "受托报告", "资产管理报告", "收益分配报告", "资产运营报告", "trusteereport")),
+    (TRUSTEE_REPORT, _TRUSTEE_TITLE_WORDS),
     ("yield_curve", ("收益率曲线", "yield_curve", "downyearbzqx")),
     ("bond_valuations", ("中债估值", "估值", "valuation")),
     ("rating_actions", ("跟踪评级", "评级调整", "评级行动", "rating_action")),
@@ -78,8 +85,18 @@ NAME_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("deal_names", ("项目名称", "deal_names", "缺失项目")),
 )
 
+# Exchange-ABS and ABN report families, recognised by their title (first lines of page 1)
+# before the trustee-report words, which they share (资产管理报告 …).
+TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("income_distribution", re.compile(r"收益分配(?:报告|的公告|公告)")),
+    ("asset_management_report", re.compile(r"\d{4}年度?资产管理报告")),
+    ("abn_operating_report", re.compile(r"票据.{0,12}?资产运营报告|资产运营报告")),
+)
+_TITLE_SPAN = 200
+
 ANNOUNCEMENTS = (issuance_announcement.OFFERING, issuance_announcement.RESULTS)
-DOC_TYPES = (TRUSTEE_REPORT, *ANNOUNCEMENTS, *dict.fromkeys(rule[0] for rule in HEADER_RULES), "deal_names")
+DOC_TYPES = (TRUSTEE_REPORT, *(rule[0] for rule in TITLE_RULES), *ANNOUNCEMENTS,
+             *dict.fromkeys(rule[0] for rule in HEADER_RULES), "deal_names")
 
 # doc_type → "module:function" of its parser (the trustee-report parser lives elsewhere).
 PARSERS: dict[str, str] = {
@@ -96,6 +113,9 @@ PARSERS: dict[str, str] = {
     "amc_financials": "transforms.parse.amc_financials:parse_amc_financials",
     "cnabs_export": "transforms.parse.cnabs_export:parse_cnabs_export",
     "deal_names": "transforms.parse.deal_names:parse_deal_names",
+    "income_distribution": "transforms.parse.income_distribution:parse_income_distribution",
+    "asset_management_report": "transforms.parse.asset_management_report:parse_asset_management_report",
+    "abn_operating_report": "transforms.parse.abn_operating_report:parse_abn_operating_report",
 }
 
 
@@ -189,4 +209,8 @@ def _from_pdf(data: bytes) -> str | None:
     kind = issuance_announcement.announcement_kind(text[:_TITLE_CHARS])
     if kind is not None:
         return kind
+    head = squash_spaces(fold_width(text[:_TITLE_SPAN]))
+    for doc_type, pattern in TITLE_RULES:
+        if pattern.search(head):
+            return doc_type
     return TRUSTEE_REPORT if _REPORT_WORDS.search(squash_spaces(fold_width(text))) else None

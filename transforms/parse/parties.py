@@ -66,6 +66,9 @@ class Parties:
 
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    # An agency the registry does not know is refused by default (a typo in a vendor export); a
+    # disclosure document that names one is believed: it becomes a new institution.
+    new_agencies: bool = False
 
     def add(self, full_name: str, kind: str, row: Row | None = None, key: str = "", **extra: Any) -> str:
         """Register an institution by full name and type; returns its id."""
@@ -95,6 +98,8 @@ class Parties:
         try:
             entry = agency(resolve_agency(name))
         except ValueError as exc:
+            if self.new_agencies and name.strip():
+                return self.add(name.strip(), "rating_agency", row, key)
             if row is not None:
                 raise row.fail(key, f"is not a known rating agency: {exc}", value=name) from exc
             raise

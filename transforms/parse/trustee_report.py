@@ -1,724 +1,119 @@
-"""Trustee reports (受托机构报告), PDF or XLSX, into pool-performance, tranche-payment and
-liquidation rows.
+"""Trustee reports (受托机构报告, 资产运营报告), PDF or XLSX, into pool-performance,
+tranche-payment and liquidation rows — read by meaning, not by position.
 
-Every trustee has its own template: sections come in different orders and numberings, rows
-carry synonyms, columns move, amounts are in 元 or 万元 (named in a header or a
-``金额单位`` line), tables run over page breaks. So the reader is label-driven rather than
-position-driven: it rebuilds lines and cells from character positions, finds sections by
-their headings, rows by label synonyms (the module constants below) and columns by their
-headers, and reads only the current row of history tables. Per-100 factor rows
-(每百元面额兑付本金) are never read as amounts.
+Every trustee has its own template, so nothing here depends on one. The document's text layer
+(``pdf_text``) is cut into sections, tables and paragraphs (``layout``); each value is then
+found by its label vocabulary (``vocabulary/trustee_report.toml``):
 
-PDFs are read with pypdfium2 from character positions (one text run per cell, split where
-pdfium generated a separator), not from its plain-text line breaks, which can join lines
-20 pt apart. pypdfium2 is not thread-safe: this module keeps no shared state, and callers
-must parse in one thread per process (use processes, not threads, for parallelism).
+* a labelled value on the same line (``报告日期：2026 年 8 月 17 日``), in the next cell, under
+  the table column of the right kind (金额 / 笔数 / 占比), or on the next line;
+* the bond table by its 证券代码 row (tranches as columns, blocks of tranches stacked, split
+  over pages) or its 证券代码 column (tranches as rows); per-100 factor rows (每百元面额 …)
+  are never amounts; 合计 columns and rows are skipped;
+* pool balances also from as-of tables (未偿本息费余额 × 本报告期期初 / 期末, or the dates
+  themselves as column headers), history tables (every period's 累计违约率) by their current
+  row, and NPL disposal tables (处置中 / 本期处置完毕 × 本期回收金额 / 累计回收金额);
+* units per value, label, column, table header, unit line or note (元 / 万元 / 亿元;
+  % / ‰ / bp); footnote marks glued to labels and values are dropped.
 
-Anything unreadable raises DocumentError naming the page (or sheet), field and value, so the
-pipeline can quarantine the document with a reason instead of loading a guess.
+Sections are context only: a missing or renamed section is not an error, a heading's family
+only decides between two places that print the same label (the pool's 累计违约率 vs the
+clean-up call's). The deal and period come from labels, the cover title or the listing title.
+A document is refused (DocumentError naming page or sheet row, field and what was found)
+only when a required value is absent, unreadable or printed twice with different values.
 """
 
 from __future__ import annotations
 
-import ctypes
+import datetime as dt
 import functools
-import io
 import re
-import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from xml.etree import ElementTree
 
 from transforms.normalise.dates import parse_date
 from transforms.normalise.ids import deal_id_for
-from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, parse_rate, unit_from_header
-from transforms.normalise.text import fold_width, squash_spaces
+from transforms.normalise.numbers import UNIT_FACTORS
+from transforms.normalise.text import fold_width, parse_chinese_int, squash_spaces
+from transforms.normalise.titles import parse_report_title
+from transforms.parse import fields
 from transforms.parse.base import DocumentError, ParsedDocument
-from transforms.sniff import file_format as sniff_kind
-from transforms.sniff import xml_prolog_has_dtd
+from transforms.parse.fields import Hit, LabelIndex, amount, choose, column_kind, is_total, nullish, refuses
+from transforms.parse.layout import (
+    DATE_TOKEN,
+    Block,
+    Layout,
+    align,
+    clean_value,
+    cover_title as cover_title_of,
+    is_date,
+    is_null,
+    read_lines,
+    tranche_label,
+)
+from transforms.parse.pdf_text import Cell, Line
+from transforms.parse.vocabulary import label_key, label_keys, load
 
 DOC_TYPE = "trustee_report"
-
-# ───────────────────────────── synonyms ─────────────────────────────
-# Canonical section names (used in error messages) and the heading keywords that put a
-# heading in that section family. Checked in order: 资产池概况 is pool, 资产支持证券概况 tranche.
-SECTION_NAMES = {
-    "basic": "信托基本信息",
-    "tranche": "本息兑付情况",
-    "pool": "资产池表现情况",
-    "liquidation": "清仓回购情况",
-}
-SECTION_KEYWORDS = (
-    ("liquidation", ("清仓", "清算", "Clean-up", "Liquidation")),
-    ("pool", ("资产池", "现金流", "逾期", "拖欠", "违约", "回收", "处置", "Pool", "Collections",
-              "Delinquen", "Default", "Disposal")),
-    ("tranche", ("兑付", "证券", "分配", "Payment", "Notes")),
-    ("basic", ("基本", "概况", "General")),
-)
-
-# Pool rows: field → (value kind, labels, labels shared with another field that count only
-# when the table has a column of this kind, e.g. trust_c's 期末资产池 | 笔数 | 金额).
-POOL_FIELDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    "pool_balance_begin_cny": ("amount", (
-        "期初资产池余额", "资产池期初本金余额", "上期末资产池余额", "期初资产池未偿本金余额", "期初未偿本金余额",
-        "资产池期初未偿本金", "期初资产池", "期初本金余额", "Pool balance, beginning"), ()),
-    "pool_balance_end_cny": ("amount", (
-        "期末资产池余额", "资产池期末本金余额", "本期末资产池余额", "期末资产池未偿本金余额", "期末未偿本金余额",
-        "资产池期末未偿本金", "期末资产池", "期末本金余额", "Pool balance, end"), ()),
-    "loan_count_end": ("count", (
-        "期末贷款笔数", "期末资产笔数", "资产池期末笔数", "期末笔数", "期末户数", "期末借款人户数",
-        "Loans outstanding", "Borrowers"), ("期末资产池", "期末资产池余额")),
-    "principal_collected_cny": ("amount", (
-        "本金回收", "本期本金回收", "本金回收款", "本期收到本金", "本金回收金额", "Principal collections"), ()),
-    "interest_collected_cny": ("amount", (
-        "利息回收", "本期利息回收", "利息回收款", "收入回收款", "本期收到利息", "Interest collections"), ()),
-    "prepayment_cny": ("amount", ("提前偿还", "提前还款", "早偿金额", "提前偿还本金", "of which prepayments"), ()),
-    "new_default_cny": ("amount", (
-        "当期新增违约金额", "本期新增违约贷款本金", "本期新增违约金额", "新增违约金额", "New defaults"), ()),
-    "cumulative_default_cny": ("amount", (
-        "累计违约金额", "累计违约贷款本金", "累计违约本金", "Cumulative defaults"), ()),
-    "cumulative_default_rate": ("rate", ("累计违约率", "90+累计违约率", "Cumulative default rate"), ()),
-    "delinquent_1_30_cny": ("amount", ("逾期1-30天", "1-30天", "M1", "拖欠1-30天", "1-30 days"), ()),
-    "delinquent_31_60_cny": ("amount", ("逾期31-60天", "31-60天", "M2", "拖欠31-60天", "31-60 days"), ()),
-    "delinquent_61_90_cny": ("amount", ("逾期61-90天", "61-90天", "M3", "拖欠61-90天", "61-90 days"), ()),
-    "delinquent_90_plus_cny": ("amount", (
-        "逾期90天以上", "90天以上", "M3+", "拖欠90天以上", "逾期90天及以上", "90+ days"), ()),
-    "revolving_purchase_cny": ("amount", (
-        "本期循环购买金额", "循环购买支出", "循环购买金额", "本期循环购买支出", "循环购买", "Revolving purchases"), ()),
-    "cumulative_revolving_purchase_cny": ("amount", (
-        "累计循环购买金额", "累计循环购买", "Cumulative revolving purchases"), ()),
-    "other_income_cny": ("amount", ("其他收入", "其他收入款", "Other income"), ()),
-}
+VOCAB = load("trustee_report")
+META, POOL, TRANCHE, LIQUIDATION = (VOCAB.group(g) for g in ("meta", "pool", "tranche", "liquidation"))
+SECTION_NAMES = {"basic": "信托基本信息", "tranche": "本息兑付情况", "pool": "资产池表现情况",
+                 "liquidation": "清仓回购情况"}  # canonical names, for messages
 REQUIRED_POOL_FIELDS = ("pool_balance_begin_cny", "pool_balance_end_cny")
-
-# Tranche table (tranches are columns): row label → field. Per-100 factor rows are skipped.
-TRANCHE_ROWS: dict[str, tuple[str, ...]] = {
-    "security_code": ("证券代码", "代码", "Security code"),
-    "principal_before_cny": (
-        "兑付前本金余额", "期初本金余额", "本期兑付前未偿本金", "兑付前未偿本金余额", "本期期初本金余额",
-        "Principal before payment"),
-    "principal_paid_cny": ("本期兑付本金", "本期偿还本金", "本期实付本金", "本期应付本金", "本期支付本金", "Principal paid"),
-    "principal_after_cny": (
-        "兑付后剩余本金值", "期末本金余额", "兑付后未偿本金", "兑付后本金余额", "兑付后剩余本金", "Principal after payment"),
-    "interest_paid_cny": (
-        "本期利息", "本期支付利息/收益", "本期实付利息", "本期支付利息", "本期利息/期间收益", "期间收益", "Interest paid"),
-    "other_income_paid_cny": ("超额收益", "本期超额收益", "Excess return"),
-}
-REQUIRED_TRANCHE_ROWS = ("security_code", "principal_before_cny", "principal_paid_cny", "principal_after_cny",
-                         "interest_paid_cny")
-FACTOR_ROW = re.compile(r"^每百元|per100$|^每百元面额")
-TRANCHE_HEADERS = ("项目", "证券名称", "档次", "证券档次", "分层", "证券简称", "Tranche")
-
-BASIC_FIELDS: dict[str, tuple[str, ...]] = {
-    "deal_name": ("信托名称", "信托计划名称", "项目名称", "信托全称", "Trust Name"),
-    "trustee_name": ("受托机构", "受托人", "Trustee"),
-    "report_date": ("报告日期", "Report Date"),
-    "period": ("报告期数", "本期期数", "期数", "Period"),
-    "collection": ("收款期间", "报告期间", "Collection Period"),
-    "collection_start": ("收款期间起始日", "收款期间开始日", "收款期间起始日期"),
-    "collection_end": ("收款期间截止日", "收款期间结束日", "报告期末", "收款期间截止日期"),
-    "payment_date": ("本期支付日", "本期兑付日", "支付日", "兑付日", "Payment Date"),
-}
-
-LIQUIDATION_FIELDS: dict[str, tuple[str, ...]] = {
-    "method": ("清算方式", "处置方式", "清仓方式", "Method"),
-    "event_date": ("清仓回购日", "清算日", "处置日", "回购日", "清仓回购日期"),
-    "price_cny": ("清仓回购价格", "清仓回购价款", "回购价款", "处置价款", "变现价款", "清算价款"),
-    "remaining_pool_principal_cny": ("剩余资产池未偿本金余额", "剩余资产池本金余额", "回购时资产池未偿本金余额"),
-    "pool_cumulative_default_rate": ("清算时累计违约率", "累计违约率"),
-}
-LIQUIDATION_METHODS = {"清仓回购": "clean_up_call", "全部变现": "full_liquidation", "原状分配": "in_kind_distribution"}
-
-# Header words that start a table, and column kinds recognised in headers.
-HEADER_WORDS = frozenset({
-    "项目", "序号", "指标", "科目", "逾期天数", "账龄", "拖欠状态", "逾期状态", "资产状态", "处置状态", "期数", "期次",
-    "报告期", "证券名称", "档次", "证券档次", "分层", "Item", "Status", "Period", "Tranche", "No.",
-})
-REMARKS_HEADERS = frozenset({"备注", "说明", "附注", "Note", "Remarks"})
-PERIOD_HEADERS = frozenset({"期数", "期次", "报告期", "期号", "Period"})
-STATUS_HEADERS = frozenset({"资产状态", "处置状态", "Status"})
-RECOVERY_ROWS = {"处置中": "in_progress", "本期处置完毕": "completed", "处置完毕": "completed", "合计": "total"}
-
-# The note that explains not-applicable fields, and the reason used for NPL reports without one.
-NA_NOTE = re.compile(r"^注\s*[:：]?\s*不适用原因\s*[:：]\s*")
+REQUIRED_TRANCHE_FIELDS = ("principal_before_cny", "principal_paid_cny", "principal_after_cny", "interest_paid_cny")
+TRANCHE_AMOUNTS = ("principal_before_cny", "principal_paid_cny", "principal_after_cny", "interest_paid_cny",
+                   "other_income_paid_cny")
 NPL_NOT_APPLICABLE_REASON = "NPL pool: no default or delinquency measures"
 
-_HEADING = re.compile(
-    r"^(?:(?P<top>[一二三四五六七八九十]+)\s*[、.．]|[（(](?P<sub>[一二三四五六七八九十]+)[)）]"
-    r"|(?P<entop>\d{1,2})\.\s+(?=[A-Za-z])|\((?P<ensub>\d{1,2})\)\s+(?=[A-Za-z]))\s*"
-)
-_UNIT_LINE = re.compile(r"^(?:金额)?单位\s*[:：]\s*(人民币)?(?P<unit>万元|亿元|元)|^Unit:\s*(?P<en>\S+)")
-_CONTINUED = re.compile(r"^(续表|.*[（(]续[)）])$")
-_RUN = re.compile(r"[^\r\n ]+(?: +[^\r\n ]+)*")  # text between line breaks, spaces inside kept
-_SPACE = re.compile(" ")
-_DATE_TOKEN = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8}")
-_TOTAL_PERIOD = re.compile(r"总第\s*(\d+)\s*期")
-_PERIOD = re.compile(r"(?<![年度\d])第\s*(\d+)\s*期")
+_FAMILIES = {family: VOCAB.words("sections", family) for family in VOCAB.data["sections"]}
+_HEADER_WORDS = VOCAB.keys("table_headers", "words")
+_COLUMN_WORDS = (fields.COLUMN_WORDS + VOCAB.words("recovery", "period_column")
+                 + tuple(w for kind in ("begin", "end", "initial") for w in VOCAB.words("pool_matrix", kind)))
+_FACTOR_WORDS = VOCAB.words("tranche_factor", "words")
+_NAME_HEADERS = VOCAB.keys("tranche_names", "labels")
+_MATRIX = {kind: VOCAB.keys("pool_matrix", kind) for kind in ("balance", "count", "begin", "end", "initial")}
+_MATRIX_WORDS = {kind: VOCAB.words("pool_matrix", kind) for kind in ("begin", "end", "initial")}
+_RECOVERY = {kind: VOCAB.keys("recovery", kind) for kind in
+             ("in_progress", "completed", "completed_cumulative")}
+_RECOVERY_COLUMNS = {"recovery": VOCAB.words("recovery", "period_column"),
+                     "cumulative": VOCAB.words("recovery", "cumulative_column")}
+_METHODS = VOCAB.mapping("liquidation_methods")
+_PERIOD_WORDS = VOCAB.words("column_periods", "period")
+_CUMULATIVE_WORDS = VOCAB.words("column_periods", "cumulative")
+_TITLE_WORDS = tuple(squash_spaces(fold_width(w)) for w in VOCAB.data["title"]["words"])
+LABELS = LabelIndex({"meta": META, "pool": POOL, "liquidation": LIQUIDATION},
+                    extra=[("matrix", measure, kind, _MATRIX[measure])
+                           for measure, kind in (("balance", "amount"), ("count", "count"))],
+                    also_labels=[TRANCHE])
+
+NA_NOTE = re.compile(r"^注\s*\d*\s*[:：]?\s*不适用原因\s*[:：]\s*")
+_TOTAL_PERIOD = re.compile(r"总第\s*(\d+|[一二三四五六七八九十百零〇两]+)\s*期")
+_PERIOD = re.compile(r"(?<![年度\d])第\s*(\d+|[一二三四五六七八九十百零〇两]+)\s*期")
 _REVISION = re.compile(r"更正|更新|以此为准")
-_NO_PAYMENTS = re.compile(r"均?无(?:本息)?兑付|无本息支付")
-_VALUE_LIKE = re.compile(r"^\(?[-+]?[\d,.]+%?\)?$|^[-—–/]+$|^不适用$|^\d{4}[-/年]")
-_COLON = re.compile(r"([:：])")
+_NO_PAYMENTS = re.compile(r"均?无(?:本息)?兑付|无本息支付|No payments")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_HIGH = re.compile(r"[\u00c0-\u00ff]")
-_BRACKET_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
-_CODE = re.compile(r"(\d{6,9})(?:\.(IB|SH|SZ))?", re.IGNORECASE)
-
-# PDF page furniture (running headers, page numbers) lives in these margins, in points.
-HEADER_BAND_PT, FOOTER_BAND_PT = 50.0, 45.0
-_MONEY_UNITS = ("CNY", "wan", "yi")
-_CENT, _RATE_PLACES = Decimal("0.01"), Decimal("1e-8")
+_CENT = Decimal("0.01")
 
 
-# ───────────────────────────── lines and cells ─────────────────────────────
-@dataclass(slots=True)
-class Cell:
-    text: str
-    x0: float
-    x1: float
-
-    @property
-    def mid(self) -> float:
-        return (self.x0 + self.x1) / 2
+@functools.lru_cache(maxsize=65536)
+def _is_label(text: str) -> bool:
+    """A label the report prints (a field's, a per-100 factor row's), never a value or a title."""
+    return LABELS.is_label(text) or _is_factor(text)
 
 
-@dataclass(slots=True)
-class Line:
-    """One row of text: a PDF line (page, baseline) or an XLSX row (row number as page)."""
+def _layout(lines: list[Line]) -> Layout:
+    return Layout(lines, header_words=_HEADER_WORDS, column_words=_COLUMN_WORDS, families=_FAMILIES,
+                  heading_endings=fields.HEADING_ENDINGS, is_label=_is_label, memo=_LAYOUT_MEMO)
 
-    page: int
-    y: float
-    cells: list[Cell]
-    sheet: str = ""
 
-    @property
-    def where(self) -> str:
-        return f"sheet {self.sheet} row {self.page}" if self.sheet else f"page {self.page}"
-
-    @property
-    def text(self) -> str:
-        return " ".join(c.text for c in self.cells)
+_LAYOUT_MEMO: dict[str, dict] = {}
 
 
 @functools.lru_cache(maxsize=16384)
-def norm(text: str) -> str:
-    """A label as matched: width-folded, no spaces, no trailing colon, 其中： and ～/至 unified."""
-    text = squash_spaces(fold_width(text)).replace("~", "-").rstrip(":")
-    return text[3:] if text.startswith("其中:") else text
-
-
-@functools.lru_cache(maxsize=16384)
-def _keys(text: str) -> tuple[str, ...]:
-    """Match keys of a cell: the label itself and the label without a trailing (unit) bracket."""
-    label = norm(text)
-    bare = _BRACKET_TAIL.sub("", label)
-    return (label, bare) if bare and bare != label else (label,)
-
-
-def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {norm(label): name for name, labels in table.items() for label in labels}
-
-
-_POOL_LABELS = {norm(label): name for name, (_, labels, _s) in POOL_FIELDS.items() for label in labels}
-_POOL_SHARED = {norm(label): name for name, (_, _l, shared) in POOL_FIELDS.items() for label in shared}
-_TRANCHE_LABELS = _index(TRANCHE_ROWS)
-_BASIC_LABELS = _index(BASIC_FIELDS)
-_LIQUIDATION_LABELS = _index(LIQUIDATION_FIELDS)
-
-
-# ───────────────────────────── PDF ─────────────────────────────
-def _pdf_lines(data: bytes) -> list[Line]:
-    """Lines of every page, built from pdfium text runs and character positions."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
-    if b"%%EOF" not in data[-2048:]:
-        raise DocumentError("PDF is truncated or corrupt", check="corrupt_file")
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise DocumentError("PDF is truncated or corrupt", check="corrupt_file", value=exc) from exc
-    lines: list[Line] = []
-    try:
-        for index in range(len(pdf)):
-            # The raw calls skip the helpers' per-object finalizer bookkeeping (~0.15 ms a page).
-            page = raw.FPDF_LoadPage(pdf.raw, index)
-            if not page:
-                raise DocumentError("PDF is truncated or corrupt", check="corrupt_file", page=index + 1)
-            textpage = raw.FPDFText_LoadPage(page)
-            try:
-                cells = _page_cells(textpage, raw) if textpage else []
-                height = raw.FPDF_GetPageHeightF(page)
-            finally:
-                if textpage:
-                    raw.FPDFText_ClosePage(textpage)
-                raw.FPDF_ClosePage(page)
-            if not cells:
-                raise DocumentError(f"page {index + 1} has no text layer", check="no_text_layer", page=index + 1)
-            lines.extend(_group(cells, index + 1, height))
-    finally:
-        pdf.close()
-    return lines
-
-
-def _page_cells(tp: Any, raw: Any) -> list[tuple[float, Cell]]:
-    """(baseline, cell) per text run: the page text split where pdfium generated a separator.
-
-    pdfium joins text objects with a generated space (same line) or CR LF (new line); a space
-    inside a run (`2025 年 8 月`) is the document's own. Positions come from two calls per
-    run: the first character's origin and the last character's box.
-    """
-    count = raw.FPDFText_CountChars(tp)
-    if count <= 0:
-        return []
-    buffer = ctypes.create_string_buffer(count * 2 + 2)
-    written = raw.FPDFText_GetText(tp, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
-    text = buffer.raw[: max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
-    is_generated, origin, box = _bare_calls(raw)
-    page = ctypes.c_void_p(ctypes.cast(tp, ctypes.c_void_p).value)
-    ox, oy, left, right, bottom, top = (ctypes.c_double() for _ in range(6))
-    p_ox, p_oy, p_left, p_right, p_bottom, p_top = (
-        ctypes.c_void_p(ctypes.addressof(v)) for v in (ox, oy, left, right, bottom, top))
-    cells = []
-    for run in _RUN.finditer(text):
-        first, stop = run.span()
-        spans = [(first, stop)]
-        if " " in run.group():  # split only at spaces pdfium generated between text objects
-            spans, start = [], first
-            for space in _SPACE.finditer(text, first, stop):
-                if is_generated(page, space.start()):
-                    spans.append((start, space.start()))
-                    start = space.start() + 1
-            spans.append((start, stop))
-        for a, b in spans:
-            piece = text[a:b].strip(" ")
-            if not piece:
-                continue
-            a += len(text[a:b]) - len(text[a:b].lstrip(" "))
-            origin(page, a, p_ox, p_oy)
-            box(page, a + len(piece) - 1, p_left, p_right, p_bottom, p_top)
-            cells.append((oy.value, Cell(piece, ox.value, right.value)))
-    return cells
-
-
-@functools.cache
-def _bare_calls(raw: Any) -> tuple[Any, Any, Any]:
-    """FPDFText_IsGenerated / GetCharOrigin / GetCharBox without ctypes argument checking.
-
-    The per-character calls dominate reading a page; pypdfium2's checked bindings spend
-    ~3 µs a call converting arguments, bare prototypes fed ready-made pointers ~0.7 µs.
-    Immutable and built once; the C signatures are (FPDF_TEXTPAGE, int[, double* …]) → int.
-    """
-    def bare(function: Any) -> Any:
-        return ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.cast(function, ctypes.c_void_p).value)
-
-    return bare(raw.FPDFText_IsGenerated), bare(raw.FPDFText_GetCharOrigin), bare(raw.FPDFText_GetCharBox)
-
-
-def _group(cells: list[tuple[float, Cell]], page: int, height: float) -> list[Line]:
-    """Cells on one baseline (±2.5 pt) form a line; page furniture in the margins is dropped."""
-    cells = [c for c in cells if FOOTER_BAND_PT < c[0] < height - HEADER_BAND_PT]
-    cells.sort(key=lambda c: (-c[0], c[1].x0))
-    lines: list[Line] = []
-    for y, cell in cells:
-        if lines and abs(lines[-1].y - y) <= 2.5:
-            lines[-1].cells.append(cell)
-        else:
-            lines.append(Line(page, y, [cell]))
-    for line in lines:
-        line.cells.sort(key=lambda c: c.x0)
-    return lines
-
-
-# ───────────────────────────── XLSX ─────────────────────────────
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-
-
-def _xlsx_lines(data: bytes) -> list[Line]:
-    """Rows of every sheet as lines, read from the OOXML parts directly.
-
-    A small reader of our own keeps true row numbers (calamine-based readers drop leading
-    empty rows) and the exact stored text of numbers (no float round trip).
-    """
-    try:
-        book = zipfile.ZipFile(io.BytesIO(data))
-        names = set(book.namelist())
-        shared = _shared_strings(book) if "xl/sharedStrings.xml" in names else []
-        workbook = _xml(book.read("xl/workbook.xml"))
-        rels = _xml(book.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels}
-        lines: list[Line] = []
-        for sheet in workbook.iter(f"{_NS}sheet"):
-            target = targets[sheet.get(f"{_REL_NS}id")].lstrip("/")
-            path = target if target.startswith("xl/") else f"xl/{target}"
-            lines.extend(_sheet_lines(_xml(book.read(path)), sheet.get("name", ""), shared))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, EOFError, ValueError) as exc:
-        raise DocumentError("XLSX is truncated or corrupt", check="corrupt_file", value=exc) from exc
-    return lines
-
-
-def _xml(data: bytes) -> ElementTree.Element:
-    """One OOXML part, refused when it declares a DTD (entities are never expanded)."""
-    if xml_prolog_has_dtd(data):
-        raise DocumentError("XLSX part declares a DTD: refused, entities are never expanded", check="xml_dtd")
-    return ElementTree.fromstring(data)
-
-
-def _shared_strings(book: zipfile.ZipFile) -> list[str]:
-    root = _xml(book.read("xl/sharedStrings.xml"))
-    return ["".join(t.text or "" for t in si.iter(f"{_NS}t")) for si in root.iter(f"{_NS}si")]
-
-
-def _sheet_lines(root: ElementTree.Element, name: str, shared: list[str]) -> list[Line]:
-    lines = []
-    for row in root.iter(f"{_NS}row"):
-        number = int(row.get("r", "0"))
-        cells = []
-        for cell in row.iter(f"{_NS}c"):
-            kind, value = cell.get("t"), cell.find(f"{_NS}v")
-            if kind == "s" and value is not None:
-                text = shared[int(value.text or 0)]
-            elif kind == "inlineStr":
-                text = "".join(t.text or "" for t in cell.iter(f"{_NS}t"))
-            else:
-                text = "" if value is None else value.text or ""
-            if text.strip():
-                column = _column(cell.get("r", "A1"))
-                cells.append(Cell(text.strip(), column, column + 1))
-        if cells:
-            lines.append(Line(number, number, cells, sheet=name))
-    return lines
-
-
-def _column(ref: str) -> int:
-    number = 0
-    for ch in ref:
-        if not ch.isalpha():
-            break
-        number = number * 26 + ord(ch.upper()) - 64
-    return number - 1
-
-
-# ───────────────────────────── sections and tables ─────────────────────────────
-@dataclass
-class Table:
-    """Lines under one header (or none) inside one (sub)section."""
-
-    family: str
-    heading: str
-    unit: str | None
-    header: Line | None = None
-    lines: list[Line] = field(default_factory=list)
-    kind: str = "grid"  # grid, tranche, history, recovery
-    _columns: dict[int, dict[int, Cell]] = field(default_factory=dict, repr=False)
-
-    def columns(self, line: Line) -> dict[int, Cell]:
-        """Which header column each cell of a row stands under (header index → cell).
-
-        Headers are usually centred and numbers right-aligned, so a cell is not always inside
-        the x-range of its header. Cells and headers are matched in left-to-right order,
-        one to one, at the least total distance between centres (a small alignment by dynamic
-        programming); empty cells simply leave their header unmatched.
-        """
-        if self.header is None:
-            return {}
-        cached = self._columns.get(id(line))
-        if cached is None:
-            cached = self._columns[id(line)] = _align(line.cells, self.header.cells)
-        return cached
-
-    def header_unit(self) -> str | None:
-        """A unit named in any header cell (`项目（万元）`) holds for the whole table."""
-        if self.header is None:
-            return None
-        return next((u for u in (_header_unit(c.text) for c in self.header.cells) if u in _MONEY_UNITS), None)
-
-    def column(self, line: Line, index: int) -> Cell | None:
-        return self.columns(line).get(index)
-
-
-def _align(cells: list[Cell], heads: list[Cell]) -> dict[int, Cell]:
-    """Order-preserving one-to-one matching of a row's cells to the header columns.
-
-    A cell costs its distance to the header's band (halfway between neighbouring header texts),
-    plus a little of its distance to the header's centre to break ties; numbers never go under
-    a remarks column (备注), which is empty in most rows and would otherwise attract them.
-    """
-    n, m, skip_cell = len(cells), len(heads), 10_000.0
-    if n == m and not any(_is_remarks(h.text) and _VALUE_LIKE.match(c.text) for c, h in zip(cells, heads)):
-        return dict(enumerate(cells))  # a full row: the only order-preserving match
-    bounds = [(heads[j - 1].x1 + heads[j].x0) / 2 for j in range(1, m)]
-    bands = [(bounds[j - 1] if j else float("-inf"), bounds[j] if j < m - 1 else float("inf")) for j in range(m)]
-    remarks = [_is_remarks(h.text) for h in heads]
-    inf = float("inf")
-    cost = [[0.0] * (m + 1)] + [[inf] * (m + 1) for _ in range(n)]
-    move = [[2] * (m + 1) for _ in range(n + 1)]
-    for i in range(1, n + 1):
-        cell = cells[i - 1]
-        mid, value_like = cell.mid, bool(_VALUE_LIKE.match(cell.text))
-        cost[i][0], move[i][0] = cost[i - 1][0] + skip_cell, 1
-        for j in range(1, m + 1):
-            lo, hi = bands[j - 1]
-            fit = (lo - mid if mid < lo else mid - hi if mid > hi else 0.0) + 0.01 * abs(mid - heads[j - 1].mid)
-            if value_like and remarks[j - 1]:
-                fit = inf
-            cost[i][j], move[i][j] = min(
-                (cost[i - 1][j - 1] + fit, 0),  # cell i under header j
-                (cost[i - 1][j] + skip_cell, 1),  # a stray cell under no header
-                (cost[i][j - 1], 2),  # header j has no cell in this row
-            )
-    out: dict[int, Cell] = {}
-    i, j = n, m
-    while i > 0:
-        step = move[i][j] if j > 0 else 1
-        if step == 0:
-            out[j - 1] = cells[i - 1]
-            i, j = i - 1, j - 1
-        elif step == 1:
-            i -= 1
-        else:
-            j -= 1
-    return out
-
-
-@functools.lru_cache(maxsize=1024)
-def _is_remarks(header: str) -> bool:
-    return norm(header) in REMARKS_HEADERS
-
-
-@dataclass
-class Section:
-    family: str
-    name: str
-    line: Line
-
-
-class Layout:
-    """A document cut into section families and tables."""
-
-    def __init__(self, lines: list[Line]) -> None:
-        self.cover: list[Line] = []
-        self.tables: list[Table] = []
-        self.sections: list[Section] = []
-        self.notes: dict[str, list[str]] = {}
-        family, top_family, heading, unit = "cover", "cover", "", None
-        note_x: float | None = None
-        table: Table | None = None
-        for line in lines:
-            if len(line.cells) == 1:  # headings, unit lines, notes and 续表 marks stand alone
-                raw_text = line.cells[0].text.strip()
-                text = fold_width(raw_text)
-                head = _HEADING.match(raw_text)
-                if head:
-                    name = raw_text[head.end():].strip()
-                    own = _family(name)
-                    if head.group("top") or head.group("entop"):
-                        top_family = family = own or "other"
-                        unit = None
-                    else:
-                        family = own or top_family
-                    heading = name
-                    self.sections.append(Section(family, name, line))
-                    table, note_x = None, None
-                    continue
-                unit_match = _UNIT_LINE.match(text)
-                if unit_match:
-                    unit = unit_match.group("unit") or unit_match.group("en")
-                    continue
-                if _CONTINUED.match(squash_spaces(text)):
-                    continue
-                if text.startswith(("注", "Note")):
-                    self.notes.setdefault(family, []).append(raw_text)
-                    note_x = line.cells[0].x0
-                    continue
-                if note_x is not None and abs(line.cells[0].x0 - note_x) < 1 and not line.sheet:
-                    self.notes[family][-1] = join_wrapped(self.notes[family][-1], raw_text)
-                    continue
-            note_x = None
-            if family == "cover":
-                self.cover.append(line)
-            elif _is_header(line):
-                if table is not None and table.header is not None and table.family == family and [
-                    c.text for c in table.header.cells] == [c.text for c in line.cells]:
-                    continue  # the header repeated after a page break: the same table goes on
-                table = Table(family, heading, unit, header=line, kind=_table_kind(line, family))
-                self.tables.append(table)
-            else:
-                if table is None or table.family != family:
-                    table = Table(family, heading, unit)
-                    self.tables.append(table)
-                table.lines.append(line)
-
-    def family_tables(self, family: str, kind: str | None = None) -> list[Table]:
-        return [t for t in self.tables if t.family == family and (kind is None or t.kind == kind)]
-
-    def section_start(self, family: str) -> Line | None:
-        return next((s.line for s in self.sections if s.family == family), None)
-
-    def has(self, family: str) -> bool:
-        return any(s.family == family for s in self.sections)
-
-
-def join_wrapped(first: str, second: str) -> str:
-    """Undo a line wrap: one space between two Latin line ends, nothing next to Chinese."""
-    if first and second and ord(first[-1]) < 0x2E80 and ord(second[0]) < 0x2E80:
-        return f"{first} {second}"
-    return first + second
-
-
-def _family(heading: str) -> str | None:
-    for family, words in SECTION_KEYWORDS:
-        if any(w in heading for w in words):
-            return family
-    return None
-
-
-def _is_header(line: Line) -> bool:
-    return any(k in HEADER_WORDS for cell in line.cells[:2] for k in _keys(cell.text))
-
-
-def _table_kind(header: Line, family: str) -> str:
-    keys = {k for cell in header.cells for k in _keys(cell.text)}
-    if family == "tranche" and any(k in TRANCHE_HEADERS for k in _keys(header.cells[0].text)):
-        return "tranche"
-    if keys & PERIOD_HEADERS:
-        return "history"
-    if keys & STATUS_HEADERS:
-        return "recovery"
-    return "grid"
-
-
-# ───────────────────────────── values ─────────────────────────────
-@dataclass
-class Hit:
-    """A label found in a table row: where, and the value cell for the wanted column."""
-
-    line: Line
-    label: str
-    value: str | None
-    header: str  # header text of the value column ('' when none)
-    table: Table
-
-
-@functools.lru_cache(maxsize=4096)
-def _column_kind(header_text: str) -> str | None:
-    text = norm(header_text)
-    if "占比" in text or "Share" in text:
-        return "share"
-    if any(w in text for w in ("笔数", "户数", "Count")):
-        return "count"
-    if "率" in text or "rate" in text.lower():
-        return "rate"
-    if any(w in text for w in ("金额", "余额", "本金", "Amount", "Balance", "回收")):
-        return "amount"
-    return None
-
-
-def _value(line: Line, label_cell: Cell, table: Table, kind: str, strict: bool) -> tuple[str | None, str] | None:
-    """The cell under the column of `kind`; without such a column, the first cell right of the label."""
-    if table.header is not None:
-        for index, head in enumerate(table.header.cells):
-            if _column_kind(head.text) == kind:
-                cell = table.column(line, index)
-                return (cell.text if cell is not None and cell is not label_cell else None, head.text)
-    if strict:
-        return None
-    after = [c for c in line.cells if c.x0 > label_cell.x0]
-    return (after[0].text if after else None, "")
-
-
-def _scan(tables: Iterable[Table], labels: dict[str, str], kinds: dict[str, tuple[str, bool]],
-          shared: dict[str, str] | None = None) -> dict[str, Hit]:
-    """First row per field whose label (first or second cell) is a known synonym."""
-    hits: dict[str, Hit] = {}
-    for table in tables:
-        for line in table.lines:
-            for cell in line.cells[:2]:
-                for key in _keys(cell.text):
-                    for name, strict in ((labels.get(key), False), ((shared or {}).get(key), True)):
-                        if name is None or name in hits:
-                            continue
-                        kind = kinds.get(name, ("amount", False))[0]
-                        found = _value(line, cell, table, kind, strict or kinds.get(name, ("", False))[1])
-                        if found is not None:
-                            hits[name] = Hit(line, cell.text, found[0], found[1], table)
-    return hits
-
-
-def _amount(hit: Hit | None, field_name: str, exact: bool = False) -> Decimal | None:
-    """CNY to the cent; the unit comes from the column header, any header of the table, or the
-    section's 金额单位 line, else 元. ``exact`` skips rounding (for sums of printed parts)."""
-    if hit is None or hit.value is None:
-        return None
-    unit = _unit_of(hit)
-    try:
-        value = parse_amount(hit.value, unit)
-    except ValueError as exc:
-        raise _bad_value(hit, field_name, exc) from exc
-    return value if value is None or exact else value.quantize(_CENT)
-
-
-def _unit_of(hit: Hit) -> str:
-    return _header_unit(hit.header) or hit.table.header_unit() or _unit_code(hit.table.unit) or "CNY"
-
-
-@functools.lru_cache(maxsize=4096)
-def _header_unit(header: str) -> str | None:
-    return unit_from_header(header)
-
-
-def _rate(hit: Hit | None, field_name: str) -> Decimal | None:
-    if hit is None or hit.value is None:
-        return None
-    percent = "%" in fold_width(hit.header + hit.label)
-    try:
-        value = parse_rate(hit.value, as_percent=True if percent else None)
-    except ValueError as exc:
-        raise _bad_value(hit, field_name, exc) from exc
-    return None if value is None else value.quantize(_RATE_PLACES)
-
-
-def _count(hit: Hit | None, field_name: str) -> int | None:
-    if hit is None or hit.value is None:
-        return None
-    try:
-        value = parse_amount(hit.value, "CNY")
-        if value is not None and value != value.to_integral_value():
-            raise ValueError(f"not a whole number: {hit.value!r}")
-    except ValueError as exc:
-        raise _bad_value(hit, field_name, exc) from exc
-    return None if value is None else int(value)
-
-
-def _bad_value(hit: Hit, field_name: str, exc: Exception) -> DocumentError:
-    return DocumentError(
-        f"{hit.line.where}: cannot read {field_name} ({hit.label}) from {hit.value!r}: {exc}",
-        check="bad_value", page=None if hit.line.sheet else hit.line.page, field=field_name, value=hit.value,
-    )
-
-
-def _unit_code(unit: str | None) -> str | None:
-    return {"元": "CNY", "万元": "wan", "亿元": "yi", "CNY": "CNY"}.get(unit or "")
-
-
-def _missing(layout: Layout, family: str, label: str, lines: list[Line]) -> DocumentError:
-    start = layout.section_start(family) or (lines[0] if lines else None)
-    where = start.where.split(" row ")[0] if start else "document"
-    page = start.page if start and not start.sheet else None
-    return DocumentError(f"{where}: row {label} not found in section {SECTION_NAMES[family]}",
-                         check="missing_row", page=page, field=label)
-
-
-def _date(text: str | None, what: str, where: str) -> Any:
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise DocumentError(f"{where}: cannot read {what} from {text!r}: {exc}", check="bad_value",
-                            field=what, value=text) from exc
+def _is_factor(text: str) -> bool:
+    """A per-100-元 factor row (每百元面额兑付本金, 本次兑付本金值(元/百元面额)): never an amount."""
+    return any(w in k for k in label_keys(text) for w in _FACTOR_WORDS)
 
 
 # ───────────────────────────── the report ─────────────────────────────
@@ -726,27 +121,823 @@ def parse_trustee_report(data: bytes, file_name: str = "", title: str = "") -> P
     """Rows of core.pool_performance, core.tranche_payments and core.liquidation_events.
 
     The format is sniffed from the bytes (PDF or XLSX), never from the name. ``title`` and
-    ``file_name`` (as listed by the source) only help to recognise revisions (更正 / 更新 /
-    以此为准) and English duplicates. English reports yield ``meta`` only (the pipeline
-    skips them). Not thread-safe for PDFs (pypdfium2): parse in separate processes.
+    ``file_name`` (as listed by the source) help to name the deal and period when the document
+    does not, and to recognise revisions (更正 / 更新 / 以此为准) and English duplicates.
+    English reports yield ``meta`` only (the pipeline skips them). Not thread-safe for PDFs
+    (pypdfium2): parse in separate processes.
     """
-    kind = sniff_kind(data)
-    if kind == "pdf":
-        lines, file_format = _pdf_lines(data), "pdf"
-    elif kind in ("xlsx", "zip"):  # a broken zip is reported by the XLSX reader
-        lines, file_format = _xlsx_lines(data), "xlsx"
-    else:
-        raise DocumentError(f"not a PDF or XLSX document ({kind})", check="unknown_format", value=data[:8].hex())
+    lines, file_format = read_lines(data)
     _check_encoding(lines)
-    layout = Layout(lines)
-    meta = _meta(layout, lines, file_name, title, file_format)
+    report = _Report(_layout(lines), file_name, title, file_format)
+    meta = report.meta()
     doc = ParsedDocument(DOC_TYPE, meta=meta)
     if meta["is_english"]:
         return doc
-    _pool(layout, meta, doc)
-    _tranches(layout, meta, doc)
-    _liquidation(layout, meta, doc)
+    report.pool(doc)
+    report.tranches(doc)
+    report.liquidation(doc)
     return doc
+
+
+class _Report:
+    """One report being read: its layout, and the labelled values found in it."""
+
+    def __init__(self, layout: Layout, file_name: str, title: str, file_format: str) -> None:
+        self.layout = layout
+        self.lines = layout.lines
+        self.file_name = file_name
+        self.title = title
+        self.file_format = file_format
+        self.meta_values: dict[str, Any] = {}
+        self.tranche_lines: set[int] = set()
+        self._tranche_tables = self._find_tranche_tables()
+        self.hits = fields.scan(layout, LABELS)
+        self.liquidation_blocks = {id(h.block) for name, hits in self.hits["liquidation"].items()
+                                   if name != "pool_cumulative_default_rate" for h in hits if h.block is not None}
+
+    # ── meta
+    def meta(self) -> dict[str, Any]:
+        """Deal, period, the three dates, revision and language, from labels and titles."""
+        hits = {name: [h for h in found if id(h.line) not in self.tranche_lines]
+                for name, found in self.hits["meta"].items()}
+        cover_title = cover_title_of(self.lines, _TITLE_WORDS)
+        cover_text = " ".join(l.text for l in self.lines[:12])
+        names = [t for t in (cover_title, self.title, self.file_name) if t]
+        parsed_titles = (_title_parts(t) for t in names)  # read only when no label names the deal or period
+        is_english = "英文版" in self.title + self.file_name or (
+            "Trustee Report" in cover_text
+            and not any(_CJK.search(s.title) for s in self.layout.sections if s.rank >= 0))
+        seen_titles: list[tuple[str | None, int | None]] = []
+
+        def titles() -> Any:
+            yield from seen_titles
+            for parts in parsed_titles:
+                seen_titles.append(parts)
+                yield parts
+
+        deal_hit = _first(hits.get("deal_name"))
+        deal_name = deal_hit.value.strip() if deal_hit and deal_hit.value else next(
+            (p[0] for p in titles() if p[0]), None)
+        where = self.lines[0].where if self.lines else "document"
+        if not deal_name:
+            raise DocumentError(f"{where}: the deal is named neither by a label (信托名称 …) nor in the title",
+                                check="missing_row", field="信托名称")
+        period_hit = _first(hits.get("period"))
+        period = _period_number(period_hit.value) if period_hit and period_hit.value else None
+        if period is None:
+            period = next((p[1] for p in titles() if p[1] is not None), None)
+        if period is None:
+            raise DocumentError(f"{where}: period number not found in a label (报告期数 …), on the cover or in "
+                                "the title", check="missing_row", field="period_number")
+        start = self._date(hits, "collection_start")
+        end = self._date(hits, "collection_end")
+        if (start is None or end is None) and hits.get("collection"):
+            hit = hits["collection"][0]
+            tokens = DATE_TOKEN.findall(fold_width(hit.value or ""))
+            if len(tokens) != 2:
+                raise DocumentError(f"{hit.where}: cannot read the collection period from {hit.value!r}",
+                                    check="bad_value", page=hit.line.pdf_page, field="collection_period",
+                                    value=hit.value)
+            start = start or _date(tokens[0], "collection_period", hit)
+            end = end or _date(tokens[1], "collection_period", hit)
+        payment_date = self._date(hits, "payment_date")
+        if payment_date is None and not is_english:
+            raise DocumentError(f"{where}: row 本期支付日 not found (no payment date label in the report)",
+                                check="missing_row", field="本期支付日")
+        deal_id = deal_id_for(deal_name)
+        trustee = _first(hits.get("trustee_name"))
+        revision_text = " ".join((self.title, self.file_name, cover_text))
+        self.meta_values = {
+            "deal_name": deal_name,
+            "deal_id": deal_id,
+            "trustee_name": trustee.value.strip() if trustee and trustee.value else None,
+            "period_number": period,
+            "report_key": f"{deal_id}:{period}:{DOC_TYPE}",
+            "is_revision": bool(_REVISION.search(revision_text)),
+            "is_english": is_english,
+            "report_date": self._date(hits, "report_date"),
+            "collection_period_start": start,
+            "collection_period_end": end,
+            "payment_date": payment_date,
+            "file_format": self.file_format,
+        }
+        return self.meta_values
+
+    def _date(self, hits: dict[str, list[Hit]], name: str) -> dt.date | None:
+        """A date field: the first label's value; the same label with another date is a contradiction."""
+        found = [(h, _date(_first_date(h.value), name, h)) for h in hits.get(name, []) if h.value]
+        found = [(h, d) for h, d in found if d is not None]
+        if not found:
+            return None
+        hit, value = found[0]
+        for other, other_value in found[1:]:
+            if other_value != value and other.label == hit.label:
+                raise DocumentError(
+                    f"{other.where}: {hit.label} is {value.isoformat()} on {hit.where} but {other_value.isoformat()} "
+                    f"here", check="inconsistent", page=other.line.pdf_page, field=name, value=other.value)
+        return value
+
+    # ── pool
+    def pool(self, doc: ParsedDocument) -> None:
+        """One core.pool_performance row, from labels anywhere outside the bond and clean-up tables."""
+        meta = self.meta_values
+        exclude = self.tranche_lines
+
+        skipped: dict[int, bool] = {}
+
+        def skip(line: Line) -> bool:
+            block = self.layout.block(line)
+            if id(line) in exclude:
+                return True
+            if block is None:
+                return False
+            cached = skipped.get(id(block))
+            if cached is None:
+                cached = skipped[id(block)] = id(block) in self.liquidation_blocks or block.family == "liquidation"
+            return cached
+
+        hits = {name: [h for h in found if not skip(h.line)] for name, found in self.hits["pool"].items()}
+        when_of: dict[int, dict[int, str]] = {}
+        for name, found in hits.items():
+            for hit in found:
+                hit.rank = _family_rank(hit.block, "pool")
+                self._repick(hit, name, when_of)
+        self._matrix(hits, skip)
+        self._matrix_across(hits, skip)
+        self._count_columns(hits)
+        self._history(hits, skip)
+        values: dict[str, Any] = {}
+        chosen: dict[str, Hit] = {}
+        for name, spec in POOL.fields.items():
+            value, hit = choose(hits.get(name, []), spec["kind"], name)
+            values[name] = value
+            if hit is not None:
+                chosen[name] = hit
+        for name in REQUIRED_POOL_FIELDS:
+            if chosen.get(name) is None or values[name] is None and chosen[name].value is None:
+                raise self._missing("pool", POOL.first_label(name))
+        recovery, cumulative, recovery_block = self._recoveries(skip)
+        row: dict[str, Any] = {
+            "deal_id": meta["deal_id"],
+            "period_number": meta["period_number"],
+            "report_date": meta["report_date"],
+            "collection_period_start": meta["collection_period_start"],
+            "collection_period_end": meta["collection_period_end"],
+            "payment_date": meta["payment_date"],
+        }
+        row.update(values)
+        row["recovery_cny"], row["cumulative_recovery_cny"] = recovery, cumulative
+        notes = [NA_NOTE.sub("", n) for b in self.layout.blocks for n in b.notes if NA_NOTE.match(n)]
+        notes += [NA_NOTE.sub("", p.text) for p in self.layout.paragraphs if NA_NOTE.match(p.text)]
+        is_npl = recovery_block or "不良" in meta["deal_name"]
+        row["not_applicable_reason"] = notes[0] if notes else (NPL_NOT_APPLICABLE_REASON if is_npl else None)
+        anchor = chosen["pool_balance_end_cny"]
+        row.update(source_page=anchor.line.page, source_table=anchor.table, source_row_label=anchor.label)
+        doc.add("core.pool_performance", {k: row[k] for k in _POOL_COLUMNS})
+
+    def _repick(self, hit: Hit, name: str, when_of: dict[int, dict[int, str]]) -> None:
+        """In a row with several amount columns, the column that fits the field: the label's own
+        moment in an as-of table (期末户数 under 期末), the period's figure under 本期…, a
+        cumulative one under 累计…."""
+        block = hit.block
+        if block is None or block.header is None or not _several_amounts(tuple(c.text for c in block.header.cells)):
+            return
+        heads = block.header.cells
+        columns = block.columns(hit.line, refuses(heads))
+        label_column = next((j for j, c in columns.items() if c.text == hit.label), -1)
+        moment = _moment(hit.label, inside=True) if _measure_of(name) else None
+        if moment is not None:
+            when = when_of.get(id(block))
+            if when is None:
+                when = when_of[id(block)] = _as_of_columns(block, self.meta_values)
+            target = next((j for j, m in when.items() if m == moment and j > label_column), None)
+        else:
+            amounts = [j for j, h in enumerate(heads) if j > label_column and column_kind(h.text) == "amount"]
+            if len(amounts) < 2 or POOL.fields[name]["kind"] != "amount":
+                return
+            words = _CUMULATIVE_WORDS if name.startswith("cumulative") or _measure_of(name) else _PERIOD_WORDS
+            target = next((j for j in amounts if any(w in label_key(heads[j].text) for w in words)), None)
+        if target is None:
+            return
+        cell = columns.get(target)
+        if cell is not None and not fields.fits(cell.text, "amount", _is_label):
+            return  # words under that column (the column's name repeated in the row): keep the row's figure
+        hit.value, hit.header = (cell.text if cell is not None else None), heads[target].text
+
+    def _count_columns(self, hits: dict[str, list[Hit]]) -> None:
+        """期末资产池 | 笔数 | 金额: a balance row's count column is the count of the same date."""
+        for name, spec in POOL.fields.items():
+            target = spec.get("count_field")
+            if not target:
+                continue
+            for hit in list(hits.get(name, [])):
+                block = hit.block
+                if block is None or block.header is None:
+                    continue
+                columns = block.columns(hit.line, refuses(block.header.cells))
+                for j, head in enumerate(block.header.cells):
+                    if column_kind(head.text) == "count":
+                        cell = columns.get(j)
+                        hits.setdefault(target, []).append(Hit(
+                            target, hit.line, hit.label, cell.text if cell else None, head.text, block,
+                            hit.rank + 0.5))
+
+    def _matrix(self, hits: dict[str, list[Hit]], skip: Any) -> None:
+        """As-of tables (a measure row × 期初/期末 or dated columns), and measure rows that say
+        nothing about the date (the current, end-of-period figure)."""
+        meta = self.meta_values
+        rows = [(h, measure, True) for measure, found in self.hits["matrix"].items() for h in found
+                if not skip(h.line)]
+        rows += [(h, _measure_of(name), False) for name, found in hits.items() for h in found
+                 if _measure_of(name) is not None and h.block is not None and h.block.header is not None]
+        when_of: dict[int, dict[int, str]] = {}
+        for hit, measure, is_measure in rows:
+            block = hit.block
+            when = {}
+            if block is not None and block.header is not None:
+                when = when_of.get(id(block))
+                if when is None:
+                    when = when_of[id(block)] = _as_of_columns(block, meta)
+            rank = _family_rank(block, "pool") + 0.25
+            if when:
+                line = hit.line
+                label_cell = next((c for c in line.cells[:2] if c.text == hit.label), None)
+                columns = block.columns(line, refuses(block.header.cells))
+                for j, moment in when.items():
+                    cell = columns.get(j)
+                    field = _MATRIX_FIELDS.get((measure, moment))
+                    if field is None or cell is None or cell is label_cell:
+                        continue
+                    hits.setdefault(field, []).append(Hit(field, line, hit.label, cell.text,
+                                                          block.header.cells[j].text, block, rank))
+            elif is_measure:
+                field = _MATRIX_FIELDS[(measure, "end")]
+                hits.setdefault(field, []).append(Hit(field, hit.line, hit.label, hit.value, hit.header, block,
+                                                      rank + 0.25))
+
+    def _matrix_across(self, hits: dict[str, list[Hit]], skip: Any) -> None:
+        """As-of tables the other way round: measures across (未偿本金余额 | 贷款笔数), one row per
+        moment (期初 / 期末, or the dates themselves)."""
+        meta = self.meta_values
+        for block in self.layout.blocks:
+            if block.header is None or not block.lines or skip(block.lines[0]):
+                continue
+            heads = block.header.cells
+            measures = {}
+            for j, head in enumerate(heads):
+                keys = label_keys(head.text)
+                measure = next((m for m in ("balance", "count") if any(k in _MATRIX[m] for k in keys)), None)
+                if measure is not None:
+                    measures[j] = measure
+            if not measures:
+                continue
+            dated = {}
+            for line in block.lines:
+                moment = _moment(line.cells[0].text)
+                if moment is None and is_date(line.cells[0].text):
+                    dated[line] = _first_date_value(line.cells[0].text)
+                    continue
+                if moment is not None:
+                    self._across(hits, block, line, measures, moment)
+            if dated:
+                ordered = sorted(dated.items(), key=lambda item: item[1] or dt.date.min)
+                ends = {d: l for l, d in dated.items()}
+                start, end = meta.get("collection_period_start"), meta.get("collection_period_end")
+                end_line = ends.get(end) or ordered[-1][0]
+                begin_line = ends.get(start - dt.timedelta(days=1)) if start else None
+                begin_line = begin_line or ends.get(start) or (ordered[-2][0] if len(ordered) > 1 else None)
+                self._across(hits, block, end_line, measures, "end")
+                if begin_line is not None and begin_line is not end_line:
+                    self._across(hits, block, begin_line, measures, "begin")
+
+    def _across(self, hits: dict[str, list[Hit]], block: Block, line: Line, measures: dict[int, str],
+                moment: str) -> None:
+        columns = block.columns(line, refuses(block.header.cells))
+        for j, measure in measures.items():
+            field = _MATRIX_FIELDS.get((measure, moment))
+            cell = columns.get(j)
+            if field is None or cell is None or cell is line.cells[0]:
+                continue
+            hits.setdefault(field, []).append(Hit(field, line, f"{block.header.cells[j].text} / {line.cells[0].text}",
+                                                  cell.text, block.header.cells[j].text, block,
+                                                  _family_rank(block, "pool") + 0.25))
+
+    def _history(self, hits: dict[str, list[Hit]], skip: Any) -> None:
+        """Tables with pool fields as column headers: a history table (one row per period) gives
+        its current row, a one-row table its only row."""
+        meta = self.meta_values
+        for block in self.layout.blocks:
+            if block.header is None or not block.lines or skip(block.lines[0]):
+                continue
+            heads = block.header.cells
+            fields = {j: POOL.match(h.text) for j, h in enumerate(heads)}
+            fields = {j: f for j, f in fields.items() if f is not None}
+            if not fields:
+                continue
+            period_col = next((j for j, h in enumerate(heads) if column_kind(h.text) == "period"), None)
+            date_col = next((j for j, h in enumerate(heads) if j not in fields and _is_date_header(h.text)), None)
+            rows = [l for l in block.lines if not is_total(l.cells[0].text)]
+            current = None
+            if period_col is not None or date_col is not None:
+                for line in rows:
+                    columns = block.columns(line, refuses(heads))
+                    period_cell = columns.get(period_col) if period_col is not None else None
+                    date_cell = columns.get(date_col) if date_col is not None else None
+                    if period_cell is not None and _period_number(period_cell.text) == meta["period_number"]:
+                        current = line
+                    elif period_cell is None and date_cell is not None and _first_date_value(date_cell.text) in (
+                            meta["payment_date"], meta["collection_period_end"]):
+                        current = line
+                if current is None:
+                    raise DocumentError(
+                        f"{block.header.where}: current period {meta['period_number']} not found in history table "
+                        f"{block.heading or ' | '.join(h.text for h in heads)}", check="missing_row",
+                        page=block.header.pdf_page, field="period_number")
+            elif len(rows) == 1 and _row_kind(rows[0].cells[0].text) is None:
+                current = rows[0]  # a one-row table (a row named for its measure is read by kind below)
+            if current is not None:
+                chosen = {name: current for name in fields.values()}
+            else:  # fields across, measures down (金额 / 笔数 / 占比 rows): each field from its kind's row
+                by_kind: dict[str, list[Line]] = {}
+                for line in rows:
+                    by_kind.setdefault(_row_kind(line.cells[0].text), []).append(line)
+                chosen = {name: by_kind[kind][0] for name in fields.values()
+                          if len(by_kind.get(kind := POOL.fields[name]["kind"], [])) == 1}
+            for j, name in fields.items():
+                line = chosen.get(name)
+                if line is None:
+                    continue
+                cell = block.columns(line, refuses(heads)).get(j)
+                label = heads[j].text if line is current else f"{heads[j].text} / {line.cells[0].text}"
+                hits.setdefault(name, []).append(Hit(name, line, label, cell.text if cell else None,
+                                                     heads[j].text, block, _family_rank(block, "pool") + 0.5))
+
+    def _recoveries(self, skip: Any) -> tuple[Decimal | None, Decimal | None, bool]:
+        """NPL: 本期回收金额 and 累计回收金额 summed over 处置中 and the disposed assets (合计 must agree)."""
+        for block in self.layout.blocks:
+            if block.header is None or not block.lines or skip(block.lines[0]):
+                continue
+            heads = block.header.cells
+            wanted: dict[str, int] = {}
+            for j, head in enumerate(heads):
+                column = _recovery_column(head.text)
+                if column is not None and column not in wanted:
+                    wanted[column] = j
+            if not wanted:
+                continue
+            statuses = [(line, _status(line)) for line in block.lines]
+            if not any(s for _, s in statuses):
+                continue
+            sums: dict[str, dict[str, Decimal | None]] = {}
+            totals: dict[str, tuple[Decimal | None, Hit]] = {}
+            for column, j in wanted.items():
+                parts: dict[str, Decimal | None] = {}
+                for line, status in statuses:
+                    if status is None:
+                        continue
+                    cell = block.columns(line, refuses(heads)).get(j)
+                    hit = Hit(column, line, line.cells[0].text, cell.text if cell else None, heads[j].text, block)
+                    value = amount(hit, column, exact=True)
+                    if status == "total":
+                        totals[column] = (value, hit)
+                    elif value is not None:
+                        parts[status] = (parts.get(status) or Decimal(0)) + value
+                    else:
+                        parts.setdefault(status, None)
+                sums[column] = parts
+            out: dict[str, Decimal | None] = {}
+            for column, parts in sums.items():
+                completed = "completed_cumulative" if "completed_cumulative" in parts else "completed"
+                used = [parts[s] for s in ("in_progress", completed) if s in parts]
+                total = None if not used or all(v is None for v in used) else sum(v for v in used if v is not None)
+                printed = totals.get(column)
+                if printed is not None and printed[0] is not None:
+                    hit = printed[1]
+                    places = len(hit.value.rpartition(".")[2]) if hit.value and "." in hit.value else 0
+                    tolerance = 2 * UNIT_FACTORS[fields.money_unit(hit)] * Decimal(1).scaleb(-places)
+                    if total is None or abs(total - printed[0]) > tolerance:
+                        raise DocumentError(
+                            f"{hit.where}: 合计 {printed[0]} is not the sum of 处置中 and the disposed assets "
+                            f"({total}) in column {hit.header}", check="arithmetic", page=hit.line.pdf_page,
+                            field=f"{column}_cny", value=hit.value)
+                out[column] = None if total is None else total.quantize(_CENT)
+            return out.get("recovery"), out.get("cumulative"), True
+        return None, None, False
+
+    # ── tranches
+    def _find_tranche_tables(self) -> list[tuple[str, Block, Line]]:
+        """Bond tables: (orientation, block, anchor) — the 证券代码 row of a tranches-as-columns
+        block, or the header naming 证券代码 of a tranches-as-rows one."""
+        tables = []
+        for block in self.layout.blocks:
+            header = block.header
+            if header is not None and any(TRANCHE.match(c.text) == "security_code" for c in header.cells) and any(
+                    TRANCHE.match(c.text) in TRANCHE_AMOUNTS for c in header.cells):
+                tables.append(("rows", block, header))
+                self.tranche_lines.update(id(l) for l in block.lines)
+                continue
+            for line in block.lines:
+                if TRANCHE.match(line.cells[0].text) == "security_code" and len(line.cells) > 1 and any(
+                        fields.fits(c.text, "code", _is_label) for c in line.cells[1:]):
+                    tables.append(("columns", block, line))
+            if any(t[1] is block for t in tables):
+                self.tranche_lines.update(id(l) for l in block.lines)
+                if header is not None:
+                    self.tranche_lines.add(id(header))
+        return tables
+
+    def tranches(self, doc: ParsedDocument) -> None:
+        """core.tranche_payments rows, one per tranche column (or row) of the bond tables."""
+        meta = self.meta_values
+        if not self._tranche_tables:
+            if any(_NO_PAYMENTS.search(p.text) for p in self.layout.paragraphs) or any(
+                    _NO_PAYMENTS.search(l.text) for l in self.lines):
+                return  # the report says no tranche was paid this period
+            raise self._missing("tranche", TRANCHE.first_label("security_code"), table="bond table")
+        tranches: list[dict[str, Any]] = []
+        for orientation, block, anchor in self._tranche_tables:
+            if orientation == "columns":
+                tranches.extend(self._tranche_columns(block, anchor))
+            else:
+                tranches.extend(self._tranche_rows(block))
+        seen_fields = {name for t in tranches for name in t["values"]}
+        for name in REQUIRED_TRANCHE_FIELDS:
+            if name not in seen_fields and not _derivable(name, seen_fields):
+                raise self._missing("tranche", TRANCHE.first_label(name), table="bond table")
+        for tranche in tranches:
+            values: dict[str, tuple[str | None, Hit]] = tranche["values"]
+            code_text, code_line = tranche["code"]
+            row: dict[str, Any] = {
+                "tranche_id": _tranche_id(code_text, code_line),
+                "period_number": meta["period_number"],
+                "deal_id": meta["deal_id"],
+                "payment_date": meta["payment_date"],
+            }
+            for name in TRANCHE_AMOUNTS:
+                hit = values.get(name)
+                row[name] = amount(hit, name) if hit is not None else None
+            _derive_principal(row, values)
+            row.update(source_page=tranche["page"], source_table=tranche["table"], source_row_label=tranche["label"])
+            doc.add("core.tranche_payments", row)
+
+    def _tranche_columns(self, block: Block, code_line: Line) -> list[dict[str, Any]]:
+        """Tranches as columns: one column per code of the 证券代码 row, metric rows below and above
+        it up to the next 证券代码 row (the next block of tranches)."""
+        lines = block.lines
+        start = lines.index(code_line)
+        stop = next((i for i in range(start + 1, len(lines)) if TRANCHE.match(lines[i].cells[0].text) ==
+                     "security_code" and any(fields.fits(c.text, "code", _is_label) for c in lines[i].cells[1:])), len(lines))
+        previous_anchor = max((i for i in range(start) if TRANCHE.match(lines[i].cells[0].text) == "security_code"),
+                              default=-1)
+        rows = lines[previous_anchor + 1:stop]
+        header = block.header
+        names: dict[int, str] = {}
+        if header is not None and (previous_anchor < 0):
+            heads = list(header.cells)
+            label_head = 0 if not _tranche_name_cell(heads[0].text) else None
+            if label_head is None:  # no cell over the label column: add one
+                heads = [Cell("", min(c.x0 for c in code_line.cells) - 1, code_line.cells[0].x1), *heads]
+            names = {j: h.text for j, h in enumerate(heads) if j > 0}
+            grid = Line(header.page, header.y, heads, header.sheet)
+        else:
+            grid = Line(code_line.page, code_line.y, [code_line.cells[0], *code_line.cells[1:]], code_line.sheet)
+        refuse = refuses(grid.cells)
+        code_cols = block_columns(grid, code_line, refuse)
+        out: dict[int, dict[str, Any]] = {}
+        for j, cell in code_cols.items():
+            if j == 0 or not fields.fits(cell.text, "code", _is_label):
+                continue
+            out[j] = {"code": (cell.text, code_line), "values": {}, "page": (header or code_line).page,
+                      "table": block.heading, "label": names.get(j) or cell.text}
+        for line in rows:
+            label = line.cells[0].text
+            if line is code_line or _is_factor(label):
+                continue
+            name = TRANCHE.match(label)
+            if name is None or name == "security_code":
+                continue
+            columns = block_columns(grid, line, refuse)
+            for j, tranche in out.items():
+                cell = columns.get(j)
+                if name in tranche["values"] and tranche["values"][name].value not in (None, ""):
+                    continue
+                tranche["values"][name] = Hit(name, line, f"{label} / {tranche['label']}",
+                                              cell.text if cell is not None and cell is not line.cells[0] else None,
+                                              grid.cells[j].text, block)
+        return list(out.values())
+
+    def _tranche_rows(self, block: Block) -> list[dict[str, Any]]:
+        """Tranches as rows: a header with 证券代码 and amount columns, one row per tranche."""
+        heads = block.header.cells
+        columns_of = {}
+        for j, head in enumerate(heads):
+            if _is_factor(head.text):
+                continue
+            name = TRANCHE.match(head.text)
+            if name is not None and name not in columns_of.values():
+                columns_of[j] = name
+        code_col = next(j for j, n in columns_of.items() if n == "security_code")
+        name_col = next((j for j, h in enumerate(heads) if any(k in _NAME_HEADERS for k in label_keys(h.text))
+                         and j != code_col), None)
+        out = []
+        for line in block.lines:
+            columns = block.columns(line, refuses(heads))
+            code = columns.get(code_col)
+            if code is None or not fields.fits(code.text, "code", _is_label) or is_total(line.cells[0].text):
+                continue
+            name_cell = columns.get(name_col) if name_col is not None else None
+            label = name_cell.text if name_cell is not None else code.text
+            values = {}
+            for j, name in columns_of.items():
+                if name == "security_code":
+                    continue
+                cell = columns.get(j)
+                values[name] = Hit(name, line, f"{heads[j].text} / {label}", cell.text if cell else None,
+                                   heads[j].text, block)
+            out.append({"code": (code.text, line), "values": values, "page": line.page, "table": block.heading,
+                        "label": label})
+        return out
+
+    # ── liquidation
+    def liquidation(self, doc: ParsedDocument) -> None:
+        """A core.liquidation_events row when the report announces a clean-up call or liquidation."""
+        hits = self.hits["liquidation"]
+        specific = [h for name in ("method", "event_date", "price_cny", "remaining_pool_principal_cny")
+                    for h in hits.get(name, [])]
+        if not any(h.value and not is_null(h.value) and not nullish(h.value) for h in specific
+                   if h.field in ("method", "event_date")):
+            return  # no clean-up call or liquidation in this report (at most a 不适用 row)
+        blocks = {id(h.block) for h in specific}
+
+        def local(name: str) -> list[Hit]:
+            found = [h for h in hits.get(name, []) if id(h.block) in blocks or (
+                h.block is not None and h.block.family == "liquidation")]
+            return found
+
+        method_hit = _first(local("method"))
+        date_hit = _first([h for h in local("event_date") if h.value])
+        if date_hit is None:
+            raise self._missing("liquidation", LIQUIDATION.first_label("event_date"))
+        if method_hit is not None and method_hit.value:
+            method = _METHODS.get(label_key(method_hit.value))
+            if method is None:
+                raise fields.bad_value(method_hit, "liquidation_method", ValueError("expected 清仓回购, 全部变现 or 原状分配"))
+        elif any("清仓" in h.label for h in specific):
+            method, method_hit = "clean_up_call", specific[0]  # 清仓回购日 / 清仓回购价格 name the method
+        else:
+            raise self._missing("liquidation", LIQUIDATION.first_label("method"))
+        values = {name: choose(local(name), LIQUIDATION.fields[name]["kind"], name)[0]
+                  for name in ("price_cny", "remaining_pool_principal_cny", "pool_cumulative_default_rate")}
+        doc.add("core.liquidation_events", {
+            "deal_id": self.meta_values["deal_id"],
+            "liquidation_method": method,
+            "event_date": _date(_first_date(date_hit.value), "event_date", date_hit),
+            **values,
+            "source_page": method_hit.line.page,
+            "source_row_label": method_hit.label,
+        })
+
+    # ── errors
+    def _missing(self, family: str, label: str, table: str | None = None) -> DocumentError:
+        section = next((s for s in self.layout.sections if s.family == family), None)
+        if section is not None:
+            start = section.line
+            where = start.where.split(" row ")[0]
+            return DocumentError(f"{where}: row {label} not found in section {section.title}",
+                                 check="missing_row", page=start.pdf_page, field=label)
+        first = self.lines[0] if self.lines else None
+        where = first.where.split(" row ")[0] if first else "document"
+        scope = f"any {table}" if table else "any table of the report"
+        return DocumentError(f"{where}: row {label} not found in {scope} (no {SECTION_NAMES[family]} section)",
+                             check="missing_row", field=label)
+
+
+_POOL_COLUMNS = (
+    "deal_id", "period_number", "report_date", "collection_period_start", "collection_period_end", "payment_date",
+    "pool_balance_begin_cny", "pool_balance_end_cny", "loan_count_end", "principal_collected_cny",
+    "interest_collected_cny", "prepayment_cny", "new_default_cny", "cumulative_default_cny",
+    "cumulative_default_rate", "delinquent_1_30_cny", "delinquent_31_60_cny", "delinquent_61_90_cny",
+    "delinquent_90_plus_cny", "revolving_purchase_cny", "cumulative_revolving_purchase_cny", "recovery_cny",
+    "cumulative_recovery_cny", "other_income_cny", "not_applicable_reason", "source_page", "source_table",
+    "source_row_label",
+)
+_MATRIX_FIELDS = {("balance", "begin"): "pool_balance_begin_cny", ("balance", "end"): "pool_balance_end_cny",
+                  ("count", "end"): "loan_count_end"}
+
+
+# ───────────────────────────── helpers ─────────────────────────────
+def block_columns(grid: Line, line: Line, refuse: Any) -> dict[int, Cell]:
+    return align(line.cells, grid.cells, refuse)
+
+
+def _tranche_name_cell(text: str) -> bool:
+    return tranche_label(text) and not any(k in _NAME_HEADERS for k in label_keys(text))
+
+
+def _family_rank(block: Block | None, family: str) -> float:
+    own = block.family if block is not None else None
+    return 0.0 if own == family else 1.0 if own in (None, "basic", "other") else 2.0
+
+
+def _first(hits: list[Hit] | None) -> Hit | None:
+    return hits[0] if hits else None
+
+
+@functools.lru_cache(maxsize=16384)
+def _recovery_column(text: str) -> str | None:
+    """本期回收金额 → recovery, 累计回收金额 → cumulative."""
+    key = label_key(text)
+    return next((column for column, words in _RECOVERY_COLUMNS.items() if any(w in key for w in words)), None)
+
+
+def _status(line: Line) -> str | None:
+    for cell in line.cells[:2]:
+        status = _status_of(cell.text)
+        if status is not None:
+            return status
+    return None
+
+
+@functools.lru_cache(maxsize=16384)
+def _status_of(text: str) -> str | None:
+    keys = label_keys(text)
+    if any(k in fields.TOTALS for k in keys):
+        return "total"
+    for status, labels in _RECOVERY.items():
+        if any(k in labels for k in keys):
+            return status
+    return None
+
+
+def _is_date_header(text: str) -> bool:
+    key = label_key(text)
+    return is_date(text) or key.endswith(("日", "日期")) or "date" in key
+
+
+def _as_of_columns(block: Block, meta: dict[str, Any]) -> dict[int, str]:
+    """Header columns that say when (begin / end), from words or from the dates themselves."""
+    heads = block.header.cells
+    when: dict[int, str] = {}
+    dated: list[tuple[dt.date, int]] = []
+    for j, head in enumerate(heads):
+        key = label_key(head.text)
+        if any(w in key for w in _MATRIX_WORDS["initial"]):
+            continue
+        if is_date(head.text):
+            value = _first_date_value(head.text)
+            if value is not None:
+                dated.append((value, j))
+            continue
+        if column_kind(head.text) in ("count", "share", "rate", "note", "seq"):
+            continue
+        for moment in ("begin", "end"):
+            if key in _MATRIX[moment] or any(key.startswith(w) for w in _MATRIX_WORDS[moment]):
+                when[j] = moment
+                break
+    if dated:
+        dated.sort()
+        start, end = meta.get("collection_period_start"), meta.get("collection_period_end")
+        by_date = {d: j for d, j in dated}
+        end_col = by_date.get(end) if end in by_date else dated[-1][1]
+        begin_col = None
+        if start is not None:
+            begin_col = by_date.get(start - dt.timedelta(days=1), by_date.get(start))
+        if begin_col is None and len(dated) >= 2:
+            begin_col = [j for d, j in dated if j != end_col][-1]
+        when[end_col] = "end"
+        if begin_col is not None and begin_col != end_col:
+            when[begin_col] = "begin"
+    return when
+
+
+@functools.lru_cache(maxsize=4096)
+def _several_amounts(heads: tuple[str, ...]) -> bool:
+    """A header with more than one column a figure could sit under (amounts, or as-of moments)."""
+    return sum(1 for h in heads if column_kind(h) == "amount" or _moment(h) or is_date(h)) >= 2
+
+
+@functools.lru_cache(maxsize=16384)
+def _row_kind(text: str) -> str | None:
+    """What a row of measures holds: amount (金额, 余额, 未偿本金余额 …), count (笔数, 户数) or rate."""
+    keys = label_keys(text)
+    if any(k in _MATRIX["count"] for k in keys):
+        return "count"
+    if any(k in _MATRIX["balance"] for k in keys):
+        return "amount"
+    kind = column_kind(text)
+    return {"share": "rate"}.get(kind or "", kind)
+
+
+@functools.lru_cache(maxsize=16384)
+def _moment(text: str, inside: bool = False) -> str | None:
+    """期初 / 本报告期期初 → begin, 期末 / 截至本报告期末 → end, else None. ``inside``: the word may
+    sit inside a longer label (资产池期初笔数); otherwise the text is the moment (a row or column
+    of as-of figures), so 处置中(截至本期期末未结清) is no moment."""
+    key = label_key(text)
+    if any(w in key for w in _MATRIX_WORDS["initial"]):
+        return None
+    if inside:
+        found = {moment for moment in ("begin", "end") if any(w in key for w in _MATRIX_WORDS[moment])}
+        return found.pop() if len(found) == 1 else None
+    for moment in ("begin", "end"):
+        if key in _MATRIX[moment] or any(key.startswith(w) for w in _MATRIX_WORDS[moment]):
+            return moment
+    return None
+
+
+def _measure_of(field: str | None) -> str | None:
+    return {"pool_balance_begin_cny": "balance", "pool_balance_end_cny": "balance",
+            "loan_count_end": "count"}.get(field or "")
+
+
+def _derivable(name: str, seen: set[str]) -> bool:
+    """Principal before, paid and after: any one of them follows from the other two."""
+    trio = {"principal_before_cny", "principal_paid_cny", "principal_after_cny"}
+    return name in trio and len(trio & seen) == 2
+
+
+def _derive_principal(row: dict[str, Any], values: dict[str, Hit]) -> None:
+    before, paid, after = (row[n] for n in ("principal_before_cny", "principal_paid_cny", "principal_after_cny"))
+    missing = [n for n in ("principal_before_cny", "principal_paid_cny", "principal_after_cny") if n not in values]
+    if len(missing) != 1:
+        return
+    if missing[0] == "principal_before_cny" and paid is not None and after is not None:
+        row["principal_before_cny"] = paid + after
+    elif missing[0] == "principal_paid_cny" and before is not None and after is not None:
+        row["principal_paid_cny"] = before - after
+    elif missing[0] == "principal_after_cny" and before is not None and paid is not None:
+        row["principal_after_cny"] = before - paid
+
+
+def _tranche_id(text: str, line: Line) -> str:
+    """Security code with market suffix (bare 6-digit exchange codes are resolved by the caller
+    against the tranches it knows, see pipeline.hooks: the report alone cannot tell .SH/.SZ)."""
+    code = fields.security_code(text)
+    if code is None:
+        raise DocumentError(f"{line.where}: cannot read security_code from {text!r}", check="bad_value",
+                            page=line.pdf_page, field="security_code", value=text)
+    return code
+
+
+def _title_parts(text: str) -> tuple[str | None, int | None]:
+    """(deal name, period number) from a report title; either may be None. The deal is what
+    precedes 受托机构报告 (or its kin), the period what follows it (总第N期, else 第N期)."""
+    folded = squash_spaces(fold_width(text)).removesuffix(".pdf").removesuffix(".xlsx")
+    at = min((folded.find(w) for w in _TITLE_WORDS if w in folded), default=-1)
+    deal = folded[:at] if at > 0 else None
+    period = _period_number(folded[at:] if at >= 0 else folded)
+    if deal is None or period is None:  # titles in other spellings: the general title reader
+        try:
+            parsed = parse_report_title(folded)
+        except ValueError:
+            return deal, period
+        deal = deal or (parsed.deal.name if parsed.deal else None)
+        period = period if period is not None else parsed.period_number
+    return (deal or None), period
+
+
+@functools.lru_cache(maxsize=16384)
+def _period_number(text: str | None) -> int | None:
+    """Period from 总第N期, else the last 第N期 not preceded by 年/年度, else a bare number."""
+    if not text:
+        return None
+    text = squash_spaces(fold_width(clean_value(text)))
+    for pattern in (_TOTAL_PERIOD, _PERIOD):
+        found = pattern.findall(text)
+        if found:
+            try:
+                return parse_chinese_int(found[-1] if pattern is _PERIOD else found[0])
+            except ValueError:
+                return None
+    english = re.search(r"Period\D{0,5}(\d+)", text)
+    if english:
+        return int(english.group(1))
+    return int(text) if text.isdigit() else None
+
+
+def _first_date(text: str | None) -> str | None:
+    if text is None:
+        return None
+    match = DATE_TOKEN.search(fold_width(text))
+    return match.group(0) if match else text
+
+
+def _first_date_value(text: str) -> dt.date | None:
+    token = _first_date(text)
+    try:
+        return parse_date(token) if token else None
+    except ValueError:
+        return None
+
+
+def _date(text: str | None, what: str, hit: Hit) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise DocumentError(f"{hit.where}: cannot read {what} from {text!r}: {exc}", check="bad_value",
+                            page=hit.line.pdf_page, field=what, value=text) from exc
 
 
 def _check_encoding(lines: list[Line]) -> None:
@@ -759,7 +950,7 @@ def _check_encoding(lines: list[Line]) -> None:
             if fixed and _CJK.search(fixed):
                 raise DocumentError(
                     f"{line.where}: text is mis-encoded (GBK bytes read as Windows-1252): {text!r} is {fixed!r}",
-                    check="encoding", page=None if line.sheet else line.page, value=text,
+                    check="encoding", page=line.pdf_page, value=text,
                 )
 
 
@@ -776,296 +967,3 @@ def _unmojibake(text: str) -> str | None:
         return out.decode("gbk")
     except UnicodeDecodeError:
         return None
-
-
-def _meta(layout: Layout, lines: list[Line], file_name: str, title: str, file_format: str) -> dict[str, Any]:
-    """Deal, period, the three dates, revision and language, from the cover and 基本信息."""
-    found: dict[str, tuple[str, Line]] = {}
-    scope = layout.cover + [l for t in layout.tables if t.family in ("basic", "other", "cover") for l in t.lines]
-    for line in scope:
-        for i, cell in enumerate(line.cells):
-            label, colon, rest = (_COLON.split(cell.text, maxsplit=1) + ["", ""])[:3]
-            name = next((_BASIC_LABELS[k] for k in _keys(label) if k in _BASIC_LABELS), None)
-            if name is None or name in found:
-                continue
-            value = rest.strip() if colon else (line.cells[i + 1].text if i + 1 < len(line.cells) else "")
-            if value:
-                found[name] = (value, line)
-    cover_text = "".join(cell.text for line in layout.cover for cell in line.cells)
-    is_english = "英文版" in title + file_name or (
-        "Trustee Report" in cover_text and not any(_CJK.search(s.name) for s in layout.sections)
-    )
-    where = lines[0].where if lines else "document"
-    if "deal_name" not in found:
-        raise DocumentError(f"{where}: row 信托名称 not found in section {SECTION_NAMES['basic']}",
-                            check="missing_row", field="信托名称")
-    deal_name = found["deal_name"][0]
-    period = _period_number(found.get("period", ("", None))[0]) or _period_number(cover_text) or _period_number(title)
-    if period is None:
-        raise DocumentError(f"{where}: period number not found on the cover or in 基本信息", check="missing_row",
-                            field="period_number")
-
-    def date_of(name: str) -> Any:
-        value = found.get(name)
-        return None if value is None else _date(_first_date(value[0]), name, value[1].where)
-
-    start, end = date_of("collection_start"), date_of("collection_end")
-    if "collection" in found and (start is None or end is None):
-        text, line = found["collection"]
-        tokens = _DATE_TOKEN.findall(text)
-        if len(tokens) != 2:
-            raise DocumentError(f"{line.where}: cannot read the collection period from {text!r}", check="bad_value",
-                                field="collection_period", value=text)
-        start, end = (_date(t, "collection_period", line.where) for t in tokens)
-    payment_date = date_of("payment_date")
-    if payment_date is None and not is_english:
-        raise DocumentError(f"{where}: row 本期支付日 not found in section {SECTION_NAMES['basic']}",
-                            check="missing_row", field="本期支付日")
-    deal_id = deal_id_for(deal_name)
-    return {
-        "deal_name": deal_name,
-        "deal_id": deal_id,
-        "trustee_name": found.get("trustee_name", (None,))[0],
-        "period_number": period,
-        "report_key": f"{deal_id}:{period}:{DOC_TYPE}",
-        "is_revision": bool(_REVISION.search(title + file_name + cover_text)),
-        "is_english": is_english,
-        "report_date": date_of("report_date"),
-        "collection_period_start": start,
-        "collection_period_end": end,
-        "payment_date": payment_date,
-        "file_format": file_format,
-    }
-
-
-def _first_date(text: str) -> str:
-    match = _DATE_TOKEN.search(text)
-    return match.group(0) if match else text
-
-
-def _period_number(text: str | None) -> int | None:
-    """Period number from 总第N期, else the last 第N期 not preceded by 年/年度 (the in-year number)."""
-    if not text:
-        return None
-    text = fold_width(text)
-    total = _TOTAL_PERIOD.search(text)
-    if total:
-        return int(total.group(1))
-    plain = _PERIOD.findall(text)
-    if plain:
-        return int(plain[-1])
-    english = re.search(r"Period\D{0,5}(\d+)", text)
-    if english:
-        return int(english.group(1))
-    bare = text.strip()
-    return int(bare) if bare.isdigit() else None
-
-
-def _pool(layout: Layout, meta: dict[str, Any], doc: ParsedDocument) -> None:
-    """One core.pool_performance row: kv rows first, the current history row for what they lack."""
-    if not layout.has("pool"):
-        raise DocumentError(f"section {SECTION_NAMES['pool']} not found", check="missing_section",
-                            field=SECTION_NAMES["pool"])
-    grids = layout.family_tables("pool", "grid")
-    kinds = {name: (spec[0], False) for name, spec in POOL_FIELDS.items()}
-    hits = _scan(grids, _POOL_LABELS, kinds, _POOL_SHARED)
-    for name in REQUIRED_POOL_FIELDS:
-        if name not in hits:
-            raise _missing(layout, "pool", POOL_FIELDS[name][1][0], [l for t in grids for l in t.lines])
-    row: dict[str, Any] = {
-        "deal_id": meta["deal_id"],
-        "period_number": meta["period_number"],
-        "report_date": meta["report_date"],
-        "collection_period_start": meta["collection_period_start"],
-        "collection_period_end": meta["collection_period_end"],
-        "payment_date": meta["payment_date"],
-    }
-    for name, (kind, _labels, _shared) in POOL_FIELDS.items():
-        hit = hits.get(name)
-        row[name] = _rate(hit, name) if kind == "rate" else _count(hit, name) if kind == "count" else _amount(hit, name)
-    _history(layout, meta, row, hits)
-    recovery, cumulative = _recoveries(layout)
-    row["recovery_cny"], row["cumulative_recovery_cny"] = recovery, cumulative
-    is_npl = bool(layout.family_tables("pool", "recovery")) or "不良" in meta["deal_name"]
-    notes = [NA_NOTE.sub("", n) for n in layout.notes.get("pool", []) if NA_NOTE.match(n)]
-    row["not_applicable_reason"] = notes[0] if notes else (NPL_NOT_APPLICABLE_REASON if is_npl else None)
-    anchor = hits["pool_balance_end_cny"]
-    row.update(source_page=anchor.line.page, source_table=anchor.table.heading, source_row_label=anchor.label)
-    ordered = {k: row[k] for k in _POOL_COLUMNS}
-    doc.add("core.pool_performance", ordered)
-
-
-_POOL_COLUMNS = (
-    "deal_id", "period_number", "report_date", "collection_period_start", "collection_period_end", "payment_date",
-    "pool_balance_begin_cny", "pool_balance_end_cny", "loan_count_end", "principal_collected_cny",
-    "interest_collected_cny", "prepayment_cny", "new_default_cny", "cumulative_default_cny",
-    "cumulative_default_rate", "delinquent_1_30_cny", "delinquent_31_60_cny", "delinquent_61_90_cny",
-    "delinquent_90_plus_cny", "revolving_purchase_cny", "cumulative_revolving_purchase_cny", "recovery_cny",
-    "cumulative_recovery_cny", "other_income_cny", "not_applicable_reason", "source_page", "source_table",
-    "source_row_label",
-)
-
-
-def _history(layout: Layout, meta: dict[str, Any], row: dict[str, Any], hits: dict[str, Hit]) -> None:
-    """Cumulative default amount/rate from the current row of the history table, when not in a kv table."""
-    wanted = [n for n in ("cumulative_default_cny", "cumulative_default_rate") if n not in hits]
-    for table in layout.family_tables("pool", "history"):
-        if not wanted:
-            return
-        heads = table.header.cells if table.header else []
-        period_index = next(i for i, h in enumerate(heads) if any(k in PERIOD_HEADERS for k in _keys(h.text)))
-        current = None
-        for line in table.lines:
-            cell = table.column(line, period_index)
-            if cell is not None and _period_number(cell.text) == meta["period_number"]:
-                current = line
-        if current is None:
-            raise DocumentError(
-                f"{(table.header or table.lines[0]).where}: current period {meta['period_number']} not found "
-                f"in history table {table.heading}", check="missing_row", field="period_number")
-        for index, head in enumerate(heads):
-            kind = _column_kind(head.text)
-            name = {"rate": "cumulative_default_rate", "amount": "cumulative_default_cny"}.get(kind or "")
-            if name not in wanted:
-                continue
-            cell = table.column(current, index)
-            hit = Hit(current, head.text, cell.text if cell else None, head.text, table)
-            row[name] = _rate(hit, name) if kind == "rate" else _amount(hit, name)
-            wanted.remove(name)
-
-
-def _recoveries(layout: Layout) -> tuple[Decimal | None, Decimal | None]:
-    """NPL: 本期回收金额 and 累计回收金额 summed over 处置中 + 本期处置完毕 (合计 must agree)."""
-    tables = layout.family_tables("pool", "recovery")
-    if not tables:
-        return None, None
-    table = tables[0]
-    sums: dict[str, Decimal | None] = {}
-    totals: dict[str, Decimal | None] = {}
-    for index, head in enumerate(table.header.cells if table.header else []):
-        text = norm(head.text)
-        column = "recovery" if "本期回收" in text or text.startswith("Recovered") else (
-            "cumulative" if "累计回收" in text or "Cumulative" in text else None)
-        if column is None:
-            continue
-        for line in table.lines:
-            status = RECOVERY_ROWS.get(norm(line.cells[0].text))
-            if status is None:
-                continue
-            cell = table.column(line, index)
-            hit = Hit(line, line.cells[0].text, cell.text if cell else None, head.text, table)
-            value = _amount(hit, column, exact=True)
-            if status == "total":
-                totals[column] = value
-                # parts and total are each rounded when printed: allow two steps of the last digit
-                places = len(cell.text.rpartition(".")[2]) if cell is not None and "." in cell.text else 0
-                tolerance = 2 * UNIT_FACTORS[_unit_of(hit)] * Decimal(1).scaleb(-places)
-            elif value is not None:
-                sums[column] = (sums.get(column) or Decimal(0)) + value
-            else:
-                sums.setdefault(column, None)
-        total, parts = totals.get(column), sums.get(column)
-        if total is not None and (parts is None or abs(parts - total) > tolerance):
-            raise DocumentError(
-                f"{(table.header or table.lines[0]).where}: 合计 {totals[column]} is not the sum of 处置中 and "
-                f"本期处置完毕 ({sums.get(column)}) in column {head.text}", check="arithmetic", field=column)
-    recovery, cumulative = sums.get("recovery"), sums.get("cumulative")
-    return (None if recovery is None else recovery.quantize(_CENT),
-            None if cumulative is None else cumulative.quantize(_CENT))
-
-
-def _tranches(layout: Layout, meta: dict[str, Any], doc: ParsedDocument) -> None:
-    """core.tranche_payments rows from the 本息兑付 table(s), tranches as columns, blocks stacked."""
-    tables = layout.family_tables("tranche", "tranche")
-    if not tables and any(_NO_PAYMENTS.search(l.text) for t in layout.family_tables("tranche") for l in t.lines):
-        return  # the report says no tranche was paid this period
-    if not tables:
-        raise DocumentError(f"section {SECTION_NAMES['tranche']} not found", check="missing_section",
-                            field=SECTION_NAMES["tranche"])
-    columns: list[dict[str, Any]] = []
-    seen_rows: set[str] = set()
-    for table in tables:
-        heads = table.header.cells if table.header else []
-        block = [{"label": head.text, "header": table.header, "table": table, "values": {}} for head in heads[1:]]
-        columns.extend(block)
-        for line in table.lines:
-            label = line.cells[0].text
-            keys = _keys(label)
-            if any(FACTOR_ROW.search(k) for k in keys):
-                continue
-            name = next((_TRANCHE_LABELS[k] for k in keys if k in _TRANCHE_LABELS), None)
-            if name is None:
-                continue
-            seen_rows.add(name)
-            for index, cell in table.columns(line).items():
-                if index >= 1:
-                    block[index - 1]["values"][name] = (cell.text, line, label)
-    all_lines = [l for t in tables for l in t.lines]
-    for name in REQUIRED_TRANCHE_ROWS:
-        if name not in seen_rows:
-            raise _missing(layout, "tranche", TRANCHE_ROWS[name][0], all_lines)
-    for column in columns:
-        values = column["values"]
-        if "security_code" not in values:
-            raise DocumentError(f"{column['header'].where}: no 证券代码 for tranche {column['label']}",
-                                check="missing_row", field="security_code", value=column["label"])
-        code_text, code_line, _ = values["security_code"]
-        row: dict[str, Any] = {
-            "tranche_id": _tranche_id(code_text, code_line),
-            "period_number": meta["period_number"],
-            "deal_id": meta["deal_id"],
-            "payment_date": meta["payment_date"],
-        }
-        for name in ("principal_before_cny", "principal_paid_cny", "principal_after_cny", "interest_paid_cny",
-                     "other_income_paid_cny"):
-            text, line, label = values.get(name, (None, code_line, name))
-            row[name] = _amount(Hit(line, f"{label} / {column['label']}", text, column["table"].header.cells[0].text,
-                                    column["table"]), name)
-        header = column["header"]
-        row.update(source_page=header.page, source_table=column["table"].heading, source_row_label=column["label"])
-        doc.add("core.tranche_payments", row)
-
-
-def _tranche_id(text: str, line: Line) -> str:
-    """Security code with market suffix; interbank reports print bare 7-digit codes (.IB)."""
-    match = _CODE.fullmatch(squash_spaces(fold_width(text)))
-    if not match:
-        raise DocumentError(f"{line.where}: cannot read security_code from {text!r}", check="bad_value",
-                            page=None if line.sheet else line.page, field="security_code", value=text)
-    digits, suffix = match.group(1), (match.group(2) or "").upper()
-    if not suffix and len(digits) != 6:
-        suffix = "IB"  # 7- and 9-digit codes are interbank (credit ABS, ABN)
-    # A bare 6-digit code is an exchange code (.SH or .SZ): the caller resolves it against the
-    # tranches it knows (see pipeline.hooks), the report alone cannot tell.
-    return f"{digits}.{suffix}" if suffix else digits
-
-
-def _liquidation(layout: Layout, meta: dict[str, Any], doc: ParsedDocument) -> None:
-    """A core.liquidation_events row when the report has a clean-up / liquidation section."""
-    tables = layout.family_tables("liquidation")
-    if not tables:
-        return
-    kinds = {"pool_cumulative_default_rate": ("rate", False), "method": ("text", False),
-             "event_date": ("text", False)}
-    hits = _scan(tables, _LIQUIDATION_LABELS, kinds)
-    lines = [l for t in tables for l in t.lines]
-    for name in ("method", "event_date"):
-        if name not in hits or hits[name].value is None:
-            raise _missing(layout, "liquidation", LIQUIDATION_FIELDS[name][0], lines)
-    method_hit = hits["method"]
-    method = LIQUIDATION_METHODS.get(norm(method_hit.value or ""))
-    if method is None:
-        raise _bad_value(method_hit, "liquidation_method", ValueError("expected 清仓回购, 全部变现 or 原状分配"))
-    date_hit = hits["event_date"]
-    doc.add("core.liquidation_events", {
-        "deal_id": meta["deal_id"],
-        "liquidation_method": method,
-        "event_date": _date(_first_date(date_hit.value or ""), "event_date", date_hit.line.where),
-        "price_cny": _amount(hits.get("price_cny"), "price_cny"),
-        "remaining_pool_principal_cny": _amount(hits.get("remaining_pool_principal_cny"),
-                                                "remaining_pool_principal_cny"),
-        "pool_cumulative_default_rate": _rate(hits.get("pool_cumulative_default_rate"),
-                                              "pool_cumulative_default_rate"),
-        "source_page": method_hit.line.page,
-        "source_row_label": method_hit.label,
-    })

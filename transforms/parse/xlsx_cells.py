@@ -35,7 +35,11 @@ _EPOCH_1904 = datetime(1904, 1, 1)
 
 
 class XlsxError(ValueError):
-    """The zip is not a readable workbook."""
+    """The zip is not a readable workbook (``check`` names why, for quarantine)."""
+
+    def __init__(self, message: str, check: str = "corrupt_file") -> None:
+        super().__init__(message)
+        self.check = check
 
 
 def unescape(text: str) -> str:
@@ -64,7 +68,7 @@ def read_workbook(data: bytes) -> list[tuple[str, list[list[Any]]]]:
 
 
 def _refuse_dtd(*_: Any) -> None:
-    raise XlsxError("XML part declares a DTD: refused, entities are never expanded")
+    raise XlsxError("XML part declares a DTD: refused, entities are never expanded", check="xml_dtd")
 
 
 def _parse(xml: bytes, start: Any, end: Any = None, text: Any = None) -> None:

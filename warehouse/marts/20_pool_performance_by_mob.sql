@@ -1,5 +1,5 @@
 -- Pool performance of every deal with trustee-report histories (core.pool_performance), one row per
--- report period, placed on a months-on-book axis: months_on_book = whole months from the deal's
+-- report period (grain payment_period: annual rows of 资产管理报告 are left out), placed on a months-on-book axis: months_on_book = whole months from the deal's
 -- value date (起息日) to the end of the collection period. Cumulative default rate as reported
 -- (90+ 累计违约率, cumulative defaults / initial pool). Revolving multiple = cumulative revolving
 -- purchases to date / initial pool balance (循环购买倍数). Cumulative recovery rate = cumulative
@@ -25,6 +25,7 @@ SELECT p.deal_id,
        d.is_revolving,
        d.revolving_period_months,
        d.initial_pool_balance_cny,
+       p.grain,
        p.period_number,
        p.report_date,
        p.collection_period_start,
@@ -55,6 +56,7 @@ SELECT p.deal_id,
        p.not_applicable_reason
 FROM core.pool_performance p
 JOIN marts.deal_facts d ON d.deal_id = p.deal_id
+WHERE p.grain = 'payment_period'
 WINDOW to_date AS (PARTITION BY p.deal_id ORDER BY p.period_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
 
 COMMENT ON VIEW marts.pool_performance_by_mob IS 'How pools performed period by period — balance, defaults, delinquencies, revolving purchases, recoveries — by months on book; one row per deal and report period, 资产池表现（按账龄）';
@@ -78,6 +80,7 @@ COMMENT ON COLUMN marts.pool_performance_by_mob.vintage_year IS 'Year of the val
 COMMENT ON COLUMN marts.pool_performance_by_mob.is_revolving IS 'Deal has a revolving period 是否循环购买';
 COMMENT ON COLUMN marts.pool_performance_by_mob.revolving_period_months IS 'Length of the revolving period, months 循环期（月）';
 COMMENT ON COLUMN marts.pool_performance_by_mob.initial_pool_balance_cny IS 'Pool principal at cut-off, CNY 初始资产池本金余额（元）';
+COMMENT ON COLUMN marts.pool_performance_by_mob.grain IS 'Always payment_period: one row per collection/payment period 数据粒度（按期）';
 COMMENT ON COLUMN marts.pool_performance_by_mob.period_number IS 'Report period number, 1 = first 报告期序号';
 COMMENT ON COLUMN marts.pool_performance_by_mob.report_date IS 'Report date 报告日';
 COMMENT ON COLUMN marts.pool_performance_by_mob.collection_period_start IS 'Collection period start 收款期间起始日';

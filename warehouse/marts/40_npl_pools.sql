@@ -10,7 +10,7 @@ WITH npl_deals AS (
 latest_report AS (
     SELECT deal_id, payment_date, cumulative_recovery_cny
     FROM core.pool_performance
-    WHERE deal_id IN (SELECT deal_id FROM npl_deals)
+    WHERE deal_id IN (SELECT deal_id FROM npl_deals) AND grain = 'payment_period'
     QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY period_number DESC) = 1
 )
 SELECT

@@ -22,7 +22,7 @@ SELECT
     p.cumulative_recovery_cny / n.pool_principal_cny           AS cumulative_recovery_rate,
     n.expected_gross_recovery_rate
 FROM marts.npl_pools n
-JOIN core.pool_performance p ON p.deal_id = n.deal_id;
+JOIN core.pool_performance p ON p.deal_id = n.deal_id AND p.grain = 'payment_period';
 
 COMMENT ON VIEW marts.npl_recovery_curves IS 'How much of each NPL pool has been recovered by months since issue (disposal recoveries only, other income excluded); one row per NPL deal and trustee report, 不良资产池累计回收率曲线';
 COMMENT ON COLUMN marts.npl_recovery_curves.deal_id IS 'Deal id 项目编号';
