@@ -160,16 +160,23 @@ def seed_warehouse(sample_dir: Path, work: Path) -> Path:
 
 def copy_into(build, source: Path) -> None:
     """Write the seed warehouse's rows into a build (what a full rebuild publishes)."""
+    import duckdb
+
     from warehouse.marts import apply_marts
 
     con = build.connect()
-    con.execute(f"ATTACH '{source}' AS seed (READ_ONLY)")
-    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'seed' "
-                         "AND schema_name IN ('raw', 'core', 'dq') ORDER BY 1, 2").fetchall()
-    for schema, table in tables:
-        con.execute(f"DELETE FROM {schema}.{table}")
-        con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM seed.{schema}.{table}")
-    apply_marts(con)  # the source stays attached read-only until the build is published or discarded
+    seed = duckdb.connect(str(source), read_only=True)
+    try:
+        tables = seed.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN "
+                              "('raw', 'core', 'dq') ORDER BY 1, 2").fetchall()
+        for schema, table in tables:
+            con.register("_seed_rows", seed.table(f"{schema}.{table}").arrow())
+            con.execute(f"DELETE FROM {schema}.{table}")
+            con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM _seed_rows")
+            con.unregister("_seed_rows")
+    finally:
+        seed.close()
+    apply_marts(con)
 
 
 def bench_publish(backend, source: Path, label: str) -> dict[str, float]:

@@ -30,7 +30,7 @@ committed as one snapshot): writers then join it instead of beginning their own.
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One transaction around a write; on a connection that is one transaction already, the
     write joins it (a nested BEGIN would abort it)."""
-    if con.execute(f"SELECT getvariable('{OPEN_TRANSACTION}')").fetchone()[0]:
+    if con.execute("SELECT getvariable(?)", [OPEN_TRANSACTION]).fetchone()[0]:
         yield
         return
     con.execute("BEGIN TRANSACTION")

@@ -76,7 +76,7 @@ class LakeBuild(Build):
         con.execute(f"CALL {alias}.set_commit_message('abs-etl', ?, extra_info => ?)",
                     [f"publish run {self.run_id}", json.dumps({"run_id": self.run_id})])
         con.execute("COMMIT")
-        snapshot = con.execute(f"SELECT max(snapshot_id) FROM ducklake_snapshots('{alias}')").fetchone()[0]
+        snapshot = con.execute("SELECT max(snapshot_id) FROM ducklake_snapshots(?)", [alias]).fetchone()[0]
         con.close()
         self._con = None
         return f"{self.backend.location} snapshot {snapshot}"
@@ -206,8 +206,8 @@ class DuckLakeBackend(Backend):
 
     def snapshots(self, con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, Any]]:
         rows = con.execute(
-            f"SELECT snapshot_id, snapshot_time, commit_message FROM ducklake_snapshots('{self.alias}') "
-            f"ORDER BY snapshot_id DESC LIMIT {int(limit)}").fetchall()
+            "SELECT snapshot_id, snapshot_time, commit_message FROM ducklake_snapshots(?) "
+            "ORDER BY snapshot_id DESC LIMIT ?", [self.alias, int(limit)]).fetchall()
         return [{"snapshot_id": s, "at": t.isoformat(timespec="seconds"), "message": m} for s, t, m in rows]
 
     def describe(self) -> dict[str, Any]:
@@ -224,8 +224,8 @@ class DuckLakeBackend(Backend):
             info["snapshot_id"] = info["snapshots"][0]["snapshot_id"]
             info["built_at"] = info["snapshots"][0]["at"]
             info["size_bytes"] = int(con.execute(
-                f"SELECT coalesce(sum(file_size_bytes + delete_file_size_bytes), 0) FROM ducklake_table_info('{self.alias}')"
-            ).fetchone()[0])
+                "SELECT coalesce(sum(file_size_bytes + delete_file_size_bytes), 0) FROM ducklake_table_info(?)",
+                [self.alias]).fetchone()[0])
             info["tables"] = rows_by_table(con)
             info["views"] = [f"{s}.{v}" for s, v in con.execute(
                 "SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = current_database() "
