@@ -65,6 +65,7 @@ _HAS_DIGIT = re.compile(r"\d")
 _SIMPLE_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")  # 1,234.56 / 0.45% as printed
 _FOOTNOTE_ONLY = re.compile(r"^\s*(?:[(（]\s*注\s*\d*\s*[)）]|\[\s*\d{1,2}\s*\]|[¹²³⁴⁵⁶⁷⁸⁹⁰*※]+)\s*$")
 _PLAIN = re.compile(r"^[\w.,%\-]+$", re.ASCII)  # ASCII digits, letters and punctuation only
+_FIGURE_START = re.compile(r"^-?\d{1,3}(?:,\d{3})*(?:,\d{1,2}|\.)$")  # 1,165,009,138. / 12,496,500,00
 _UNCLOSED = re.compile(r"[(（][^)）]*$")  # a bracket the line ends inside (its rest wrapped below)
 _SECURITY_CODE = re.compile(r"^\d{6,9}(?:\.(?:IB|SH|SZ|ib|sh|sz))?$")
 
@@ -757,7 +758,9 @@ class Layout:
             if _FOOTNOTE_ONLY.match(cell.text):
                 continue  # （注1） under its figure
             if _cut_figure(above.text):  # 292,096,302.4 / 1, 1,165,009,138. / 93, 42,863.00 / 万元（注1）
-                if is_value(cell.text) and not cell.text.isdigit() or not is_number(above.text + cell.text):
+                complete = is_number(above.text)  # then only digits may go on it (not a figure of its own)
+                if complete and is_value(cell.text) and not cell.text.isdigit() or not _cut_figure(
+                        above.text + cell.text):
                     return False
             elif is_value(cell.text) or is_value(above.text):
                 return False
@@ -842,8 +845,13 @@ def _cell_above(previous: Line, cell: Cell) -> Cell | None:
 
 
 def _cut_figure(text: str) -> bool:
-    """A figure, or one cut at its decimal point by a line wrap (`1,165,009,138.`)."""
-    return is_number(text) or text.endswith(".") and is_number(text[:-1])
+    """A figure, or one a line wrap cut at its decimal point (`1,165,009,138.`), inside a digit
+    group (`12,496,500,00` / `0.00`) or inside the footnote mark after it (`2,581,700,000.00(` /
+    `注1)`)."""
+    if is_number(text) or _FIGURE_START.match(text):
+        return True
+    bare = _UNCLOSED.sub("", text)
+    return bare != text and bool(bare) and is_number(bare)
 
 
 def _goes_on(table: Block, line: Line) -> bool:

@@ -21,6 +21,7 @@ import ctypes
 import datetime as dt
 import functools
 import re
+import statistics
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -35,11 +36,13 @@ HEADER_BAND_PT, FOOTER_BAND_PT = 50.0, 45.0
 _RUN = re.compile(r"[^\r\n ]+(?: +[^\r\n ]+)*")  # text between line breaks, spaces inside kept
 _SPACE = re.compile(" ")
 _GLUED_CODE = re.compile(r"(\d{6,9}\.(?:IB|SH|SZ))\d", re.IGNORECASE)
-# Two figures in one run, or a dash and a figure (`0.0010,288,914.05`, `34.050944万元185.537494万元`,
-# `——61,300,000.00`): worth a look at where its characters stand.
+# Two figures in one run, a dash and a figure, or a code and a figure (`0.0010,288,914.05`,
+# `34.050944万元185.537494万元`, `——61,300,000.00`, `247704136,960.000000`: more than three digits
+# before a thousands separator): worth a look at where its characters stand.
 _FIGURE = r"[(（]?-?[\d,]*\d\.\d+[)）]?(?:%|‰|万元|亿元|元)?"
-_TWO_FIGURES = re.compile(rf"^(?:(?:—+|-{{2,}}|/)(?=[\d(（])(?:{_FIGURE})+|(?:{_FIGURE}){{2,}})$")
-_WIDER_PT = 0.1  # an advance this much wider than its kind's narrowest is a gap between two objects
+_TWO_FIGURES = re.compile(rf"^(?:(?:—+|-{{2,}}|/)(?=[\d(（])(?:{_FIGURE})+|(?:{_FIGURE}){{2,}}"
+                          r"|\d{4,},\d{3}[\d,]*(?:\.\d+)?(?:万元|亿元|元)?)$")
+_WIDER_PT = 0.1  # an advance this much wider than its kind's usual one is a gap between two objects
 
 
 @dataclass(slots=True)
@@ -180,9 +183,10 @@ def _add_piece(text: str, a: int, b: int, page: Any, origin: Any, box: Any, poin
 def _add_figures(text: str, a: int, b: int, page: Any, origin: Any, box: Any, pointers: tuple, values: tuple,
                  add: Any) -> None:
     """A run that reads as two figures: the cells of two columns set so close that pdfium joined
-    their text objects. Each character's advance is compared with the narrowest advance of its
-    kind (digits, CJK, each other sign) in the run; the run is cut where one is wider — the gap
-    between the objects. A run evenly set (a date 2018.11.30) stays one cell."""
+    their text objects. Each character's advance is compared with the usual (median) advance of
+    its kind (digits, CJK, each other sign) in the run; the run is cut where one is wider — the
+    gap between the objects. A run evenly set (a date 2018.11.30) stays one cell, and so do
+    objects printed over each other (an advance narrower than usual): those cannot be read."""
     p_ox, p_oy, p_left, p_right, p_bottom, p_top = pointers
     ox, oy, _left, right = values
     xs = []
@@ -192,10 +196,11 @@ def _add_figures(text: str, a: int, b: int, page: Any, origin: Any, box: Any, po
     y = oy.value
     kinds = [_kind(ch) for ch in text[a:b - 1]]
     advances = [xs[i + 1] - xs[i] for i in range(len(xs) - 1)]
-    narrowest: dict[str, float] = {}
+    by_kind: dict[str, list[float]] = {}
     for kind, advance in zip(kinds, advances):
-        narrowest[kind] = min(narrowest.get(kind, advance), advance)
-    cuts = [i + 1 for i, (kind, advance) in enumerate(zip(kinds, advances)) if advance - narrowest[kind] > _WIDER_PT]
+        by_kind.setdefault(kind, []).append(advance)
+    usual = {kind: statistics.median_low(found) for kind, found in by_kind.items()}
+    cuts = [i + 1 for i, (kind, advance) in enumerate(zip(kinds, advances)) if advance - usual[kind] > _WIDER_PT]
     for start, stop in zip([0, *cuts], [*cuts, b - a]):
         box(page, a + stop - 1, p_left, p_right, p_bottom, p_top)
         add((y, Cell(text[a + start:a + stop], xs[start], right.value)))

@@ -643,9 +643,14 @@ class _Report:
         for line in block.lines:
             columns = block.columns(line, refuses(heads))
             code = columns.get(code_col)
-            if code is None or not fields.fits(code.text, "code", _is_label) or is_total(line.cells[0].text):
-                continue
             name_cell = columns.get(name_col) if name_col is not None else None
+            if code is None or not fields.fits(code.text, "code", _is_label) or is_total(line.cells[0].text):
+                if name_cell is not None and tranche_label(name_cell.text) and not is_total(name_cell.text):
+                    raise DocumentError(  # a tranche's row without its code: never drop the tranche
+                        f"{line.where}: tranche {name_cell.text} has no security code in column {heads[code_col].text}"
+                        f" (found {code.text if code is not None else 'nothing'!r})", check="bad_value",
+                        page=line.pdf_page, field="security_code", value=code.text if code is not None else None)
+                continue
             label = name_cell.text if name_cell is not None else code.text
             values = {}
             for j, name in columns_of.items():

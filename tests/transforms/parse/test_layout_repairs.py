@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
+import pytest
+
 from tests.transforms.parse.handmade import PAGE_W, Column, Pdf, xlsx
+from transforms.parse.base import DocumentError
 from transforms.parse.pdf_text import pdf_lines
 from transforms.parse.trustee_report import parse_trustee_report
 
@@ -61,7 +64,17 @@ def test_figures_of_two_columns_run_together_are_cut_where_their_objects_meet():
     pdf = Pdf()
     pdf.cells([(Column(100, 200), "2018.11.30"), (Column(200, 240, "r"), "——"), (Column(240.2, 300), "61,300,000.00"),
                (Column(300, 400, "r"), "0.00"), (Column(400.2, 500), "10,288,914.05")], size=8.5)
-    assert cells_of(pdf.bytes()) == [["2018.11.30", "——", "61,300,000.00", "0.00", "10,288,914.05"]]
+    pdf.cells([(Column(60, 130, "r"), "2477041"), (Column(130.2, 220), "36,960.000000")], size=8.5)
+    assert cells_of(pdf.bytes()) == [["2018.11.30", "——", "61,300,000.00", "0.00", "10,288,914.05"],
+                                     ["2477041", "36,960.000000"]]
+
+
+def test_figures_printed_over_each_other_stay_one_unreadable_cell():
+    """Objects that overlap cannot be told apart by where their characters stand: the run stays
+    whole (and a reader refuses it as a figure) rather than falling into single digits."""
+    pdf = Pdf()
+    pdf.cells([(Column(60, 140, "r"), "1.260273"), (Column(136, 220), "1,545,880,000.00")], size=8.5)
+    assert cells_of(pdf.bytes()) == [["1.2602731,545,880,000.00"]]
 
 
 def test_a_figure_wrapped_at_its_decimal_point_twice_is_joined_back():
@@ -77,11 +90,31 @@ def test_a_figure_wrapped_at_its_decimal_point_twice_is_joined_back():
     pdf.cells(list(zip(cols, ["次级档", "2178014", "6,867,900,000.", "0.00", "6,867,900,000.", "0.00"])), gap=9)
     pdf.cells([(cols[2], "00"), (cols[4], "00")], gap=9)
     pdf.cells([(cols[2], "元"), (cols[4], "元")], gap=16)
+    pdf.cells(list(zip(cols, ["优先B档", "2178015", "12,496,500,00", "0.00元", "2,581,700,000.00(", "0.00"])), gap=9)
+    pdf.cells([(cols[2], "0.00"), (cols[4], "注1)")], gap=9)
+    pdf.cells([(cols[2], "元")], gap=16)
     doc = parse_trustee_report(pdf.bytes())
     assert payments(doc) == {
         "2178013.IB": (D("1165009138.93"), D("957528169.40"), D("207480969.53"), D("9925239.50")),
         "2178014.IB": (D("6867900000.00"), D("0.00"), D("6867900000.00"), D("0.00")),
+        "2178015.IB": (D("12496500000.00"), D("0.00"), D("2581700000.00"), D("0.00")),
     }
+
+
+def test_a_tranche_row_without_a_readable_code_is_refused_not_dropped():
+    """A bond table row that names a tranche but whose code cell cannot be read (here a code and
+    a figure printed over each other) would silently lose the tranche: the report is refused."""
+    pdf = report_pdf()
+    cols = [Column(60, 120), Column(120, 200, "r"), Column(196, 280), Column(280, 360, "r"), Column(360, 440, "r"),
+            Column(440, 520, "r")]
+    pdf.cells(list(zip([Column(60, 120), Column(120, 200, "c"), Column(200, 280, "c"), Column(280, 360, "c"),
+                        Column(360, 440, "c"), Column(440, 520, "c")],
+                       ["档次", "证券代码", "兑付前本金余额", "本期兑付本金", "兑付后本金余额", "本期利息"])))
+    pdf.cells(list(zip(cols, ["优先档", "2477041", "36,960.00", "7,733.29", "29,226.71", "196.57"])))
+    pdf.cells(list(zip(cols, ["次级档", "2477042", "9,840.00", "0.00", "9,840.00", "0.00"])))
+    with pytest.raises(DocumentError) as caught:
+        parse_trustee_report(pdf.bytes())
+    assert caught.value.field == "security_code" and "优先档" in caught.value.reason
 
 
 # ───────────────────────────── tables over pages ─────────────────────────────
