@@ -1,6 +1,6 @@
 """The repository alone runs its tests: no test, benchmark, script, Makefile rule or CI step
-names a path outside it (a fresh clone has no ``../shared`` beside it). Files the tests need
-live in tests/fixtures/."""
+names a path outside it (a fresh clone has none of the folders the project was written beside).
+Files the tests need live in tests/fixtures/."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHECKED = ("tests", "bench", "scripts", "Makefile", ".ci")
 TEXT_SUFFIXES = {"", ".py", ".sh", ".md", ".toml", ".cfg", ".ini", ".yaml", ".yml", ".txt", ".json"}
-# Folders that exist only on the machine the project was written on.
+# The folder of references that sits beside the repository on the machine it was written on,
+# and its sub-folders: named once here, so the patterns below are built from the name.
+SIBLING = "shared"
+SIBLING_PARTS = ("real-world", "reference", "seeds", "design")
 OUTSIDE = re.compile(
-    r"\.\./+shared|\.\.\\\\shared"            # ../shared, ..\shared
-    r"|(?<![\w.])/work/"                       # the machine's work area
-    r"|\bshared/(?:real-world|reference|seeds|design)\b"
-    r"|[\"']shared[\"']\s*/|/\s*[\"']shared[\"']"  # Path(...) / "shared" / ...
+    rf"\.\.[/\\]+{SIBLING}\b"                     # the sibling folder, relative: ../X or ..\X
+    r"|(?<![\w.])/work/"                           # the machine's work area
+    rf"|\b{SIBLING}/(?:{'|'.join(SIBLING_PARTS)})\b"  # its sub-folders, however reached
+    rf"|[\"']{SIBLING}[\"']\s*/|/\s*[\"']{SIBLING}[\"']"  # Path(...) / "X" / ...
 )
 PARENTS = re.compile(r"parents\[(\d+)\]((?:\.parent)*)")
 
@@ -51,11 +54,12 @@ def test_no_test_benchmark_script_or_ci_step_names_a_path_outside_the_repository
 
 
 @pytest.mark.parametrize("line", [
-    'REAL = Path("/work/shared/real-world")',
-    'Path(__file__).resolve().parents[2].parent / "shared" / "real-world"',
+    f'REAL = Path("/work/{SIBLING}/real-world")',
+    f'Path(__file__).resolve().parents[2].parent / "{SIBLING}" / "real-world"',
     'Path(__file__).resolve().parents[3]',
-    "cp ../shared/real-world/*.xlsx tests/",
-    '"""Reads shared/reference/seed-figures.md."""',
+    f"cp ../{SIBLING}/real-world/*.xlsx tests/",
+    f"type ..\\{SIBLING}\\seeds\\S-01.md",
+    f'"""Reads {SIBLING}/reference/seed-figures.md."""',
 ])
 def test_the_check_sees_every_way_of_leaving_the_repository(line):
     assert outside_references(ROOT / "tests" / "x" / "test_x.py", line)
