@@ -89,10 +89,10 @@ def subset(world: Path, fraction: float, into: Path, *, earliest: bool = False) 
 # ── measuring a process tree ────────────────────────────────────────────────────────────
 def role(p) -> str:
     """What a process of the run is, for the memory breakdown."""
-    args = " ".join(p.cmdline()[:6])
+    args = " ".join(p.cmdline())
     if "pipeline.isolation" in args:
         return "parse workers"
-    if "prefect" in args and ("server" in args or "uvicorn" in args):
+    if "uvicorn" in args or "prefect.server" in args or "prefect server" in args:
         return "Prefect server"
     if "sample_market" in args or "sample-market" in args:
         return "sample-market server"

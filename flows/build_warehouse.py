@@ -135,7 +135,7 @@ def parse_task_runner(settings: Settings):
         return DaskTaskRunner(address=p.dask_address)
     if p.task_runner == "process":
         return ProcessPoolTaskRunner(max_workers=p.max_workers)
-    return ThreadPoolTaskRunner(max_workers=p.max_workers or os.cpu_count() or 1)
+    return ThreadPoolTaskRunner(max_workers=p.max_workers)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import selectors
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +40,6 @@ class ServerProcess:
         self.url = found.group(1)
 
     def _first_line(self) -> str:
-        import selectors
-
         assert self._proc.stdout is not None
         with selectors.DefaultSelector() as sel:
             sel.register(self._proc.stdout, selectors.EVENT_READ)
