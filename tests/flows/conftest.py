@@ -24,6 +24,8 @@ from typing import Any, Callable
 
 import pytest
 
+from cluster.processes import descendants
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 POOL = "abs-etl-process"
@@ -33,31 +35,11 @@ TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 # ── processes ────────────────────────────────────────────────────────────────────────────
-def _children(pid: int) -> list[int]:
-    """Every descendant of ``pid`` (flow runs start in new sessions, so groups are not enough)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        parents.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
 def kill_tree(proc: subprocess.Popen, grace: float = 10) -> None:
     """Stop a process we started and everything it started: TERM, wait, then KILL."""
     if proc.poll() is not None:
         return
-    victims = [proc.pid, *_children(proc.pid)]
+    victims = [proc.pid, *descendants(proc.pid)]
     for pid in victims:
         try:
             os.kill(pid, signal.SIGTERM)
@@ -67,7 +49,7 @@ def kill_tree(proc: subprocess.Popen, grace: float = 10) -> None:
         proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         pass
-    for pid in [*victims, *_children(proc.pid)]:
+    for pid in [*victims, *descendants(proc.pid)]:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
