@@ -2,10 +2,11 @@
 
 ``parse_batch`` is what the task runner maps (a plain function: it runs the same in a
 Prefect process-pool worker, on a Dask worker or in a thread of the plain runner). It parses
-each document in an isolated worker process (``pipeline.isolation``) and writes the batch's
-rows per table to ``<work>/rows/<table>/<batch>.parquet``, typed by the warehouse schema, with
-each row's ``document_id``, publish time and position in its document. It returns only what
-the run needs to decide outcomes — so memory does not grow with the number of documents.
+each document in an isolated worker process (``pipeline.isolation``), which keeps the batch's
+rows (``BatchRows``) and writes them per table to ``<work>/rows/<table>/<batch>.parquet``, typed
+by the warehouse schema, with each row's ``document_id``, publish time and position in its
+document. Rows never come back to the run's process: it gets only what it needs to decide
+outcomes, so its memory and its one interpreter lock do not grow with the documents' rows.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -105,83 +106,98 @@ atexit.register(close_workers)
 
 
 def parse_batch(spec: BatchSpec) -> BatchResult:
-    """Parse every document of the batch in an isolated worker and write its rows as Parquet."""
+    """Parse every document of the batch in an isolated worker, which writes the batch's rows as
+    Parquet itself; this process gets back only what the run keeps of each document."""
     started = time.perf_counter()
     worker = _checkout(spec.limits)
     before = worker.started
-    docs: list[ParsedDoc] = []
-    rows: dict[str, list[dict[str, Any]]] = {}
+    docs: dict[int, ParsedDoc] = {}
     try:
-        for stored in spec.documents:
-            outcome = worker.parse(stored, spec.context)
-            doc = ParsedDoc(stored=stored)
-            if outcome.error is not None:
-                doc.error = error_fields(outcome.error)
-            else:
-                _keep(doc, outcome.parsed, spec, rows)
-            docs.append(doc)
+        worker.open_batch(replace(spec, documents=()))
+        held: list[int] = []                      # documents whose rows the child holds
+        todo = list(range(len(spec.documents)))
+        while todo:
+            i = todo.pop(0)
+            kept, error = worker.add(spec.documents[i])
+            docs[i] = ParsedDoc(stored=spec.documents[i], **kept) if error is None else \
+                ParsedDoc(stored=spec.documents[i], error=error_fields(error))
+            if worker.lost_rows:  # the child died and took the rows it held: add those again
+                worker.lost_rows = False
+                todo[:0], held = held, []
+            if error is None:
+                held.append(i)
+        files, misfits = worker.write_batch()
     finally:
         _checkin(worker)
-    files = write_rows(spec, rows, docs)
-    return BatchResult(spec.batch_id, spec.label, docs, files, round(time.perf_counter() - started, 3),
+    ordered = [docs[i] for i in range(len(spec.documents))]
+    for doc in ordered:
+        if doc.document_id in misfits and doc.error is None:
+            doc.error, doc.rows = misfits[doc.document_id], {}
+    return BatchResult(spec.batch_id, spec.label, ordered, files, round(time.perf_counter() - started, 3),
                        worker.started - before)
 
 
-def _keep(doc: ParsedDoc, parsed: ParsedDocument, spec: BatchSpec, rows: dict[str, list[dict[str, Any]]]) -> None:
-    unknown = sorted(set(parsed.tables) - set(spec.schemas))
-    if unknown:  # a parser bug: quarantine the document, name the table
-        doc.error = {"reason": f"parser crashed: rows for unknown tables {unknown}", "check": "parser_crash"}
-        return
-    doc.doc_type, doc.meta = parsed.doc_type, dict(parsed.meta)
-    implausible = negative_amount(parsed.tables)
-    if implausible is not None:  # the document's own fault: quarantine it, keep none of its rows
-        doc.error = error_fields(implausible)
-        return
-    published = doc.stored.published_at or ""
-    for table, table_rows in parsed.tables.items():
-        doc.rows[table] = len(table_rows)
-        target = rows.setdefault(table, [])
-        for seq, row in enumerate(table_rows):
-            target.append({**row, "document_id": doc.document_id, "_published_at": published, "_seq": seq})
-    doc.institutions = {r["institution_id"]: r["full_name_zh"] for r in parsed.tables.get("core.institutions", [])}
-    doc.aliases = {r["alias"]: r["institution_id"] for r in parsed.tables.get("core.institution_aliases", [])}
+class BatchRows:
+    """The rows of one batch, collected inside the parse worker and written there as Parquet."""
 
+    def __init__(self, spec: BatchSpec) -> None:
+        self.spec = spec
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.misfits: dict[str, dict[str, Any]] = {}
 
-def write_rows(spec: BatchSpec, rows: dict[str, list[dict[str, Any]]], docs: list[ParsedDoc]) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """One Parquet file per table; a document whose rows do not fit the warehouse's types is
-    quarantined with the column and value (its rows are left out), never failing the batch."""
-    files = {}
-    for table, table_rows in sorted(rows.items()):
-        frame = _frame(table, table_rows, spec.schemas[table], docs)
-        if frame.is_empty():
-            continue
-        path = spec.work_dir / "rows" / table / f"{spec.batch_id}.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(path, compression="lz4", statistics=False)
-        files[table] = (str(path), tuple(frame.columns))
-    return files
+    def keep(self, stored: StoredDocument, parsed: ParsedDocument) -> dict[str, Any]:
+        """Keep a parsed document's rows for the batch file; returns what the run keeps of it
+        (a ``ParsedDoc``'s fields without its rows)."""
+        unknown = sorted(set(parsed.tables) - set(self.spec.schemas))
+        if unknown:  # a parser bug: quarantine the document, name the table
+            raise DocumentError(f"parser crashed: rows for unknown tables {unknown}", check="parser_crash")
+        implausible = negative_amount(parsed.tables)
+        if implausible is not None:  # the document's own fault: quarantine it, keep none of its rows
+            raise implausible
+        published = stored.published_at or ""
+        counts = {}
+        for table, table_rows in parsed.tables.items():
+            counts[table] = len(table_rows)
+            target = self.rows.setdefault(table, [])
+            for seq, row in enumerate(table_rows):
+                target.append({**row, "document_id": stored.sha256, "_published_at": published, "_seq": seq})
+        return {
+            "doc_type": parsed.doc_type, "meta": dict(parsed.meta), "rows": counts,
+            "institutions": {r["institution_id"]: r["full_name_zh"] for r in parsed.tables.get("core.institutions", [])},
+            "aliases": {r["alias"]: r["institution_id"] for r in parsed.tables.get("core.institution_aliases", [])},
+        }
 
+    def write(self) -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, dict[str, Any]]]:
+        """One Parquet file per table; a document whose rows do not fit the warehouse's types is
+        named with the column and value (its rows are left out), never failing the batch.
+        Returns (table → (path, columns), document_id → error fields of a misfit)."""
+        files = {}
+        for table, table_rows in sorted(self.rows.items()):
+            frame = self._frame(table, table_rows)
+            if frame.is_empty():
+                continue
+            path = self.spec.work_dir / "rows" / table / f"{self.spec.batch_id}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.write_parquet(path, compression="lz4", statistics=False)
+            files[table] = (str(path), tuple(frame.columns))
+        self.rows = {}
+        return files, self.misfits
 
-def _frame(table: str, rows: list[dict[str, Any]], schema: dict[str, pl.DataType], docs: list[ParsedDoc]) -> pl.DataFrame:
-    present = {k for row in rows for k in row}
-    keep = {c: t for c, t in schema.items() if c in present and c not in ROW_COLUMNS}
-    full = {**keep, **ROW_COLUMNS}
-    try:
-        return _build(rows, full)
-    except Exception:  # find the documents whose rows do not fit, quarantine them, keep the rest
-        bad: set[str] = set()
-        for doc_id in dict.fromkeys(r["document_id"] for r in rows):
-            mine = [r for r in rows if r["document_id"] == doc_id]
-            try:
-                _build(mine, full)
-            except Exception as exc:
-                bad.add(doc_id)
-                for doc in docs:
-                    if doc.document_id == doc_id and doc.error is None:
-                        doc.error = {"reason": f"a value does not fit {table}: {type(exc).__name__}: {str(exc)[:300]}",
-                                     "check": "type_mismatch"}
-                        doc.rows = {}
-        return _build([r for r in rows if r["document_id"] not in bad], full)
+    def _frame(self, table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+        schema = self.spec.schemas[table]
+        present = {k for row in rows for k in row}
+        full = {**{c: t for c, t in schema.items() if c in present and c not in ROW_COLUMNS}, **ROW_COLUMNS}
+        try:
+            return _build(rows, full)
+        except Exception:  # find the documents whose rows do not fit, leave them out, keep the rest
+            for doc_id in dict.fromkeys(r["document_id"] for r in rows):
+                try:
+                    _build([r for r in rows if r["document_id"] == doc_id], full)
+                except Exception as exc:
+                    self.misfits.setdefault(doc_id, {
+                        "reason": f"a value does not fit {table}: {type(exc).__name__}: {str(exc)[:300]}",
+                        "check": "type_mismatch"})
+            return _build([r for r in rows if r["document_id"] not in self.misfits], full)
 
 
 def _build(rows: list[dict[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -193,4 +209,4 @@ def batch_label(kind: str, first: int, last: int, total: int) -> str:
     return f"parse {kind} {first:,}–{last:,} of {total:,}"
 
 
-__all__ = ["BatchSpec", "BatchResult", "ParsedDoc", "parse_batch", "batch_label", "close_workers"]
+__all__ = ["BatchSpec", "BatchResult", "BatchRows", "ParsedDoc", "parse_batch", "batch_label", "close_workers"]

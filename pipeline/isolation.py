@@ -1,7 +1,8 @@
 """Parse documents in a worker process that a document cannot take down with it.
 
 A ``ParseWorker`` is a child process (``python -m pipeline.isolation``) with an address-space
-limit (``limits.worker_memory_mb``, set with ``resource.setrlimit`` inside the child). The
+limit: what it holds once its code is loaded plus ``limits.worker_memory_mb`` for documents
+(set with ``resource.setrlimit`` inside the child). The
 supervisor hands it one document at a time and waits at most ``limits.seconds_per_document``
 for the answer, so it always knows which document the worker holds:
 
@@ -66,6 +67,8 @@ class ParseWorker:
         self._to_child: Connection | None = None
         self._from_child: Connection | None = None
         self.started = 0  # how many child processes this supervisor started (1 + replacements)
+        self._batch: Any = None   # the batch the child collects rows for (re-opened in a fresh child)
+        self.lost_rows = False    # a child died holding rows of the open batch
 
     # ── life cycle ──────────────────────────────────────────────────────────────────────
     def _start(self) -> None:
@@ -75,6 +78,7 @@ class ParseWorker:
             [sys.executable, "-m", "pipeline.isolation", str(down_r), str(up_w),
              str(self.limits.worker_memory_mb), self.entry],
             pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL, close_fds=True,
+            env={**os.environ, "POLARS_MAX_THREADS": "1"},  # one document at a time: one core each
         )
         os.close(down_r)
         os.close(up_w)
@@ -122,40 +126,86 @@ class ParseWorker:
     # ── work ────────────────────────────────────────────────────────────────────────────
     def parse(self, stored: StoredDocument, context: Any) -> Outcome:
         """Parse one stored document in the child; never raises for what the document does."""
+        kind, payload = self._ask(("parse", stored, context), self.limits.seconds_per_document)
+        if kind == "parsed":
+            return Outcome(parsed=payload)
+        return Outcome(error=payload)
+
+    def open_batch(self, batch: Any) -> None:
+        """Start collecting a batch's rows in the child (``pipeline.batches.BatchRows``): the
+        child keeps them and writes them itself, so rows never cross back to this process."""
+        self._batch, self.lost_rows = batch, False
+        self._send_or_restart(("open", batch))
+
+    def add(self, stored: StoredDocument) -> tuple[dict | None, DocumentError | None]:
+        """Parse one document into the open batch: (what the run keeps of it, None) or (None,
+        the error that quarantines it). A child that died or was stopped took the batch's rows
+        with it: ``lost_rows`` turns True, and the caller adds those documents again."""
+        kind, payload = self._ask(("add", stored), self.limits.seconds_per_document)
+        if kind == "kept":
+            return payload, None
+        return None, payload
+
+    def write_batch(self) -> tuple[dict, dict]:
+        """Write the open batch's rows as Parquet in the child: (table → (path, columns),
+        document_id → error of a document whose rows do not fit the warehouse's types)."""
+        kind, payload = self._ask(("write",), max(60.0, self.limits.seconds_per_document))
+        self._batch = None
+        if kind != "written":
+            raise RuntimeError(f"the parse worker could not write its batch: {payload}")
+        return payload
+
+    def _send_or_restart(self, message: tuple) -> None:
+        """Send to the child, starting a fresh one first if there is none (a fresh child
+        collects the open batch, from nothing)."""
         if self._proc is None or self._proc.poll() is not None:
             self._stop(kill=True)
             self._start()
-        assert self._to_child is not None and self._from_child is not None
+            if self._batch is not None and message[0] != "open":
+                self._send(("open", self._batch))
+        self._send(message)
+
+    def _send(self, message: tuple) -> None:
+        assert self._to_child is not None
+        self._to_child.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _ask(self, message: tuple, deadline: float) -> tuple[str, Any]:
+        """Send a message about one document and wait for the answer; a crash, a time limit or
+        a memory blow-up becomes ("failed", DocumentError) and the worker is replaced."""
+        kind, payload = self._exchange(message, deadline)
+        if self._proc is None and self._batch is not None:
+            self.lost_rows = True  # the child that held the open batch's rows is gone
+        return kind, payload
+
+    def _exchange(self, message: tuple, deadline: float) -> tuple[str, Any]:
         try:
-            self._to_child.send_bytes(pickle.dumps((stored, context), protocol=pickle.HIGHEST_PROTOCOL))
+            self._send_or_restart(message)
         except (BrokenPipeError, OSError):
-            return Outcome(error=self._died(stored))
-        deadline = self.limits.seconds_per_document
+            return "failed", self._died()
+        assert self._from_child is not None
         try:
             ready = self._from_child.poll(deadline)
         except (EOFError, OSError):
             ready = True
         if not ready:
             self._stop(kill=True)
-            return Outcome(error=DocumentError(
+            return "failed", DocumentError(
                 f"parsing took longer than {deadline:g} s (limits.seconds_per_document): the worker was "
-                f"stopped and replaced", check="time_limit"))
+                f"stopped and replaced", check="time_limit")
         try:
             kind, payload = pickle.loads(self._from_child.recv_bytes())
         except (EOFError, OSError):
-            return Outcome(error=self._died(stored))
-        if kind == "parsed":
-            return Outcome(parsed=payload)
+            return "failed", self._died()
         if kind == "error":
-            return Outcome(error=DocumentError(**payload))
+            return "failed", DocumentError(**payload)
         if kind == "memory":
             self._stop(kill=True)  # a heap that hit its limit is not trusted with the next document
-            return Outcome(error=DocumentError(
+            return "failed", DocumentError(
                 f"parsing needed more memory than {self.limits.worker_memory_mb} MB (limits.worker_memory_mb): "
-                f"the worker was replaced", check="memory_limit"))
-        raise RuntimeError(f"parse worker answered {kind!r}")  # pragma: no cover - protocol bug
+                f"the worker was replaced", check="memory_limit")
+        return kind, payload
 
-    def _died(self, stored: StoredDocument) -> DocumentError:
+    def _died(self) -> DocumentError:
         status = self._stop(kill=True)
         if status is not None and status < 0:
             name = signal.Signals(-status).name
@@ -176,20 +226,33 @@ def _child(read_fd: int, write_fd: int, memory_mb: int, entry: str) -> None:
     module, _, function = entry.partition(":")
     parse_one = getattr(importlib.import_module(module), function)
     _warm_imports()
-    limit = memory_mb * MB
+    limit = _address_space() + memory_mb * MB  # what documents may add to the warmed worker
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     inbox = Connection(read_fd, readable=True, writable=False)
     outbox = Connection(write_fd, readable=False, writable=True)
     outbox.send_bytes(b"ready")
+    batch = None  # pipeline.batches.BatchRows of the open batch
     while True:
         try:
-            stored, context = pickle.loads(inbox.recv_bytes())
+            message = pickle.loads(inbox.recv_bytes())
         except EOFError:
             return
+        kind = message[0]
+        if kind == "open":
+            from pipeline.batches import BatchRows
+
+            batch = BatchRows(message[1])
+            continue
         try:
-            data = read_verified(stored)
-            answer: tuple[str, Any] = ("parsed", parse_one(stored, data, context))
+            if kind == "write":
+                answer: tuple[str, Any] = ("written", batch.write())
+                batch = None
+            else:
+                stored = message[1]
+                context = message[2] if kind == "parse" else batch.spec.context
+                parsed = parse_one(stored, read_verified(stored), context)
+                answer = ("parsed", parsed) if kind == "parse" else ("kept", batch.keep(stored, parsed))
         except DocumentError as exc:
             answer = ("error", error_fields(exc))
         except MemoryError:
@@ -222,6 +285,27 @@ def _warm_imports() -> None:
     for target in PARSERS.values():
         importlib.import_module(target.partition(":")[0])
     importlib.import_module("transforms.parse.trustee_report")
+    _warm_parquet_writer()
+
+
+def _address_space() -> int:
+    """This process's address space now, in bytes (the code and thread pools loaded; polars
+    alone reserves several hundred MB it never touches)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def _warm_parquet_writer() -> None:
+    """Write one tiny Parquet file before the memory limit is set: polars starts its thread
+    pools and reserves their address space on first use, which the limit would refuse."""
+    import io
+
+    import polars as pl
+
+    pl.DataFrame({"x": [1]}).write_parquet(io.BytesIO(), compression="lz4", statistics=False)
 
 
 def read_verified(stored: StoredDocument) -> bytes:

@@ -163,7 +163,7 @@ class Limits(BaseModel):
     max_json_depth: int = Field(64, ge=1)
     max_json_mb: float = Field(20, gt=0)
     seconds_per_document: float = Field(60, gt=0)
-    worker_memory_mb: int = Field(2048, ge=256)       # address-space limit of a parse worker process
+    worker_memory_mb: int = Field(2048, ge=256)       # address space documents may add to a parse worker process
 
 
 _LIMIT_UNITS = {

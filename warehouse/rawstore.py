@@ -14,7 +14,9 @@ import hashlib
 import os
 import sqlite3
 import tempfile
-from contextlib import closing
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -66,16 +68,40 @@ class RawStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         (self.root / "sha256").mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con:
+        self._lock = threading.Lock()
+        self._con: sqlite3.Connection | None = None
+        self._pid = 0
+        with self._index() as con:
             con.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.root / "index.sqlite", timeout=60, isolation_level=None)
+        con = sqlite3.connect(self.root / "index.sqlite", timeout=60, isolation_level=None, check_same_thread=False)
         con.execute("PRAGMA journal_mode=WAL")
         # commits reach the disk at checkpoints and at ``sync``, not one fsync per document:
         # WAL stays consistent after a crash, and what a power cut loses is fetched again
         con.execute("PRAGMA synchronous=NORMAL")
         return con
+
+    @contextmanager
+    def _index(self) -> Iterator[sqlite3.Connection]:
+        """The index, one statement at a time: one connection per process shared by the
+        download threads (a connection per call cost more than the insert it made)."""
+        with self._lock:
+            if self._con is None or self._pid != os.getpid():  # never a connection inherited by fork
+                self._con, self._pid = self._connect(), os.getpid()
+            yield self._con
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None and self._pid == os.getpid():
+                self._con.close()
+            self._con = None
+
+    def __getstate__(self) -> dict:
+        return {"root": self.root}
+
+    def __setstate__(self, state: dict) -> None:
+        self.root, self._lock, self._con, self._pid = state["root"], threading.Lock(), None, 0
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -83,7 +109,7 @@ class RawStore:
         return self.root / "sha256" / sha256[:2] / sha256[2:4] / sha256
 
     def has_source_doc(self, source: str, source_doc_id: str) -> bool:
-        with closing(self._connect()) as con:
+        with self._index() as con:
             row = con.execute(
                 "SELECT sha256, size_bytes FROM fetched WHERE source = ? AND source_doc_id = ?",
                 [source, source_doc_id]).fetchone()
@@ -122,27 +148,28 @@ class RawStore:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
         now = datetime.now(timezone.utc).isoformat()
-        with closing(self._connect()) as con:
-            con.execute(
+        with self._index() as con:
+            row = con.execute(
                 """INSERT INTO fetched VALUES (?,?,?,?,?,?,?,?,?,?,?)
                    ON CONFLICT (source, source_doc_id) DO UPDATE SET
                      sha256 = excluded.sha256, url = excluded.url, title = excluded.title,
                      file_name = excluded.file_name, published_at = excluded.published_at,
                      doc_type_hint = excluded.doc_type_hint, size_bytes = excluded.size_bytes,
-                     last_seen_at = excluded.last_seen_at""",
+                     last_seen_at = excluded.last_seen_at
+                   RETURNING *""",
                 [source, source_doc_id, digest, url, title, file_name, published_at, doc_type_hint,
                  len(data), now, now],
-            )
-        return self.get(source, source_doc_id)
+            ).fetchone()
+        return StoredDocument(*row, path=target)
 
     def sync(self) -> None:
         """Make every document stored so far durable: the files and the index, at once."""
         os.sync()
-        with closing(self._connect()) as con:
+        with self._index() as con:
             con.execute("PRAGMA wal_checkpoint(FULL)")
 
     def get(self, source: str, source_doc_id: str) -> StoredDocument:
-        with closing(self._connect()) as con:
+        with self._index() as con:
             row = con.execute(
                 "SELECT * FROM fetched WHERE source = ? AND source_doc_id = ?", [source, source_doc_id]
             ).fetchone()
@@ -152,7 +179,7 @@ class RawStore:
 
     def all(self) -> list[StoredDocument]:
         """Every indexed document, oldest publish time first (stable order)."""
-        with closing(self._connect()) as con:
+        with self._index() as con:
             rows = con.execute(
                 "SELECT * FROM fetched ORDER BY published_at NULLS FIRST, source, source_doc_id"
             ).fetchall()
