@@ -101,13 +101,21 @@ def role(p) -> str:
 
 class TreeMemory(threading.Thread):
     """Peak of the summed RSS of a process and all its descendants, sampled every 0.2 s, and
-    who held it at the peak (by role)."""
+    who held it at the peak (by role); and the CPU seconds each role used (a process's last
+    sample: where the machine's two cores went)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, 0, threading.Event()
         self.at_peak: dict[str, int] = {}
         self.timeline: list[tuple[float, dict[str, int]]] = []   # (seconds since start, RSS by role)
+        self.cpu: dict[int, tuple[str, float]] = {}             # pid → (role, CPU seconds so far)
+
+    def cpu_by_role(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for kind, seconds in self.cpu.values():
+            out[kind] = out.get(kind, 0.0) + seconds
+        return out
 
     def run(self) -> None:
         import psutil
@@ -123,8 +131,10 @@ class TreeMemory(threading.Thread):
                     try:
                         rss = p.memory_info().rss
                         kind = role(p)
+                        times = p.cpu_times()
                     except (psutil.NoSuchProcess, psutil.AccessDenied):
                         continue
+                    self.cpu[p.pid] = (kind, times.user + times.system)
                     total += rss
                     roles[kind] = roles.get(kind, 0) + rss
             except psutil.NoSuchProcess:
@@ -159,6 +169,10 @@ def run_measured(args: list[str], env: dict[str, str], log: Path) -> tuple[float
             out.write(",".join([f"{t - started:.1f}", *(str(roles.get(k, 0) // 2**20) for k in kinds)]) + "\n")
     held = ", ".join(f"{k} {v / 2**20:,.0f}" for k, v in sorted(memory.at_peak.items(), key=lambda kv: -kv[1]))
     print(f"  at the peak of {memory.peak / 2**20:,.0f} MB (MB): {held}", flush=True)
+    spent = memory.cpu_by_role()
+    print(f"  CPU seconds ({sum(spent.values()):,.0f} in all, {cores()} cores × {time.perf_counter() - started:.0f} s "
+          f"of wall time): " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1])),
+          flush=True)
     return time.perf_counter() - started, memory.peak, began
 
 

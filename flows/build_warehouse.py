@@ -29,6 +29,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows.run_artifacts import publish_run_artifacts
 from flows.writer_slot import writer_slot
@@ -40,6 +41,8 @@ from pipeline.sources import FEEDS, download_concurrency, open_sources
 from settings import Settings, get_settings
 
 STAGE = {"cache_policy": NO_CACHE, "log_prints": True}
+# Parameters holding thousands of documents are passed ``quote``d: Prefect would otherwise walk
+# every element of them looking for futures, for each task run.
 
 
 # ── the stages as tasks ──────────────────────────────────────────────────────────────────
@@ -70,8 +73,8 @@ def fetch_source(job: Job, listing: Listing, stored: queue.Queue, name: str, cou
     return report
 
 
-@task(name="parse-batch", task_run_name="{spec.label}", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def parse_documents(spec: BatchSpec) -> BatchResult:
+@task(name="parse-batch", task_run_name="{label}", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def parse_documents(spec: BatchSpec, label: str) -> BatchResult:
     """Parse a batch in an isolated worker process; rows go to the build's work folder as Parquet."""
     return parse_batch(spec)
 
@@ -186,10 +189,11 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
         stored: queue.Queue = queue.Queue()
         with api_for_workers(), parse_task_runner(settings) as parsers, \
                 ThreadPoolTaskRunner(max_workers=max(1, len(listings))) as fetchers:
-            schedule = ParseSchedule(job, lambda spec: parsers.submit(parse_documents, {"spec": spec}), planned)
+            schedule = ParseSchedule(job, lambda spec: parsers.submit(parse_documents, {"spec": quote(spec),
+                                                                                        "label": spec.label}), planned)
             for doc in job.extra_documents:
                 schedule.add(doc)
-            downloads = [fetchers.submit(fetch_source, {"job": job, "listing": listing, "stored": stored,
+            downloads = [fetchers.submit(fetch_source, {"job": job, "listing": quote(listing), "stored": stored,
                                                         "name": listing.source.name, "count": len(listing.entries)})
                          for listing in listings]
             with _progress_bar() as bar:
@@ -203,9 +207,9 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
                     bar.parsed(done, total)
                     update_progress_artifact(progress_id, progress=min(100.0, 100.0 * done / total))
 
-                fetched = schedule.finish(batch_done, lambda docs: freeze_names(job, docs, len(docs)))
+                fetched = schedule.finish(batch_done, lambda docs: freeze_names(job, quote(docs), len(docs)))
         update_progress_artifact(progress_id, progress=100.0)
-        decide(job, fetched, len(fetched))
+        decide(job, quote(fetched), len(fetched))
         for table in job.tables():
             stage_table(job, table)
         validate(job, len(job.frames))
