@@ -33,7 +33,7 @@ from prefect.utilities.annotations import quote
 
 from flows.run_artifacts import publish_run_artifacts
 from flows.writer_slot import writer_slot
-from pipeline.batches import BatchResult, BatchSpec, ParsedDoc, parse_batch
+from pipeline.batches import BatchResult, BatchSpec, ParsedDoc, close_workers, parse_batch
 from pipeline.fetch import FetchReport, Listing
 from pipeline.hooks import ParseContext
 from pipeline.job import Job, ParseSchedule
@@ -208,6 +208,7 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
                     update_progress_artifact(progress_id, progress=min(100.0, 100.0 * done / total))
 
                 fetched = schedule.finish(batch_done, lambda docs: freeze_names(job, quote(docs), len(docs)))
+        close_workers()  # the parse children of this process: their memory is not needed past parsing
         update_progress_artifact(progress_id, progress=100.0)
         decide(job, quote(fetched), len(fetched))
         for table in job.tables():
@@ -216,6 +217,7 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
         load(job)
         audit(job)
     except BaseException as exc:
+        close_workers()
         job.fail(exc)
         raise
     summary = publish(job)

@@ -47,6 +47,13 @@ def _context_from_dict(aliases: dict[str, str], limits: Limits | None = None) ->
 def parse_document(stored: StoredDocument, data: bytes, context: ParseContext | None) -> ParsedDocument:
     """Screen the bytes against the limits, recognise the document and run its parser; unknown
     documents are a DocumentError."""
+    from transforms.parse.pdf_text import one_pdf_per_parse
+
+    with one_pdf_per_parse(data):  # the screen, the detection and the parser open a PDF once
+        return _parse(stored, data, context)
+
+
+def _parse(stored: StoredDocument, data: bytes, context: ParseContext | None) -> ParsedDocument:
     from pipeline.limits import limits_in, screen_document
     from transforms.parse.detect import PARSERS, TRUSTEE_REPORT, detect_doc_type
 

@@ -131,14 +131,17 @@ def _refuse_doctype(*_: Any) -> None:
 def _screen_pdf(data: bytes, limits: Limits) -> None:
     import pypdfium2 as pdfium
 
+    from transforms.parse.pdf_text import pdf_document  # the parse's shared document, when one is open
+
     budget = int(limits.max_uncompressed_mb * MB)
     facts = pdf_facts(data, budget)
     if facts.truncated:
         raise DocumentError(f"PDF is truncated or corrupt: {facts.truncated} (the download was cut short or the "
                             "file is damaged; fetch it again)", check="corrupt_file")
     try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
+        with pdf_document(data) as pdf:
+            _screen_pdf_pages(pdf, facts, len(data), limits)
+    except pdfium.PdfiumError as exc:  # raised by opening the document only
         if exc.err_code == pdfium.raw.FPDF_ERR_PASSWORD:
             raise DocumentError("encrypted PDF: a password is required to open it; ask for an unprotected copy",
                                 check="encrypted") from exc
@@ -147,33 +150,34 @@ def _screen_pdf(data: bytes, limits: Limits) -> None:
                                 check="encrypted") from exc
         raise DocumentError(f"PDF is truncated or corrupt: its cross-reference table or trailer cannot be read "
                             f"({exc})", check="corrupt_file") from exc
-    try:
-        pages = len(pdf)
-        if pages > limits.max_pdf_pages:
-            raise over_limit(limits, "max_pdf_pages", f"PDF has {pages:,} pages")
-        if facts.dangerous:
-            raise DocumentError(
-                f"PDF carries {' and '.join(facts.dangerous)}: refused, not stripped — trustee reports and "
-                "announcements never need scripts or actions, so the file was altered or is not what it claims; "
-                "ask for a clean copy", check="pdf_active_content")
-        if facts.over_budget:
-            raise over_limit(limits, "max_uncompressed_mb",
-                             f"PDF streams inflate to more than {budget / MB:,.0f} MB from a "
-                             f"{len(data) / MB:,.1f} MB file (a decompression bomb)")
-        if pages == 0:
-            raise DocumentError("PDF has no pages", check="corrupt_file")
-        if facts.has_text is False:
-            raise DocumentError(f"PDF has no text layer: its {pages:,} page(s) are images (a scan); it needs OCR or "
-                                "the publisher's text version", check="no_text_layer")
-        if facts.has_text is None or facts.content_bytes > limits.max_text_chars:
-            chars = _pdf_chars(pdf, limits.max_text_chars)
-            if chars == 0:
-                raise DocumentError(f"PDF has no text layer: none of its {pages:,} page(s) holds text (a scan); it "
-                                    "needs OCR or the publisher's text version", check="no_text_layer")
-            if chars > limits.max_text_chars:
-                raise over_limit(limits, "max_text_chars", f"PDF holds more than {chars:,} characters of text")
-    finally:
-        pdf.close()
+
+
+def _screen_pdf_pages(pdf: Any, facts: Any, size: int, limits: Limits) -> None:
+    budget = int(limits.max_uncompressed_mb * MB)
+    pages = len(pdf)
+    if pages > limits.max_pdf_pages:
+        raise over_limit(limits, "max_pdf_pages", f"PDF has {pages:,} pages")
+    if facts.dangerous:
+        raise DocumentError(
+            f"PDF carries {' and '.join(facts.dangerous)}: refused, not stripped — trustee reports and "
+            "announcements never need scripts or actions, so the file was altered or is not what it claims; "
+            "ask for a clean copy", check="pdf_active_content")
+    if facts.over_budget:
+        raise over_limit(limits, "max_uncompressed_mb",
+                         f"PDF streams inflate to more than {budget / MB:,.0f} MB from a "
+                         f"{size / MB:,.1f} MB file (a decompression bomb)")
+    if pages == 0:
+        raise DocumentError("PDF has no pages", check="corrupt_file")
+    if facts.has_text is False:
+        raise DocumentError(f"PDF has no text layer: its {pages:,} page(s) are images (a scan); it needs OCR or "
+                            "the publisher's text version", check="no_text_layer")
+    if facts.has_text is None or facts.content_bytes > limits.max_text_chars:
+        chars = _pdf_chars(pdf, limits.max_text_chars)
+        if chars == 0:
+            raise DocumentError(f"PDF has no text layer: none of its {pages:,} page(s) holds text (a scan); it "
+                                "needs OCR or the publisher's text version", check="no_text_layer")
+        if chars > limits.max_text_chars:
+            raise over_limit(limits, "max_text_chars", f"PDF holds more than {chars:,} characters of text")
 
 
 def _pdf_chars(pdf: Any, stop_after: int) -> int:

@@ -65,6 +65,7 @@ def run_job(
                     progress("parse", len(job.parsed), len(schedule.fetched))
 
             fetched = schedule.finish(batch_done)
+        close_workers()  # the parse children: their memory is not needed past parsing
         job.decide(fetched)
         for table in job.tables():
             job.stage_table(table)

@@ -556,8 +556,31 @@ def _decode_stream(body: bytes, steps: list[str], limit: int) -> Iterator[bytes]
             data = iter([binascii.unhexlify(raw + b"0" * (len(raw) % 2))])
         else:
             raw = raw[2:] if raw.startswith(b"<~") else raw
-            data = iter([base64.a85decode(raw.split(b"~>")[0])])
+            data = iter([a85decode(raw.split(b"~>")[0])])
     yield from data
+
+
+_A85_WEIGHTS = (85 ** 4, 85 ** 3, 85 ** 2, 85, 1)
+
+
+def a85decode(raw: bytes) -> bytes:
+    """ASCII85 exactly as ``base64.a85decode`` reads it, in numpy: the
+    pure-Python decoder was a third of the time spent on a typical exchange report."""
+    import numpy as np
+
+    raw = raw.translate(None, b" \t\n\r\v")
+    if b"z" in raw or not raw:  # 'z' (four zero bytes) is rare: the stdlib knows its rules
+        return base64.a85decode(raw)
+    digits = np.frombuffer(raw, dtype=np.uint8)
+    if int(digits.min()) < 33 or int(digits.max()) > 117:
+        raise ValueError("Non-Ascii85 digit found")
+    short = -len(digits) % 5
+    groups = np.concatenate([digits, np.full(short, 117, np.uint8)]).reshape(-1, 5).astype(np.uint64) - 33
+    values = groups @ np.array(_A85_WEIGHTS, dtype=np.uint64)
+    if bool((values > 0xFFFFFFFF).any()):
+        raise ValueError("Ascii85 overflow")
+    out = values.astype(">u4").tobytes()
+    return out[:len(out) - short] if short else out
 
 
 def _inflate(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:

@@ -196,14 +196,11 @@ def _from_json(data: bytes) -> str | None:
 def _from_pdf(data: bytes) -> str | None:
     """Announcements name themselves in their title; trustee reports say so on their first pages;
     other PDFs are left to the name rules."""
-    try:
-        import pypdfium2 as pdfium
+    from transforms.parse.pdf_text import page_text, pdf_document
 
-        document = pdfium.PdfDocument(data)
-        try:
-            text = "".join(document[i].get_textpage().get_text_range() for i in range(min(2, len(document))))
-        finally:
-            document.close()
+    try:
+        with pdf_document(data) as document:
+            text = "".join(page_text(document, i) for i in range(min(2, len(document))))
     except Exception:  # no text layer, encrypted, broken: fall back to the name
         return None
     kind = issuance_announcement.announcement_kind(text[:_TITLE_CHARS])

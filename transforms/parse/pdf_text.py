@@ -8,8 +8,10 @@ their column headers whatever the template.
 
 PDFs are read with pypdfium2 from character positions (one text run per cell, split where
 pdfium generated a separator), not from its plain-text line breaks, which can join lines
-20 pt apart. pypdfium2 is not thread-safe: this module keeps no shared state, and callers
-must parse in one thread per process (use processes, not threads, for parallelism).
+20 pt apart. pypdfium2 is not thread-safe: callers must parse in one thread per process (use
+processes, not threads, for parallelism). The one piece of state: within ``one_pdf_per_parse``
+the screen, the type detection and the parser share one opened document instead of opening
+the same bytes three times (``pdf_document``).
 
 XLSX rows come from the project's one XLSX reader (``xlsx_cells``); a cell's column index is
 its horizontal position, its sheet row number its line number.
@@ -22,8 +24,11 @@ import datetime as dt
 import functools
 import re
 import statistics
+import threading
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -87,37 +92,129 @@ def join_wrapped(first: str, second: str) -> str:
 
 
 # ───────────────────────────── PDF ─────────────────────────────
+class _Shared(threading.local):
+    data: bytes | None = None
+    pdf: Any = None
+    pages: dict[int, tuple[Any, Any]] | None = None   # page index → (page, text page) loaded
+
+
+_shared = _Shared()
+
+
+@contextmanager
+def one_pdf_per_parse(data: bytes) -> Iterator[None]:
+    """Within this block every ``pdf_document(data)`` of these very bytes is one document,
+    opened at the first ask, and each page is loaded once (the type detection reads the first
+    pages, the parser all of them); all closed at the end. Loading a page costs about as much
+    as reading its text."""
+    _shared.data, _shared.pdf, _shared.pages = data, None, {}
+    try:
+        yield
+    finally:
+        pdf, pages = _shared.pdf, _shared.pages or {}
+        _shared.data, _shared.pdf, _shared.pages = None, None, None
+        for loaded in pages.values():
+            _close_page(loaded)
+        if pdf is not None:
+            pdf.close()
+
+
+@contextmanager
+def pdf_document(data: bytes) -> Iterator[Any]:
+    """The pypdfium2 document of these bytes: the parse's shared one, else one opened here and
+    closed after. Raises ``PdfiumError`` as ``PdfDocument`` does."""
+    import pypdfium2 as pdfium
+
+    if _shared.data is data:
+        if _shared.pdf is None:
+            _shared.pdf = pdfium.PdfDocument(data)
+        yield _shared.pdf
+        return
+    pdf = pdfium.PdfDocument(data)
+    try:
+        yield pdf
+    finally:
+        pdf.close()
+
+
+@contextmanager
+def _loaded_page(pdf: Any, index: int) -> Iterator[tuple[Any, Any]]:
+    """(page, text page) of page ``index`` (0-based; either NULL when pdfium cannot load it),
+    through raw calls: the helpers' per-object finalizer bookkeeping costs ~0.15 ms a page. The
+    shared document's pages stay loaded until its parse ends."""
+    if pdf is _shared.pdf and _shared.pages is not None:
+        loaded = _shared.pages.get(index)
+        if loaded is None:
+            loaded = _shared.pages[index] = _load_page(pdf, index)
+        yield loaded
+        return
+    loaded = _load_page(pdf, index)
+    try:
+        yield loaded
+    finally:
+        _close_page(loaded)
+
+
+def _load_page(pdf: Any, index: int) -> tuple[Any, Any]:
+    import pypdfium2.raw as raw
+
+    page = raw.FPDF_LoadPage(pdf.raw, index)
+    return page, (raw.FPDFText_LoadPage(page) if page else None)
+
+
+def _close_page(loaded: tuple[Any, Any]) -> None:
+    import pypdfium2.raw as raw
+
+    page, textpage = loaded
+    if textpage:
+        raw.FPDFText_ClosePage(textpage)
+    if page:
+        raw.FPDF_ClosePage(page)
+
+
+def page_text(pdf: Any, index: int) -> str:
+    """The plain text of one page (0-based), as pdfium's text range gives it."""
+    import pypdfium2.raw as raw
+
+    with _loaded_page(pdf, index) as (_, textpage):
+        return _textpage_text(textpage, raw) if textpage else ""
+
+
+def _textpage_text(textpage: Any, raw: Any) -> str:
+    count = raw.FPDFText_CountChars(textpage)
+    if count <= 0:
+        return ""
+    buffer = ctypes.create_string_buffer(count * 2 + 2)
+    written = raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    return buffer.raw[: max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
+
+
 def pdf_lines(data: bytes) -> list[Line]:
     """Lines of every page, built from pdfium text runs and character positions."""
     import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
 
     if b"%%EOF" not in data[-2048:]:
         raise DocumentError("PDF is truncated or corrupt", check="corrupt_file")
     try:
-        pdf = pdfium.PdfDocument(data)
+        with pdf_document(data) as pdf:
+            return _document_lines(pdf)
     except pdfium.PdfiumError as exc:
         raise DocumentError("PDF is truncated or corrupt", check="corrupt_file", value=exc) from exc
+
+
+def _document_lines(pdf: Any) -> list[Line]:
+    import pypdfium2.raw as raw
+
     lines: list[Line] = []
-    try:
-        for index in range(len(pdf)):
-            # The raw calls skip the helpers' per-object finalizer bookkeeping (~0.15 ms a page).
-            page = raw.FPDF_LoadPage(pdf.raw, index)
+    for index in range(len(pdf)):
+        with _loaded_page(pdf, index) as (page, textpage):
             if not page:
                 raise DocumentError("PDF is truncated or corrupt", check="corrupt_file", page=index + 1)
-            textpage = raw.FPDFText_LoadPage(page)
-            try:
-                cells = _page_cells(textpage, raw) if textpage else []
-                height = raw.FPDF_GetPageHeightF(page)
-            finally:
-                if textpage:
-                    raw.FPDFText_ClosePage(textpage)
-                raw.FPDF_ClosePage(page)
-            if not cells:
-                raise DocumentError(f"page {index + 1} has no text layer", check="no_text_layer", page=index + 1)
-            lines.extend(_group(cells, index + 1, height))
-    finally:
-        pdf.close()
+            cells = _page_cells(textpage, raw) if textpage else []
+            height = raw.FPDF_GetPageHeightF(page)
+        if not cells:
+            raise DocumentError(f"page {index + 1} has no text layer", check="no_text_layer", page=index + 1)
+        lines.extend(_group(cells, index + 1, height))
     return lines
 
 
@@ -128,12 +225,9 @@ def _page_cells(tp: Any, raw: Any) -> list[tuple[float, Cell]]:
     inside a run (`2025 年 8 月`) is the document's own. Positions come from two calls per
     run: the first character's origin and the last character's box.
     """
-    count = raw.FPDFText_CountChars(tp)
-    if count <= 0:
+    text = _textpage_text(tp, raw)
+    if not text:
         return []
-    buffer = ctypes.create_string_buffer(count * 2 + 2)
-    written = raw.FPDFText_GetText(tp, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
-    text = buffer.raw[: max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
     is_generated, origin, box = _bare_calls(raw)
     page = ctypes.c_void_p(ctypes.cast(tp, ctypes.c_void_p).value)
     ox, oy, left, right, bottom, top = (ctypes.c_double() for _ in range(6))
