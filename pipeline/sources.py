@@ -90,15 +90,16 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
             http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
                                            max_total_seconds=120.0, max_attempts=12,
                                            max_body_mb=settings.limits.max_document_mb),
-                              session=pooled_session(3 * sm.download_concurrency))
+                              session=pooled_session(3 * sm.download_concurrency, loopback=True))
             curves = _sample_curves(directory)
             sources = chinabond_sources(server.url, server.url, http, 100, feeds,
                                         curve_years=sorted({year for _, year in curves}),
                                         curves=[c for c, _ in curves])
             sources.extend(vendor_feeds(server.url + "/vendor/index.json", http, feeds))
             if EXCHANGE_FEED in feeds:
+                spaced = sm.venue_min_interval_seconds > 0
                 loopback = Politeness(min_interval_seconds=sm.venue_min_interval_seconds, jitter_seconds=0,
-                                      soft_ban_wait_seconds=0.05)
+                                      soft_ban_wait_seconds=0.05, in_flight=1 if spaced else sm.download_concurrency)
                 sources.extend(venue_sources(settings, http=http, base_url=server.url, politeness=loopback,
                                              page_size=50))
             yield [*sources, *inbox]
@@ -106,12 +107,14 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
         raise ValueError(f"unknown source {source!r}: sample_market, chinabond or inbox")
 
 
-def pooled_session(connections: int):
+def pooled_session(connections: int, *, loopback: bool = False):
     """A requests session that keeps a connection per concurrent download (urllib3 keeps 10)."""
     import requests
     from requests.adapters import HTTPAdapter
 
     session = requests.Session()
+    if loopback:  # no proxy or .netrc applies to 127.0.0.1: not read from the environment per request
+        session.trust_env = False
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, connections))
     session.mount("http://", adapter)
     session.mount("https://", adapter)

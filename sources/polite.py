@@ -6,7 +6,8 @@ and on static hosts a "soft-ban" 404 for a file that exists). ``PoliteClient`` w
 project's ``HttpClient`` (which already retries with backoff) and adds, per site:
 
 * a minimum interval between requests plus random jitter, and one request at a time
-  (a lock: concurrency 1, whatever the caller's threads do);
+  (a lock: concurrency 1, whatever the caller's threads do; only the loopback sample market,
+  which is ours to load, is asked more at once: ``Politeness.in_flight``);
 * a longer wait and a retry when a listed file answers 404 (soft ban), a few times;
 * ``SiteBlockedError`` when the site keeps refusing after the client's retries — naming the
   site, the URL, the status and what to do — instead of a bare HTTP error deep in a run.
@@ -56,12 +57,17 @@ class Politeness:
     jitter_seconds: float = 1.0
     soft_ban_retries: int = 3
     soft_ban_wait_seconds: float = 30.0
+    in_flight: int = 1   # requests at once: one for a real site; our own loopback market takes more
 
     def __post_init__(self) -> None:
         if self.min_interval_seconds < 0 or self.jitter_seconds < 0 or self.soft_ban_wait_seconds < 0:
             raise ValueError("politeness intervals must not be negative")
         if self.soft_ban_retries < 0:
             raise ValueError("soft_ban_retries must not be negative")
+        if self.in_flight < 1:
+            raise ValueError("in_flight must be at least 1")
+        if self.in_flight > 1 and (self.min_interval_seconds or self.jitter_seconds):
+            raise ValueError("requests spaced out go one at a time: in_flight > 1 needs no interval and no jitter")
 
 
 class PoliteClient:
@@ -74,7 +80,7 @@ class PoliteClient:
         self.advice = advice or (f"wait before the next run, raise sources.{site}.min_interval_seconds, "
                                  "or fetch from another network")
         self._sleep, self._clock, self._rng = sleep, clock, rng or random.Random()
-        self._lock = threading.Lock()
+        self._lock = threading.Semaphore(politeness.in_flight)
         self._last: float | None = None
         self.soft_bans = 0
 
