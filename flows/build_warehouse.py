@@ -1,10 +1,12 @@
 """The main job as a Prefect graph: every stage a task run with its own timing, logs and retries.
 
-    open build ─▶ list <source> ─▶ fetch <source>: N documents   (threads, concurrent downloads)
+    open build ─▶ list <source> ─▶ fetch <source>: N documents   (every source at once, each in
+                                      │                             a thread; downloads concurrent)
                                       │ documents as they are stored
                                       ▼
-                 parse <kind> 1–200 of N …   (the parse task runner: a process pool of
-                                              pipeline.max_workers, or a Dask cluster)
+                 parse <kind> 1–200 of N …   (the parse task runner: threads supervising
+                                              pipeline.max_workers isolated parse children, a
+                                              process pool, or a Dask cluster)
                  freeze reference names ─▶ parse <kind that uses names> …
     ─▶ decide outcomes ─▶ stage <table> … ─▶ validate ─▶ load ─▶ audit ─▶ publish
 
@@ -15,11 +17,13 @@ them. ``run_graph`` is the graph itself, run inside whichever flow calls it (``b
 
 from __future__ import annotations
 
+import contextvars
 import os
 import queue
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
@@ -62,19 +66,19 @@ def list_source(job: Job, source: Any, name: str) -> Listing:
 
 
 @task(name="fetch-source", task_run_name="fetch {name}: {count} documents", retries=2, retry_delay_seconds=5, **STAGE)
-def fetch_source(job: Job, listing: Listing, stored: queue.Queue, name: str, count: int) -> FetchReport:
+def fetch_source(job: Job, listing: Listing, on_stored: Callable, name: str, count: int) -> FetchReport:
     """Download what the raw store lacks, ``download_concurrency`` at a time; each stored document
     goes straight to the parse schedule."""
     t = time.perf_counter()
-    report = job.download(listing, stored.put)
+    report = job.download(listing, on_stored)
     get_run_logger().info("%s: %d downloaded, %d already in the raw store, %d failed in %.1f s", name,
                           len(report.stored) - report.reused, report.reused, len(report.failures),
                           time.perf_counter() - t)
     return report
 
 
-@task(name="parse-batch", task_run_name="{label}", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def parse_documents(spec: BatchSpec, label: str) -> BatchResult:
+@task(name="parse-batch", task_run_name="{spec.label}", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def parse_documents(spec: BatchSpec) -> BatchResult:
     """Parse a batch in an isolated worker process; rows go to the build's work folder as Parquet."""
     return parse_batch(spec)
 
@@ -181,23 +185,24 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
     started = time.perf_counter()
     open_build(job)
     try:
-        listings = [list_source(job, s, s.name) for s in sources]
-        planned: dict[str, int] = {}
-        for listing in listings:
-            for hint, n in listing.counts().items():
-                planned[hint or "document"] = planned.get(hint or "document", 0) + n
-        stored: queue.Queue = queue.Queue()
+        stored: queue.Queue = queue.Queue()   # each source's listing, then its documents as stored
+
+        def list_and_fetch(source: Any) -> FetchReport:
+            listing = list_source(job, source, source.name)
+            stored.put(listing)
+            return fetch_source(job, quote(listing), stored.put, source.name, len(listing.entries))
+
         with api_for_workers(), parse_task_runner(settings) as parsers, \
-                ThreadPoolTaskRunner(max_workers=max(1, len(listings))) as fetchers:
-            schedule = ParseSchedule(job, lambda spec: parsers.submit(parse_documents, {"spec": quote(spec),
-                                                                                        "label": spec.label}), planned)
+                ThreadPoolExecutor(max(1, len(sources)), thread_name_prefix="source") as fetchers:
+            # (a batch's spec is not quoted: the Dask runner would send the annotation as a bare tuple)
+            schedule = ParseSchedule(job, lambda spec: parsers.submit(parse_documents, {"spec": spec}))
             for doc in job.extra_documents:
                 schedule.add(doc)
-            downloads = [fetchers.submit(fetch_source, {"job": job, "listing": quote(listing), "stored": stored,
-                                                        "name": listing.source.name, "count": len(listing.entries)})
-                         for listing in listings]
+            # every source is listed and fetched at once, in a thread of its own (with this flow
+            # run's context, so its tasks are this run's)
+            downloads = [fetchers.submit(contextvars.copy_context().run, list_and_fetch, source) for source in sources]
             with _progress_bar() as bar:
-                schedule.drain(stored, lambda: all(f.wrapped_future.done() for f in downloads), bar.fetched)
+                schedule.drain(stored, lambda: all(f.done() for f in downloads), bar.fetched)
                 for future in downloads:
                     job.record_fetch(future.result(), time.perf_counter() - started)
 

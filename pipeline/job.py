@@ -49,7 +49,9 @@ from warehouse.tables import RULES, rule_for
 # unknown) waits for the reference phase and parses against the names it declared.
 DECLARES_NAMES = ("amc_registry", "issuance_export", "offering_document", "offering_circular", "issuance_results")
 NAME_FREE = ("trustee_report", "yield_curve", "yield_curve_extract", "rating_actions", "bond_valuations",
-             "market_totals", "outstanding_snapshot", "cnabs_export", "deal_names")
+             "market_totals", "outstanding_snapshot", "cnabs_export", "deal_names",
+             # the exchange and ABN venues' periodic reports (most of a market year's documents)
+             "income_distribution", "asset_management_report", "abn_operating_report")
 REFERENCE, INDEPENDENT, NAMED = "reference", "independent", "uses names"
 UNKNOWN_NAME = "unknown_entity"  # the check of a parse that met a name no document declared
 
@@ -410,15 +412,24 @@ class ParseSchedule:
             self.submitted_at = self.submitted_at or time.perf_counter()
             self.futures[parse_phase(kind)].append(self.submit(spec))
 
-    def drain(self, stored: "queue.Queue[StoredDocument]", downloads_done: Callable[[], bool],
+    def plan(self, counts: dict[str | None, int]) -> None:
+        """A listing's documents by family: the totals batch names count against."""
+        for hint, n in counts.items():
+            self.planned[hint or "document"] = self.planned.get(hint or "document", 0) + n
+
+    def drain(self, stored: "queue.Queue[StoredDocument | Listing]", downloads_done: Callable[[], bool],
               on_progress: Callable[[int], None] | None = None) -> None:
-        """Admit documents as the download threads store them, until every download is done."""
+        """Admit documents as the download threads store them, until every download is done (a
+        source's listing comes first, for the totals)."""
         while True:
             try:
                 doc = stored.get(timeout=0.2)
             except queue.Empty:
                 if downloads_done() and stored.empty():
                     return
+                continue
+            if isinstance(doc, Listing):
+                self.plan(doc.counts())
                 continue
             self.add(doc)
             if on_progress:

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from pipeline.batches import close_workers, parse_batch
+from pipeline.fetch import FetchReport
 from pipeline.job import Job, ParseSchedule, new_run_id
 from settings import Settings
 from sources.base import Source
@@ -44,17 +45,18 @@ def run_job(
     try:
         with ThreadPoolExecutor(settings.pipeline.max_workers, thread_name_prefix="parse") as parsers:
             t = time.perf_counter()
-            listings = [job.list_source(s) for s in sources]
-            planned: dict[str, int] = {}
-            for listing in listings:
-                for hint, n in listing.counts().items():
-                    planned[hint or "document"] = planned.get(hint or "document", 0) + n
-            schedule = ParseSchedule(job, lambda spec: parsers.submit(parse_batch, spec), planned)
+            schedule = ParseSchedule(job, lambda spec: parsers.submit(parse_batch, spec))
             for doc in job.extra_documents:
                 schedule.add(doc)
-            stored: queue.Queue[StoredDocument] = queue.Queue()
-            with ThreadPoolExecutor(max(1, len(listings)), thread_name_prefix="download") as downloads:
-                futures = [downloads.submit(job.download, listing, stored.put) for listing in listings]
+            stored: queue.Queue = queue.Queue()  # each source's listing, then its documents as stored
+
+            def list_and_fetch(source: Source) -> FetchReport:
+                listing = job.list_source(source)
+                stored.put(listing)
+                return job.download(listing, stored.put)
+
+            with ThreadPoolExecutor(max(1, len(sources)), thread_name_prefix="source") as downloads:
+                futures = [downloads.submit(list_and_fetch, source) for source in sources]
                 schedule.drain(stored, lambda: all(f.done() for f in futures),
                                (lambda n: progress("fetch", n, 0)) if progress else None)
                 for future in futures:

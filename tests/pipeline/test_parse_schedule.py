@@ -83,3 +83,13 @@ def test_batches_fill_by_kind_and_names_wait_for_the_reference_phase(job):
     assert len(fetched) == 6 and len(job.parsed) == 5                              # every copy is accounted for
     results = job.decide(fetched)
     assert [r.outcome for r in results if r.stored.source_doc_id == "r2-again"] == ["duplicate"]
+
+
+def test_documents_parsed_before_the_reference_phase_never_read_names():
+    """Families parsed as they arrive (while the reference documents are still coming in) must
+    not be those whose parsers resolve names through the frozen context."""
+    from pipeline.hooks import NEEDS_ALIASES
+    from pipeline.job import INDEPENDENT, NAME_FREE, parse_phase
+
+    assert set(NAME_FREE).isdisjoint(NEEDS_ALIASES)
+    assert {parse_phase(k) for k in ("income_distribution", "asset_management_report", "abn_operating_report")} == {INDEPENDENT}
