@@ -108,7 +108,7 @@ class TreeMemory(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, 0, threading.Event()
         self.at_peak: dict[str, int] = {}
-        self.timeline: list[tuple[float, dict[str, int]]] = []   # (seconds since start, RSS by role)
+        self.timeline: list[tuple[float, dict[str, int], dict[str, float]]] = []  # (time, RSS by role, CPU s by role)
         self.cpu: dict[int, tuple[str, float]] = {}             # pid → (role, CPU seconds so far)
 
     def cpu_by_role(self) -> dict[str, float]:
@@ -139,7 +139,7 @@ class TreeMemory(threading.Thread):
                     roles[kind] = roles.get(kind, 0) + rss
             except psutil.NoSuchProcess:
                 return
-            self.timeline.append((time.perf_counter(), roles))
+            self.timeline.append((time.perf_counter(), roles, self.cpu_by_role()))
             if total > self.peak:
                 self.peak, self.at_peak = total, roles
             self.stop.wait(0.2)
@@ -162,11 +162,14 @@ def run_measured(args: list[str], env: dict[str, str], log: Path) -> tuple[float
         memory.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}); see {log}")
-    with log.with_suffix(".memory.csv").open("w") as out:  # RSS by role over time, to read beside the log
-        kinds = sorted({k for _, roles in memory.timeline for k in roles})
-        out.write(",".join(["seconds", *kinds]) + "\n")
-        for t, roles in memory.timeline[::5]:
-            out.write(",".join([f"{t - started:.1f}", *(str(roles.get(k, 0) // 2**20) for k in kinds)]) + "\n")
+    with log.with_suffix(".memory.csv").open("w") as out:  # RSS (MB) and cores busy by role, every second
+        kinds = sorted({k for _, roles, _ in memory.timeline for k in roles})
+        out.write(",".join(["seconds", *kinds, *(f"cores {k}" for k in kinds)]) + "\n")
+        sampled = memory.timeline[::5]
+        for (t, roles, cpu), (t0, _, cpu0) in zip(sampled, [sampled[0], *sampled]):
+            busy = [(cpu.get(k, 0.0) - cpu0.get(k, 0.0)) / max(t - t0, 1e-9) for k in kinds]
+            out.write(",".join([f"{t - started:.1f}", *(str(roles.get(k, 0) // 2**20) for k in kinds),
+                                *(f"{b:.2f}" for b in busy)]) + "\n")
     held = ", ".join(f"{k} {v / 2**20:,.0f}" for k, v in sorted(memory.at_peak.items(), key=lambda kv: -kv[1]))
     print(f"  at the peak of {memory.peak / 2**20:,.0f} MB (MB): {held}", flush=True)
     spent = memory.cpu_by_role()
