@@ -149,6 +149,8 @@ class Pipeline(BaseModel):
     # a build where one is missing or empty is refused.
     required_tables: list[str] = []
     lock_timeout_seconds: float = 3600
+    # DuckDB's memory for a build (MB; beyond it DuckDB spills to disk); 0: DuckDB's default (80 % of RAM)
+    build_memory_mb: int = Field(512, ge=0)
 
 
 class Limits(BaseModel):

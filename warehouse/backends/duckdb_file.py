@@ -19,14 +19,18 @@ from warehouse.publish import WarehouseLayout, discard_build, publish_build, sta
 
 
 class FileBuild(Build):
-    def __init__(self, layout: WarehouseLayout, path: Path, keep_history: int) -> None:
+    def __init__(self, layout: WarehouseLayout, path: Path, keep_history: int, memory_mb: int = 0) -> None:
         self.layout, self.path, self.keep_history = layout, path, keep_history
+        self.memory_mb = memory_mb
         self.label = str(path)
         self._con: duckdb.DuckDBPyConnection | None = None
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            self._con = duckdb.connect(str(self.path))
+            # DuckDB's buffer pool defaults to 80 % of the machine; a build's is bounded (beyond
+            # it DuckDB spills to disk), so the run's memory does not grow with the warehouse
+            config = {"memory_limit": f"{self.memory_mb}MB"} if self.memory_mb else {}
+            self._con = duckdb.connect(str(self.path), config=config)
         return self._con
 
     def _close(self) -> None:
@@ -49,6 +53,7 @@ class DuckDBFileBackend(Backend):
     def __init__(self, settings: Settings) -> None:
         self.layout = WarehouseLayout(settings.paths.warehouse_dir)
         self.keep_history = settings.publish.keep_builds
+        self.memory_mb = settings.pipeline.build_memory_mb
 
     @property
     def location(self) -> str:
@@ -58,7 +63,7 @@ class DuckDBFileBackend(Backend):
         return writer_lock(self.layout, timeout_seconds)
 
     def start_build(self, run_id: str) -> FileBuild:
-        return FileBuild(self.layout, start_build(self.layout, run_id), self.keep_history)
+        return FileBuild(self.layout, start_build(self.layout, run_id), self.keep_history, self.memory_mb)
 
     def exists(self) -> bool:
         return self.layout.published.exists()
