@@ -24,6 +24,7 @@ floats) stay on the per-cell path.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from decimal import Decimal
 from typing import Literal, NamedTuple
@@ -44,26 +45,49 @@ class Raw(NamedTuple):
     ``unit`` is what the page declared for it: for an amount ``CNY``/``wan``/``yi`` (None: no
     unit declared, so a unit written after the number decides and 元 is the default); for a
     rate ``percent`` (a (%) column), ``fraction``, ``permille`` or None (a bare number must be
-    a fraction). ``half_up`` rounds ties away from zero (the parser's ``ROUND_HALF_UP``)."""
+    a fraction). ``half_up`` rounds ties away from zero (the parser's ``ROUND_HALF_UP``);
+    ``page`` is where the cell stands (None: the row's ``source_page``)."""
 
     text: str
     unit: str | None = None
     half_up: bool = False
+    page: int | None = None
+
+
+_deferring = False
+
+
+def defer_cells(on: bool) -> None:
+    """Switch this process's parsers between typing cells themselves (off: the default, what a
+    direct call and its tests see) and handing them over as ``Raw`` for a batch to type (on:
+    set by the parse worker's batch while it collects rows)."""
+    global _deferring
+    _deferring = on
+
+
+def deferring() -> bool:
+    """Whether parsers hand cells over as ``Raw`` (see :func:`defer_cells`)."""
+    return _deferring
 
 
 # ───────────────────────────── vocabularies as expression data ─────────────────────────────
-def _fold_pairs() -> tuple[list[str], list[str]]:
-    """Every character ``fold_width`` changes below U+10000, and what it becomes."""
-    pairs = [(ch, fold_width(ch)) for ch in map(chr, range(0x10000)) if fold_width(ch) != ch]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+@functools.cache
+def _folding(digits: bool) -> tuple[list[str], list[str]]:
+    """(characters, replacements): every character ``fold_width`` changes (below U+10000), and
+    with ``digits`` the digits of every script as ASCII, as Python's Decimal() and int() read
+    them. Built on first use (a scan of Unicode, ~0.1 s), not on import."""
+    pairs = {ch: fold_width(ch) for ch in map(chr, range(0x10000)) if fold_width(ch) != ch}
+    if digits:
+        for ch in map(chr, range(0x80, 0x110000)):
+            if ch not in pairs and unicodedata.category(ch) == "Nd":
+                pairs[ch] = str(unicodedata.decimal(ch))
+    return list(pairs), list(pairs.values())
 
 
-_FOLD_FROM, _FOLD_TO = _fold_pairs()
-# Digits of every script read as ASCII, as Python's Decimal() and int() read them.
-_DIGITS = [(ch, str(unicodedata.decimal(ch))) for ch in map(chr, range(0x80, 0x110000))
-           if unicodedata.category(ch) == "Nd"]
-_NUMBER_FROM = _FOLD_FROM + [d[0] for d in _DIGITS if d[0] not in _FOLD_FROM]
-_NUMBER_TO = _FOLD_TO + [d[1] for d in _DIGITS if d[0] not in _FOLD_FROM]
+def _fold(text: pl.Expr, *, digits: bool = False) -> pl.Expr:
+    return text.str.replace_many(*_folding(digits))
+
+
 # Whitespace exactly as str.split() and str.strip() see it (regex \s misses U+001C…U+001F).
 _WS = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in map(chr, range(0x3001)) if ch.isspace()) + "]"
 
@@ -97,11 +121,7 @@ _RATING_NOISE_TO = ["", "", "", "", "", "+", ""]
 # ───────────────────────────── text clean-up ─────────────────────────────
 def _squashed(text: pl.Expr, *, digits: bool) -> pl.Expr:
     """``squash_spaces(fold_width(text))``; with ``digits``, other scripts' digits as ASCII."""
-    if digits:
-        folded = text.str.replace_many(_NUMBER_FROM, _NUMBER_TO)
-    else:
-        folded = text.str.replace_many(_FOLD_FROM, _FOLD_TO)
-    return folded.str.replace_all(_WS, "")
+    return _fold(text, digits=digits).str.replace_all(_WS, "")
 
 
 def _is_null_marker(squashed: pl.Expr, markers: frozenset[str] = NULL_MARKERS) -> pl.Expr:
@@ -238,7 +258,7 @@ _EXCEL_EPOCH = pl.date(1899, 12, 30)
 
 def date(text: pl.Expr) -> pl.Expr:
     """``parse_date(text)`` for text cells, as an expression (null for blanks and unreadable text)."""
-    folded = text.str.replace_many(_NUMBER_FROM, _NUMBER_TO)
+    folded = _fold(text, digits=True)
     stripped = folded.str.replace(_WS + "+$", "").str.replace("^" + _WS + "+", "")
     year = month = day = pl.lit(None, dtype=pl.String)
     for form in _DATE_FORMS:
@@ -272,7 +292,7 @@ def date(text: pl.Expr) -> pl.Expr:
 def rating(text: pl.Expr) -> pl.Expr:
     """``str(parse_rating(text))`` as an expression: ``AA+sf`` / ``A-1`` (null for unrated
     markers and for text that is not a grade)."""
-    folded = text.str.replace_many(_FOLD_FROM, _FOLD_TO)
+    folded = _fold(text)
     unrated = _is_null_marker(folded.str.replace_all(_WS, ""), UNRATED_MARKERS)
     cleaned = folded.str.replace_many(_RATING_NOISE_FROM, _RATING_NOISE_TO).str.replace_all(_WS, "").str.to_uppercase()
     structured = cleaned.str.contains(r"\(?SF\)?$")
@@ -288,10 +308,9 @@ def blank(kind: Kind, text: pl.Expr) -> pl.Expr:
     """Whether a cell says "nothing here" (null, or a null / unrated marker): its null is the
     document's answer, not a cell that failed to read."""
     if kind == "rating":
-        marker = _is_null_marker(text.str.replace_many(_FOLD_FROM, _FOLD_TO).str.replace_all(_WS, ""),
-                                 UNRATED_MARKERS)
+        marker = _is_null_marker(_squashed(text, digits=False), UNRATED_MARKERS)
     else:
-        marker = _is_null_marker(_squashed(text, digits=kind != "rating"))
+        marker = _is_null_marker(_squashed(text, digits=True))
     return text.is_null() | marker
 
 
@@ -315,4 +334,4 @@ def normalised(kind: Kind, text: pl.Expr, unit: pl.Expr | None = None, half_up: 
     return BUILDERS[kind](text)
 
 
-__all__ = ["Raw", "amount", "rate", "date", "rating", "blank", "kind_of", "normalised", "BUILDERS"]
+__all__ = ["Raw", "defer_cells", "deferring", "amount", "rate", "date", "rating", "blank", "kind_of", "normalised", "BUILDERS"]
