@@ -172,13 +172,15 @@ class BatchRows:
         }
 
     def write(self) -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, dict[str, Any]]]:
-        """One Parquet file per table; a document whose rows do not fit the warehouse's types is
-        named with the column and value (its rows are left out), never failing the batch.
+        """One Parquet file per table; a document whose rows do not fit the warehouse's types
+        (or whose printed figures do not read) is named with the column and value and none of its
+        rows are written, never failing the batch.
         Returns (table → (path, columns), document_id → error fields of a misfit)."""
         defer_cells(False)
+        frames = {table: self._frame(table, table_rows) for table, table_rows in sorted(self.rows.items())}
         files = {}
-        for table, table_rows in sorted(self.rows.items()):
-            frame = self._frame(table, table_rows)
+        for table, frame in frames.items():
+            frame = frame.filter(~pl.col("document_id").is_in(list(self.misfits))) if self.misfits else frame
             if frame.is_empty():
                 continue
             path = self.spec.work_dir / "rows" / table / f"{self.spec.batch_id}.parquet"
@@ -237,8 +239,7 @@ class BatchRows:
                 error = negative_amount({table: [row]})
                 if error is not None:
                     self.misfits.setdefault(row["document_id"], error_fields(error))
-        drop = [c + suffix for c in printed for suffix in (*PRINTED, TYPED)]
-        return typed.filter(~pl.col("document_id").is_in(list(self.misfits))).drop(drop)
+        return typed.drop(c + suffix for c in printed for suffix in (*PRINTED, TYPED))
 
 
 RAW, UNIT, HALF_UP, PAGE, TYPED = "__printed", "__unit", "__half_up", "__page", "__typed"
