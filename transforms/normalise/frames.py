@@ -137,57 +137,63 @@ def _lit_bool(value: pl.Expr | bool) -> pl.Expr:
 
 
 # ───────────────────────────── exact decimals ─────────────────────────────
-class _Number(NamedTuple):
-    negative: pl.Expr   # the value is below zero (or a negative zero)
-    mantissa: pl.Expr   # Int128 digits without the point
-    exponent: pl.Expr   # Int64: value = ±mantissa × 10^exponent
-    ok: pl.Expr         # the text is a number the per-cell reader accepts
+# The builders compute in stages over a struct of named intermediates (``_stage``): each stage
+# names what the next ones use, so no sub-expression is repeated — written as one nested
+# expression, the exponent alone would be re-derived from the text a dozen times and the plan
+# of one amount column would run to tens of thousands of nodes.
+F = pl.field
 
 
-def _number(text: pl.Expr) -> _Number:
-    """A number as ``_to_decimal`` reads it: optional accounting parentheses, a sign, digits
-    with or without thousands separators, a point, an exponent."""
-    paren = text.str.extract(r"^\((.*)\)$", 1)
-    inner = pl.coalesce(paren, text)
-    shaped = inner.str.contains(_PLAIN) | inner.str.contains(_GROUPED)
-    parts = inner.str.extract_groups(_PARTS)
-    sign = parts.struct.field("1")
-    whole = parts.struct.field("2").str.replace_all(",", "", literal=True)
-    fraction = parts.struct.field("3").fill_null("")
-    exponent = parts.struct.field("4").cast(pl.Int64, strict=False)
-    digits = (whole + fraction).str.strip_chars_start("0")
-    mantissa = pl.when(digits == "").then(pl.lit("0")).otherwise(digits)
-    mantissa = pl.when(digits.str.len_chars() <= _MAX_DIGITS).then(mantissa).str.to_integer(
-        dtype=pl.Int128, strict=False)
-    negative = paren.is_not_null() | (sign == "-")
-    double_negative = paren.is_not_null() & (sign == "-") & (mantissa != 0)
-    exp_ok = parts.struct.field("4").is_null() | exponent.is_not_null()
-    ok = shaped & mantissa.is_not_null() & exp_ok & ~double_negative
-    return _Number(negative, mantissa.fill_null(0),
-                   exponent.fill_null(0) - fraction.str.len_chars().cast(pl.Int64), ok.fill_null(False))
+def _stage(frame: pl.Expr, **fields: pl.Expr) -> pl.Expr:
+    return frame.struct.with_fields(**fields)
 
 
-def _at_scale(number: _Number, shift: pl.Expr, scale: int, half_up: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(Decimal(38, scale) value, ok): ±mantissa × 10^(exponent + shift), rounded to ``scale``
-    places as ``Decimal.quantize`` does (half-even, or half-up where ``half_up``)."""
-    k = number.exponent + shift + scale
-    m = number.mantissa
-    up_k = k.clip(0, _MAX_DIGITS)
-    grow = pl.lit(_POWERS).gather(up_k)
-    fits = m <= pl.lit(_MAX_MANTISSA, dtype=pl.Int128) // grow
-    grown = pl.when(fits).then(m).otherwise(0) * grow
-    down_k = (-k).clip(0, _MAX_DIGITS)
-    divisor = pl.lit(_POWERS).gather(down_k)
-    quotient, remainder = m // divisor, m % divisor
-    rest = divisor - remainder
-    up = (remainder > rest) | ((remainder == rest) & (half_up | (quotient % 2 == 1)))
-    shrunk = pl.when(-k > _MAX_DIGITS).then(pl.lit(0, dtype=pl.Int128)).otherwise(quotient + up.cast(pl.Int128))
-    unscaled = pl.when(k >= 0).then(grown).otherwise(shrunk)
+def _number(s: pl.Expr, text: str) -> pl.Expr:
+    """Adds ``negative``, ``mantissa`` (Int128 digits without the point), ``exponent`` (value =
+    ±mantissa × 10^exponent) and ``number_ok`` for the number in field ``text``, read as
+    ``_to_decimal`` reads it: optional accounting parentheses, a sign, digits with or without
+    thousands separators, a point, an exponent."""
+    s = _stage(s, paren=F(text).str.extract(r"^\((.*)\)$", 1))
+    s = _stage(s, inner=pl.coalesce(F("paren"), F(text)))
+    s = _stage(s, shaped=F("inner").str.contains(_PLAIN) | F("inner").str.contains(_GROUPED),
+               parts=F("inner").str.extract_groups(_PARTS))
+    s = _stage(s, sign=F("parts").struct.field("1"), exp_text=F("parts").struct.field("4"),
+               fraction=F("parts").struct.field("3").fill_null(""),
+               digits=(F("parts").struct.field("2").str.replace_all(",", "", literal=True)
+                       + F("parts").struct.field("3").fill_null("")).str.strip_chars_start("0"))
+    s = _stage(s, mantissa=pl.when(F("digits") == "").then(pl.lit("0"))
+               .when(F("digits").str.len_chars() <= _MAX_DIGITS).then(F("digits"))
+               .str.to_integer(dtype=pl.Int128, strict=False),
+               exp_value=F("exp_text").cast(pl.Int64, strict=False))
+    return _stage(
+        s, negative=F("paren").is_not_null() | (F("sign") == "-"),
+        number_ok=(F("shaped") & F("mantissa").is_not_null()
+                   & (F("exp_text").is_null() | F("exp_value").is_not_null())
+                   & ~(F("paren").is_not_null() & (F("sign") == "-") & (F("mantissa") != 0))).fill_null(False),
+        mantissa=F("mantissa").fill_null(0),
+        exponent=F("exp_value").fill_null(0) - F("fraction").str.len_chars().cast(pl.Int64))
+
+
+def _at_scale(s: pl.Expr, scale: int) -> pl.Expr:
+    """Adds ``value`` (Decimal(38, scale)) and ``scale_ok``: ±mantissa × 10^(exponent + shift),
+    rounded to ``scale`` places as ``Decimal.quantize`` does (half-even, or half-up where
+    ``half_up``), refused past Decimal's 28-digit context as quantize refuses it."""
+    s = _stage(s, k=F("exponent") + F("shift") + scale)
+    s = _stage(s, grow=pl.lit(_POWERS).gather(F("k").clip(0, _MAX_DIGITS)),
+               divisor=pl.lit(_POWERS).gather((-F("k")).clip(0, _MAX_DIGITS)))
+    s = _stage(s, fits=F("mantissa") <= pl.lit(_MAX_MANTISSA, dtype=pl.Int128) // F("grow"),
+               quotient=F("mantissa") // F("divisor"), remainder=F("mantissa") % F("divisor"))
+    s = _stage(s, rest=F("divisor") - F("remainder"))
+    s = _stage(s, up=(F("remainder") > F("rest"))
+               | ((F("remainder") == F("rest")) & (F("half_up") | (F("quotient") % 2 == 1))))
+    s = _stage(s, unscaled=pl.when(F("k") >= 0).then(pl.when(F("fits")).then(F("mantissa")).otherwise(0) * F("grow"))
+               .when(-F("k") > _MAX_DIGITS).then(pl.lit(0, dtype=pl.Int128))
+               .otherwise(F("quotient") + F("up").cast(pl.Int128)))
     unit = pl.lit(Decimal(1).scaleb(-scale), dtype=pl.Decimal(_MAX_DIGITS, scale))
-    magnitude = unscaled.cast(pl.Decimal(_MAX_DIGITS, 0)) * unit
-    value = pl.when(number.negative).then(-magnitude).otherwise(magnitude)
-    within = unscaled < pl.lit(_CONTEXT_LIMIT, dtype=pl.Int128)
-    return value, number.ok & ((k < 0) | fits) & within
+    s = _stage(s, magnitude=F("unscaled").cast(pl.Decimal(_MAX_DIGITS, 0)) * unit)
+    return _stage(s, value=pl.when(F("negative")).then(-F("magnitude")).otherwise(F("magnitude")),
+                  scale_ok=F("number_ok") & ((F("k") < 0) | F("fits"))
+                  & (F("unscaled") < pl.lit(_CONTEXT_LIMIT, dtype=pl.Int128)))
 
 
 # ───────────────────────────── builders ─────────────────────────────
@@ -195,56 +201,47 @@ def amount(text: pl.Expr, unit: pl.Expr | str | None = None, *, scale: int = 2,
            half_up: pl.Expr | bool = False) -> pl.Expr:
     """``parse_amount(text, unit).quantize(10**-scale)`` as an expression (null for blanks and
     for text that does not read; see :func:`blank`). ``unit`` is CNY/wan/yi or null."""
-    unit = _lit_unit(unit)
-    cleaned = _squashed(text, digits=True)
-    peeled = cleaned.str.extract_groups(r"^(.*?)(" + "|".join(_TRAILING) + r")$")
-    head, token = peeled.struct.field("1"), peeled.struct.field("2")
-    has_token = token.is_not_null() & (head != "")
-    in_text = pl.when(has_token).then(token.replace_strict(_MONEY_TOKENS, default=None))
-    number_text = pl.when(has_token).then(head).otherwise(cleaned)
-    declared = unit.fill_null("CNY")
-    known = declared.is_in(["CNY", "wan", "yi"])
-    agrees = in_text.is_null() | unit.is_null() | (in_text == declared)
-    used = pl.coalesce(in_text, declared)
-    shift = used.replace_strict(_UNIT_EXP, default=0, return_dtype=pl.Int64)
-    value, ok = _at_scale(_number(number_text), shift, scale, _lit_bool(half_up))
-    ok = ok & known & agrees & ~number_text.str.contains("%", literal=True) & ~_is_null_marker(cleaned)
-    return pl.when(ok).then(value)
+    s = pl.struct(text.alias("text"), _lit_unit(unit).alias("unit"), _lit_bool(half_up).alias("half_up"))
+    s = _stage(s, cleaned=_squashed(F("text"), digits=True))
+    s = _stage(s, peeled=F("cleaned").str.extract_groups(r"^(.*?)(" + "|".join(_TRAILING) + r")$"))
+    s = _stage(s, has_token=F("peeled").struct.field("2").is_not_null() & (F("peeled").struct.field("1") != ""))
+    s = _stage(s, in_text=pl.when(F("has_token")).then(F("peeled").struct.field("2").replace_strict(
+        _MONEY_TOKENS, default=None)),
+        number_text=pl.when(F("has_token")).then(F("peeled").struct.field("1")).otherwise(F("cleaned")),
+        declared=F("unit").fill_null("CNY"))
+    s = _stage(s, shift=pl.coalesce(F("in_text"), F("declared")).replace_strict(_UNIT_EXP, default=0,
+                                                                                  return_dtype=pl.Int64))
+    s = _at_scale(_number(s, "number_text"), scale)
+    ok = (F("scale_ok") & F("declared").is_in(["CNY", "wan", "yi"])
+          & (F("in_text").is_null() | F("unit").is_null() | (F("in_text") == F("declared")))
+          & ~F("number_text").str.contains("%", literal=True) & ~_is_null_marker(F("cleaned")))
+    return _stage(s, out=pl.when(ok).then(F("value"))).struct.field("out")
 
 
 def rate(text: pl.Expr, unit: pl.Expr | str | None = None, *, scale: int = 8) -> pl.Expr:
     """``parse_rate(text, as_percent).quantize(10**-scale)`` as an expression. ``unit``:
     ``percent`` (as_percent=True), ``fraction`` (False), None (a bare number above 1 does not
     read) or ``permille`` (the value of ``parse_rate(text, as_percent=False)`` in thousandths)."""
-    unit = _lit_unit(unit)
-    cleaned = _squashed(text, digits=True)
-    upper = cleaned.str.to_uppercase()
-    percent = cleaned.str.ends_with("%")
-    suffix = (pl.when(percent).then(1).when(upper.str.ends_with("BP")).then(2)
-              .when(upper.str.ends_with("BPS")).then(3).when(upper.str.ends_with("基点")).then(2).otherwise(0))
-    number_text = cleaned.str.slice(0, cleaned.str.len_chars() - suffix)
-    signed = percent | (suffix > 0)
-    shift = (pl.when(percent).then(-2).when(suffix > 0).then(-4)
-             .when(unit == "percent").then(-2).otherwise(0).cast(pl.Int64)
-             - pl.when(unit == "permille").then(3).otherwise(0))
-    number = _number(number_text)
-    value, ok = _at_scale(number, shift, scale, pl.lit(False))
+    s = pl.struct(text.alias("text"), _lit_unit(unit).alias("unit"), pl.lit(False).alias("half_up"))
+    s = _stage(s, cleaned=_squashed(F("text"), digits=True))
+    s = _stage(s, upper=F("cleaned").str.to_uppercase(), percent=F("cleaned").str.ends_with("%"))
+    s = _stage(s, suffix=pl.when(F("percent")).then(1).when(F("upper").str.ends_with("BP")).then(2)
+               .when(F("upper").str.ends_with("BPS")).then(3).when(F("upper").str.ends_with("基点")).then(2)
+               .otherwise(0))
+    s = _stage(s, number_text=F("cleaned").str.slice(0, F("cleaned").str.len_chars() - F("suffix")),
+               shift=(pl.when(F("percent")).then(-2).when(F("suffix") > 0).then(-4)
+                      .when(F("unit") == "percent").then(-2).otherwise(0).cast(pl.Int64)
+                      - pl.when(F("unit") == "permille").then(3).otherwise(0)))
+    s = _at_scale(_number(s, "number_text"), scale)
     # a bare number above 1 with no declared convention is a percent without its sign
-    above_one = ~signed & unit.is_null() & _above_one(number)
-    ok = ok & ~above_one & ~_is_null_marker(cleaned) & (unit.is_null() | unit.is_in(["percent", "fraction", "permille"]))
-    return pl.when(ok).then(value)
-
-
-def _above_one(number: _Number) -> pl.Expr:
-    """|±mantissa × 10^exponent| > 1, exactly."""
-    m, e = number.mantissa, number.exponent
-    digits = m.cast(pl.String).str.len_chars().cast(pl.Int64)
-    # m ≥ 10^(digits-1): the value is above 1 when m × 10^e > 1
-    small = (m == 0) | (digits + e <= 0)            # below 1
-    large = digits + e >= 2                          # at least 10
-    one_ish = pl.lit(_POWERS).gather((-e).clip(0, _MAX_DIGITS))  # 10^-e for e < 0: value > 1 iff m > 10^-e
-    middle = pl.when(e >= 0).then(m > 1).otherwise(m > one_ish)
-    return pl.when(small).then(False).when(large).then(True).otherwise(middle)
+    s = _stage(s, width=F("mantissa").cast(pl.String).str.len_chars().cast(pl.Int64))
+    above_one = (pl.when((F("mantissa") == 0) | (F("width") + F("exponent") <= 0)).then(False)
+                 .when(F("width") + F("exponent") >= 2).then(True)
+                 .when(F("exponent") >= 0).then(F("mantissa") > 1)
+                 .otherwise(F("mantissa") > pl.lit(_POWERS).gather((-F("exponent")).clip(0, _MAX_DIGITS))))
+    ok = (F("scale_ok") & ~((F("suffix") == 0) & F("unit").is_null() & above_one) & ~_is_null_marker(F("cleaned"))
+          & (F("unit").is_null() | F("unit").is_in(["percent", "fraction", "permille"])))
+    return _stage(s, out=pl.when(ok).then(F("value"))).struct.field("out")
 
 
 _TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
@@ -258,47 +255,45 @@ _EXCEL_EPOCH = pl.date(1899, 12, 30)
 
 def date(text: pl.Expr) -> pl.Expr:
     """``parse_date(text)`` for text cells, as an expression (null for blanks and unreadable text)."""
-    folded = _fold(text, digits=True)
-    stripped = folded.str.replace(_WS + "+$", "").str.replace("^" + _WS + "+", "")
-    year = month = day = pl.lit(None, dtype=pl.String)
-    for form in _DATE_FORMS:
-        parts = stripped.str.extract_groups(form)
-        year = pl.coalesce(year, parts.struct.field("1"))
-        month = pl.coalesce(month, parts.struct.field("2"))
-        day = pl.coalesce(day, parts.struct.field("3"))
-    # 8 or 13 digits (an optional minus on 13) are read as an integer: yyyymmdd, epoch ms, or —
-    # leading zeros leaving five digits — an Excel serial
-    integer_text = stripped.str.extract(r"^([0-9]{8}|-?[0-9]{13})$", 1)
-    integer = integer_text.cast(pl.Int64, strict=False)
-    width = integer.abs().cast(pl.String).str.len_chars()
-    compact = pl.when((width == 8) & (integer > 0)).then(integer)
-    serial_text = stripped.str.extract(r"^([0-9]{5}(?:\.[0-9]+)?)$", 1)
-    serial = pl.coalesce(pl.when(width == 5).then(integer).cast(pl.Float64),
-                         serial_text.cast(pl.Float64, strict=False)).floor().cast(pl.Int64)
-    serial = pl.when((serial >= 10_000) & (serial < 100_000)).then(serial)
-    ymd = pl.coalesce(
-        pl.concat_str(year, month.str.zfill(2), day.str.zfill(2), separator="-"),
-        pl.concat_str((compact // 10_000).cast(pl.String).str.zfill(4),
-                      (compact // 100 % 100).cast(pl.String).str.zfill(2),
-                      (compact % 100).cast(pl.String).str.zfill(2), separator="-"))
-    calendar = pl.when(~ymd.str.starts_with("0000")).then(ymd).str.to_date("%Y-%m-%d", strict=False)
-    epoch = (pl.when(width == 13).then(integer).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
+    s = pl.struct(text.alias("text"))
+    s = _stage(s, stripped=_fold(F("text"), digits=True).str.replace(_WS + "+$", "").str.replace("^" + _WS + "+", ""))
+    s = _stage(s, **{f"form{i}": F("stripped").str.extract_groups(form) for i, form in enumerate(_DATE_FORMS)},
+               # 8 or 13 digits (a minus allowed on 13) are read as an integer: yyyymmdd, epoch ms,
+               # or — leading zeros leaving five digits — an Excel serial
+               integer=F("stripped").str.extract(r"^([0-9]{8}|-?[0-9]{13})$", 1).cast(pl.Int64, strict=False),
+               serial_text=F("stripped").str.extract(r"^([0-9]{5}(?:\.[0-9]+)?)$", 1))
+    s = _stage(s, width=F("integer").abs().cast(pl.String).str.len_chars(),
+               **{part: pl.coalesce(*(F(f"form{i}").struct.field(str(n)) for i in range(len(_DATE_FORMS))))
+                  for n, part in ((1, "year"), (2, "month"), (3, "day"))})
+    s = _stage(s, compact=pl.when((F("width") == 8) & (F("integer") > 0)).then(F("integer")),
+               serial=pl.coalesce(pl.when(F("width") == 5).then(F("integer")).cast(pl.Float64),
+                                  F("serial_text").cast(pl.Float64, strict=False)).floor().cast(pl.Int64))
+    s = _stage(s, ymd=pl.coalesce(
+        pl.concat_str(F("year"), F("month").str.zfill(2), F("day").str.zfill(2), separator="-"),
+        pl.concat_str((F("compact") // 10_000).cast(pl.String).str.zfill(4),
+                      (F("compact") // 100 % 100).cast(pl.String).str.zfill(2),
+                      (F("compact") % 100).cast(pl.String).str.zfill(2), separator="-")))
+    calendar = pl.when(~F("ymd").str.starts_with("0000")).then(F("ymd")).str.to_date("%Y-%m-%d", strict=False)
+    epoch = (pl.when(F("width") == 13).then(F("integer")).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
              .dt.convert_time_zone(str(MARKET_TIMEZONE)).dt.date())
-    excel = (_EXCEL_EPOCH + pl.duration(days=serial)).cast(pl.Date)
-    value = pl.coalesce(calendar, epoch, excel)
-    return pl.when(~_is_null_marker(stripped.str.replace_all(_WS, ""))).then(value)
+    excel = (_EXCEL_EPOCH + pl.duration(days=pl.when((F("serial") >= 10_000) & (F("serial") < 100_000))
+                                        .then(F("serial")))).cast(pl.Date)
+    value = pl.when(~_is_null_marker(F("stripped").str.replace_all(_WS, ""))).then(pl.coalesce(calendar, epoch, excel))
+    return _stage(s, out=value).struct.field("out")
 
 
 def rating(text: pl.Expr) -> pl.Expr:
     """``str(parse_rating(text))`` as an expression: ``AA+sf`` / ``A-1`` (null for unrated
     markers and for text that is not a grade)."""
-    folded = _fold(text)
-    unrated = _is_null_marker(folded.str.replace_all(_WS, ""), UNRATED_MARKERS)
-    cleaned = folded.str.replace_many(_RATING_NOISE_FROM, _RATING_NOISE_TO).str.replace_all(_WS, "").str.to_uppercase()
-    structured = cleaned.str.contains(r"\(?SF\)?$")
-    core = cleaned.str.replace(r"\(?SF\)?$", "").str.replace(r"SPC$", "")
-    canonical = pl.when(structured).then(core + "sf").otherwise(core)
-    return pl.when(~unrated & core.is_in(sorted(_GRADES))).then(canonical)
+    s = pl.struct(text.alias("text"))
+    s = _stage(s, folded=_fold(F("text")))
+    s = _stage(s, unrated=_is_null_marker(F("folded").str.replace_all(_WS, ""), UNRATED_MARKERS),
+               cleaned=F("folded").str.replace_many(_RATING_NOISE_FROM, _RATING_NOISE_TO).str.replace_all(_WS, "")
+               .str.to_uppercase())
+    s = _stage(s, structured=F("cleaned").str.contains(r"\(?SF\)?$"),
+               core=F("cleaned").str.replace(r"\(?SF\)?$", "").str.replace(r"SPC$", ""))
+    canonical = pl.when(F("structured")).then(F("core") + "sf").otherwise(F("core"))
+    return _stage(s, out=pl.when(~F("unrated") & F("core").is_in(sorted(_GRADES))).then(canonical)).struct.field("out")
 
 
 BUILDERS = {"amount": amount, "rate": rate, "date": date, "rating": rating}
