@@ -23,8 +23,7 @@ import polars as pl
 from pipeline.hooks import ParseContext
 from pipeline.isolation import ParseWorker, WorkerLimits, error_fields
 from pipeline.plausibility import NEVER_NEGATIVE, negative_amount
-from transforms.normalise.frames import Raw, blank, defer_cells, kind_of
-from transforms.normalise.frames import normalised as normalise
+from transforms.normalise.frames import companions, defer_cells, kind_of, type_printed, unpack
 from transforms.parse.base import DocumentError, ParsedDocument
 from warehouse.rawstore import StoredDocument
 
@@ -154,7 +153,7 @@ class BatchRows:
         unknown = sorted(set(parsed.tables) - set(self.spec.schemas))
         if unknown:  # a parser bug: quarantine the document, name the table
             raise DocumentError(f"parser crashed: rows for unknown tables {unknown}", check="parser_crash")
-        tables = {table: [_unpack(row) for row in table_rows] for table, table_rows in parsed.tables.items()}
+        tables = {table: [unpack(row) for row in table_rows] for table, table_rows in parsed.tables.items()}
         implausible = negative_amount(tables)  # figures still as printed are checked in write()
         if implausible is not None:  # the document's own fault: quarantine it, keep none of its rows
             raise implausible
@@ -177,7 +176,7 @@ class BatchRows:
         rows are written, never failing the batch.
         Returns (table → (path, columns), document_id → error fields of a misfit)."""
         defer_cells(False)
-        frames = {table: self._frame(table, table_rows) for table, table_rows in sorted(self.rows.items())}
+        frames = self._typed({table: self._frame(table, rows) for table, rows in sorted(self.rows.items())})
         files = {}
         for table, frame in frames.items():
             frame = frame.filter(~pl.col("document_id").is_in(list(self.misfits))) if self.misfits else frame
@@ -193,11 +192,10 @@ class BatchRows:
     def _frame(self, table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
         schema = self.spec.schemas[table]
         present = {k for row in rows for k in row}
-        full = {**{c: t for c, t in schema.items() if c in present and c not in ROW_COLUMNS}, **ROW_COLUMNS}
-        printed = [c for c in full if c + RAW in present]
-        full.update({c + suffix: dtype for c in printed for suffix, dtype in PRINTED.items()})
+        full = {**{c: t for c, t in schema.items() if c in present and c not in ROW_COLUMNS}, **ROW_COLUMNS,
+                **companions(schema, present)}
         try:
-            frame = _build(rows, full)
+            return _build(rows, full)
         except Exception:  # find the documents whose rows do not fit, leave them out, keep the rest
             for doc_id in dict.fromkeys(r["document_id"] for r in rows):
                 try:
@@ -206,61 +204,29 @@ class BatchRows:
                     self.misfits.setdefault(doc_id, {
                         "reason": f"a value does not fit {table}: {type(exc).__name__}: {str(exc)[:300]}",
                         "check": "type_mismatch"})
-            frame = _build([r for r in rows if r["document_id"] not in self.misfits], full)
-        return self._typed(table, frame, printed) if printed else frame
+            return _build([r for r in rows if r["document_id"] not in self.misfits], full)
 
-    def _typed(self, table: str, frame: pl.DataFrame, printed: list[str]) -> pl.DataFrame:
-        """Type the figures parsers handed over as printed, one expression per column
+    def _typed(self, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+        """The figures parsers handed over as printed, typed as columns for the whole batch
         (``transforms.normalise.frames``); a document with a figure that does not read, does not
         fit its column or is an impossible negative is a misfit naming page, column and text."""
-        schema = self.spec.schemas[table]
-        typed = frame.with_columns(
-            normalise(kind_of(schema[c]), pl.col(c + RAW), pl.col(c + UNIT), pl.col(c + HALF_UP), schema[c])
-            .alias(c + TYPED) for c in printed)
-        for column in printed:
-            dtype, text, value = schema[column], pl.col(column + RAW), pl.col(column + TYPED)
-            unreadable = text.is_not_null() & value.is_null() & ~blank(kind_of(dtype), text)
-            if isinstance(dtype, pl.Decimal):  # beyond DECIMAL(p, s)
-                unreadable |= value.abs() >= pl.lit(10 ** (dtype.precision - dtype.scale), pl.Decimal(38, 0))
-            page = pl.coalesce(pl.col(column + PAGE), pl.col("source_page") if "source_page" in frame.columns
-                               else pl.lit(None, pl.Int32))
-            for doc_id, where, shown in typed.filter(unreadable).select("document_id", page, text).iter_rows():
-                kind = kind_of(dtype)
-                self.misfits.setdefault(doc_id, {
-                    "reason": f"page {where}: {column} cannot be read as {'an' if kind == 'amount' else 'a'} "
-                              f"{kind}: {shown!r}", "check": "bad_value", "page": where, "field": column,
-                    "value": str(shown)[:200]})
-        typed = typed.with_columns(pl.coalesce(pl.col(c), pl.col(c + TYPED).cast(schema[c], strict=False)).alias(c)
-                                   for c in printed)
-        never = [c for c in NEVER_NEGATIVE.get(table, ()) if c in printed]
-        if never:  # what plausibility checks in keep() for typed figures, here for printed ones
-            below = typed.filter(pl.any_horizontal(pl.col(c) < 0 for c in never))
-            for row in below.select("document_id", "source_page", "source_row_label", *never).to_dicts():
+        frames, unreadable = type_printed(frames, self.spec.schemas)
+        for doc_id, table, column, page, text in unreadable.iter_rows():
+            kind = kind_of(self.spec.schemas[table][column])
+            self.misfits.setdefault(doc_id, {
+                "reason": f"page {page}: {column} cannot be read as {'an' if kind == 'amount' else 'a'} {kind}: "
+                          f"{text!r}", "check": "bad_value", "page": page, "field": column, "value": text[:200]})
+        for table, columns in NEVER_NEGATIVE.items():  # what keep() checks for the figures parsers typed
+            frame = frames.get(table)
+            columns = [c for c in columns if frame is not None and c in frame.columns]
+            if not columns:
+                continue
+            below = frame.filter(pl.any_horizontal(pl.col(c) < 0 for c in columns))
+            for row in below.select("document_id", "source_page", "source_row_label", *columns).to_dicts():
                 error = negative_amount({table: [row]})
                 if error is not None:
                     self.misfits.setdefault(row["document_id"], error_fields(error))
-        return typed.drop(c + suffix for c in printed for suffix in (*PRINTED, TYPED))
-
-
-RAW, UNIT, HALF_UP, PAGE, TYPED = "__printed", "__unit", "__half_up", "__page", "__typed"
-PRINTED = {RAW: pl.String, UNIT: pl.String, HALF_UP: pl.Boolean, PAGE: pl.Int32}
-"""A printed figure's columns in the batch frame until it is typed: its text, the unit the
-page declared, its rounding and its page."""
-
-
-def _unpack(row: dict[str, Any]) -> dict[str, Any]:
-    """A row whose printed figures (``Raw``) stand in their columns' printed companions."""
-    if not any(type(v) is Raw for v in row.values()):
-        return row
-    out = {}
-    for column, value in row.items():
-        if type(value) is Raw:
-            out[column] = None
-            out[column + RAW], out[column + UNIT] = value.text, value.unit
-            out[column + HALF_UP], out[column + PAGE] = value.half_up, value.page
-        else:
-            out[column] = value
-    return out
+        return frames
 
 
 def _build(rows: list[dict[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:

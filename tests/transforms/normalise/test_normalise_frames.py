@@ -1,4 +1,5 @@
-"""The polars normalisers give exactly what the per-cell functions give, cell for cell.
+"""The polars normalisers give exactly what the per-cell functions give, cell for cell —
+as expressions and as the frame stages the batch runs.
 
 Each kind is run over tens of thousands of generated spellings (signs, separators, widths,
 units, null markers, broken text) and over every text cell of the real-world fixtures. A cell
@@ -83,9 +84,11 @@ def disagreements(kind: str, cases: list[tuple], expected) -> list[str]:
         value = frames.rate(text, pl.col("unit"))
     else:
         value = frames.BUILDERS[kind](text)
-    got = frame.select(value.alias("value"), frames.blank(kind, text).alias("blank")).rows()
+    got = frame.select(value.alias("value"), frames.blank(kind, text).alias("blank"))
+    staged = frames.typed(frame, kind)  # the same plan run as frame stages (the batch path)
+    assert staged.equals(got["value"], check_names=False), f"{kind}: expression and frame stages differ"
     problems = []
-    for case, (value, is_blank) in zip(cases, got):
+    for case, (value, is_blank) in zip(cases, got.rows()):
         want = expected(*case)
         if want == REFUSED:
             ok = value is None and not is_blank
