@@ -23,7 +23,7 @@ import polars as pl
 from pipeline.hooks import ParseContext
 from pipeline.isolation import ParseWorker, WorkerLimits, error_fields
 from pipeline.plausibility import NEVER_NEGATIVE, negative_amount
-from transforms.normalise.frames import companions, defer_cells, kind_of, type_printed, unpack
+from transforms.normalise.frames import PrintedCells, defer_cells, kind_of, split_printed
 from transforms.parse.base import DocumentError, ParsedDocument
 from warehouse.rawstore import StoredDocument
 
@@ -145,6 +145,7 @@ class BatchRows:
         self.spec = spec
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.misfits: dict[str, dict[str, Any]] = {}
+        self.printed = PrintedCells()
         defer_cells(True)  # parsers hand their figures over as printed: write() types them as columns
 
     def keep(self, stored: StoredDocument, parsed: ParsedDocument) -> dict[str, Any]:
@@ -153,17 +154,19 @@ class BatchRows:
         unknown = sorted(set(parsed.tables) - set(self.spec.schemas))
         if unknown:  # a parser bug: quarantine the document, name the table
             raise DocumentError(f"parser crashed: rows for unknown tables {unknown}", check="parser_crash")
-        tables = {table: [unpack(row) for row in table_rows] for table, table_rows in parsed.tables.items()}
-        implausible = negative_amount(tables)  # figures still as printed are checked in write()
+        tables = {table: [split_printed(row) for row in table_rows] for table, table_rows in parsed.tables.items()}
+        implausible = negative_amount({table: [row for row, _ in rows] for table, rows in tables.items()})
         if implausible is not None:  # the document's own fault: quarantine it, keep none of its rows
-            raise implausible
+            raise implausible        # (figures still as printed are checked in write())
         published = stored.published_at or ""
         counts = {}
         for table, table_rows in tables.items():
             counts[table] = len(table_rows)
             target = self.rows.setdefault(table, [])
-            for seq, row in enumerate(table_rows):
+            for seq, (row, printed) in enumerate(table_rows):
                 target.append({**row, "document_id": stored.sha256, "_published_at": published, "_seq": seq})
+                if printed:
+                    self.printed.add(table, stored.sha256, seq, row.get("source_page"), printed)
         return {
             "doc_type": parsed.doc_type, "meta": dict(parsed.meta), "rows": counts,
             "institutions": {r["institution_id"]: r["full_name_zh"] for r in parsed.tables.get("core.institutions", [])},
@@ -192,8 +195,7 @@ class BatchRows:
     def _frame(self, table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
         schema = self.spec.schemas[table]
         present = {k for row in rows for k in row}
-        full = {**{c: t for c, t in schema.items() if c in present and c not in ROW_COLUMNS}, **ROW_COLUMNS,
-                **companions(schema, present)}
+        full = {**{c: t for c, t in schema.items() if c in present and c not in ROW_COLUMNS}, **ROW_COLUMNS}
         try:
             return _build(rows, full)
         except Exception:  # find the documents whose rows do not fit, leave them out, keep the rest
@@ -210,7 +212,7 @@ class BatchRows:
         """The figures parsers handed over as printed, typed as columns for the whole batch
         (``transforms.normalise.frames``); a document with a figure that does not read, does not
         fit its column or is an impossible negative is a misfit naming page, column and text."""
-        frames, unreadable = type_printed(frames, self.spec.schemas)
+        frames, unreadable = self.printed.type_into(frames, self.spec.schemas)
         for doc_id, table, column, page, text in unreadable.iter_rows():
             kind = kind_of(self.spec.schemas[table][column])
             self.misfits.setdefault(doc_id, {

@@ -372,84 +372,60 @@ def typed(frame: pl.DataFrame, kind: Kind, dtype: pl.DataType | None = None) -> 
 
 
 # ───────────────────────────── a batch's printed figures ─────────────────────────────
-RAW, UNIT, HALF_UP, PAGE = "__printed", "__unit", "__half_up", "__page"
-PRINTED = {RAW: pl.String, UNIT: pl.String, HALF_UP: pl.Boolean, PAGE: pl.Int32}
-"""A printed figure's columns in a batch frame until it is typed: its text, the unit the page
-declared, its rounding and its page (``<column>__printed`` …)."""
-
-
-def unpack(row: dict) -> dict:
-    """A row whose printed figures (``Raw``) stand in their columns' printed companions."""
+def split_printed(row: dict) -> tuple[dict, dict[str, Raw]]:
+    """(the row with its printed figures as nulls, column → printed figure)."""
     if not any(type(v) is Raw for v in row.values()):
-        return row
-    out = {}
-    for column, value in row.items():
-        if type(value) is Raw:
-            out[column] = None
-            out[column + RAW], out[column + UNIT] = value.text, value.unit
-            out[column + HALF_UP], out[column + PAGE] = value.half_up, value.page
-        else:
-            out[column] = value
-    return out
+        return row, {}
+    return ({c: None if type(v) is Raw else v for c, v in row.items()},
+            {c: v for c, v in row.items() if type(v) is Raw})
 
 
-def companions(schema: dict[str, pl.DataType], present: set[str]) -> dict[str, pl.DataType]:
-    """The printed companions of the schema's columns that have printed figures in ``present``."""
-    return {c + suffix: dtype for c in schema if c + RAW in present for suffix, dtype in PRINTED.items()}
+class PrintedCells:
+    """A batch's printed figures in long form (table, column, document, row, text, unit …),
+    typed together when the batch is written: one plan per kind and column type for the whole
+    batch (a plan costs milliseconds to set up, a cell a fraction of a microsecond)."""
 
+    SCHEMA = {"table": pl.String, "column": pl.String, "document_id": pl.String, "_seq": pl.Int32,
+              "page": pl.Int32, "text": pl.String, "unit": pl.String, "half_up": pl.Boolean}
 
-def type_printed(tables: dict[str, pl.DataFrame], schemas: dict[str, dict[str, pl.DataType]],
-                 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    """Every printed figure of a batch typed into its column, one plan per kind and column type
-    for the whole batch (a plan costs milliseconds to set up, a cell a fraction of a microsecond).
+    def __init__(self) -> None:
+        self.cells: list[tuple] = []
 
-    Returns the frames without their companions, and the figures that do not read (or do not
-    fit their column's DECIMAL): document_id, table, column, page (the figure's, else the row's
-    ``source_page``) and text."""
-    cells, out = [], dict(tables)
-    for table, frame in tables.items():
-        printed = [c for c in schemas[table] if c + RAW in frame.columns]
-        if not printed:
-            continue
-        frame = out[table] = frame.with_row_index("__row")
-        row_page = pl.col("source_page") if "source_page" in frame.columns else pl.lit(None)
-        for column in printed:
-            dtype = schemas[table][column]
-            cells.append(frame.filter(pl.col(column + RAW).is_not_null()).select(
-                "__row", "document_id", table=pl.lit(table), column=pl.lit(column), dtype=pl.lit(str(dtype)),
-                page=pl.coalesce(pl.col(column + PAGE), row_page).cast(pl.Int32), text=pl.col(column + RAW),
-                unit=pl.col(column + UNIT), half_up=pl.col(column + HALF_UP)))
-    if not cells:
-        return out, pl.DataFrame(schema={"document_id": pl.String, "table": pl.String, "column": pl.String,
-                                         "page": pl.Int32, "text": pl.String})
-    dtypes = {str(dtype): dtype for schema in schemas.values() for dtype in schema.values()}
-    unreadable, values = [], {}
-    for (name,), group in pl.concat(cells).group_by("dtype", maintain_order=True):
-        dtype = dtypes[name]
-        kind = kind_of(dtype)
-        group = group.with_columns(typed(group, kind, dtype), blank=blank(kind, pl.col("text")))
-        bad = pl.col("value").is_null() & ~pl.col("blank")
-        if isinstance(dtype, pl.Decimal):  # beyond DECIMAL(p, s)
-            bad |= pl.col("value").abs() >= pl.lit(10 ** (dtype.precision - dtype.scale), pl.Decimal(38, 0))
-        unreadable.append(group.filter(bad).select("document_id", "table", "column", "page", "text"))
-        for (table,), mine in group.group_by("table"):
-            values.setdefault(table, []).append(
-                mine.with_columns(pl.col("value").cast(dtype, strict=False)).pivot(
-                    on="column", index="__row", values="value"))
-    for table, wide in values.items():
-        frame = out[table]
-        for columns in wide:
-            filled = [c for c in columns.columns if c != "__row"]
-            frame = frame.join(columns.rename({c: c + "__typed" for c in filled}), on="__row", how="left",
-                               maintain_order="left")
-            frame = frame.with_columns(pl.coalesce(c, c + "__typed").alias(c) for c in filled)
-            frame = frame.drop(c + "__typed" for c in filled)
-        out[table] = frame
-    for table, frame in out.items():
-        if "__row" in frame.columns:
-            out[table] = frame.drop("__row", *(c for c in frame.columns if c.endswith(tuple(PRINTED))))
-    return out, pl.concat(unreadable)
+    def add(self, table: str, document_id: str, seq: int, row_page: int | None, printed: dict[str, Raw]) -> None:
+        """A row's printed figures (``row_page``: its ``source_page``, for figures that name none)."""
+        self.cells += [(table, column, document_id, seq, raw.page if raw.page is not None else row_page,
+                        raw.text, raw.unit, raw.half_up) for column, raw in printed.items()]
+
+    def type_into(self, tables: dict[str, pl.DataFrame], schemas: dict[str, dict[str, pl.DataType]],
+                  ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+        """The frames (keyed by ``document_id`` and ``_seq``) with every printed figure typed into
+        its column, and the figures that do not read or do not fit their column's DECIMAL:
+        document_id, table, column, page, text."""
+        cells = pl.DataFrame(self.cells, schema=self.SCHEMA, orient="row")
+        self.cells = []
+        dtypes = {f"{t}|{c}": str(d) for t, schema in schemas.items() for c, d in schema.items()}
+        by_name = {str(d): d for schema in schemas.values() for d in schema.values()}
+        cells = cells.with_columns(dtype=pl.concat_str("table", "column", separator="|").replace_strict(
+            dtypes, return_dtype=pl.String))
+        out, unreadable = dict(tables), [cells.clear().select("document_id", "table", "column", "page", "text")]
+        for (name,), group in cells.group_by("dtype", maintain_order=True):
+            dtype = by_name[name]
+            kind = kind_of(dtype)
+            group = group.with_columns(typed(group, kind, dtype), blank=blank(kind, pl.col("text")))
+            bad = pl.col("value").is_null() & ~pl.col("blank")
+            if isinstance(dtype, pl.Decimal):  # beyond DECIMAL(p, s)
+                bad |= pl.col("value").abs() >= pl.lit(10 ** (dtype.precision - dtype.scale), pl.Decimal(38, 0))
+            unreadable.append(group.filter(bad).select("document_id", "table", "column", "page", "text"))
+            for (table,), mine in group.group_by("table"):
+                wide = mine.with_columns(pl.col("value").cast(dtype, strict=False)).pivot(
+                    on="column", index=["document_id", "_seq"], values="value")
+                filled = [c for c in wide.columns if c not in ("document_id", "_seq")]
+                out[table] = (out[table].join(wide.rename({c: f"{c}__typed" for c in filled}), on=["document_id", "_seq"],
+                                              how="left", maintain_order="left")
+                              .with_columns(pl.coalesce(c, f"{c}__typed").alias(c) for c in filled)
+                              .drop(f"{c}__typed" for c in filled))
+        return out, pl.concat(unreadable)
 
 
 __all__ = ["Raw", "defer_cells", "deferring", "amount", "rate", "date", "rating", "blank", "kind_of", "typed",
-           "BUILDERS", "PRINTED", "unpack", "companions", "type_printed"]
+           "BUILDERS", "split_printed", "PrintedCells"]
