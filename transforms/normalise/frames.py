@@ -141,7 +141,7 @@ class _Plan:
     """A normaliser as stages of named intermediates, each stage naming what later ones use, so
     no sub-expression is repeated (as one nested expression, the exponent alone would be
     re-derived from the text a dozen times). Run as ``with_columns`` steps over a frame (the
-    batch path: cheap to plan), or folded into one expression over a struct (composable)."""
+    batch path: milliseconds per plan), or folded into one expression over a struct (composable)."""
 
     def __init__(self, ref) -> None:
         self.ref = ref                      # pl.col over a frame, pl.field inside a struct
@@ -168,10 +168,9 @@ def _over_frame(frame: pl.DataFrame, build, *args) -> pl.Series:
     """A plan run over a frame's ``text`` (``unit``, ``half_up``) columns: its ``out`` column."""
     plan = _Plan(pl.col)
     build(plan, *args)
-    lazy = frame.lazy()
-    for stage in plan.stages:
-        lazy = lazy.with_columns(**stage)
-    return lazy.select("out").collect().to_series()
+    for stage in plan.stages:  # eager steps: a lazy plan of the same stages takes longer to optimise
+        frame = frame.with_columns(**stage)
+    return frame["out"]
 
 
 # ───────────────────────────── exact decimals ─────────────────────────────
