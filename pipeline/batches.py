@@ -213,11 +213,13 @@ class BatchRows:
         (``transforms.normalise.frames``); a document with a figure that does not read, does not
         fit its column or is an impossible negative is a misfit naming page, column and text."""
         frames, unreadable = self.printed.type_into(frames, self.spec.schemas)
-        for doc_id, table, column, page, text in unreadable.iter_rows():
-            kind = kind_of(self.spec.schemas[table][column])
-            self.misfits.setdefault(doc_id, {
-                "reason": f"page {page}: {column} cannot be read as {'an' if kind == 'amount' else 'a'} {kind}: "
-                          f"{text!r}", "check": "bad_value", "page": page, "field": column, "value": text[:200]})
+        for doc_id, table, column, page, text, oversize in unreadable.iter_rows():
+            dtype = self.spec.schemas[table][column]
+            problem = f"does not fit {dtype}" if oversize else \
+                f"is not {({'amount': 'a number', 'rate': 'a rate', 'date': 'a date'})[kind_of(dtype)]}"
+            self.misfits.setdefault(doc_id, {  # worded as the parsers word it for the figures they type
+                "reason": f"page {page}: {column} {problem}: {text!r}", "check": "bad_value", "page": page,
+                "field": column, "value": text[:200]})
         for table, columns in NEVER_NEGATIVE.items():  # what keep() checks for the figures parsers typed
             frame = frames.get(table)
             columns = [c for c in columns if frame is not None and c in frame.columns]

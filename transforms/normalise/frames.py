@@ -399,14 +399,16 @@ class PrintedCells:
                   ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
         """The frames (keyed by ``document_id`` and ``_seq``) with every printed figure typed into
         its column, and the figures that do not read or do not fit their column's DECIMAL:
-        document_id, table, column, page, text."""
+        document_id, table, column, page, text, oversize (it reads but does not fit)."""
         cells = pl.DataFrame(self.cells, schema=self.SCHEMA, orient="row")
         self.cells = []
         dtypes = {f"{t}|{c}": str(d) for t, schema in schemas.items() for c, d in schema.items()}
         by_name = {str(d): d for schema in schemas.values() for d in schema.values()}
         cells = cells.with_columns(dtype=pl.concat_str("table", "column", separator="|").replace_strict(
             dtypes, return_dtype=pl.String))
-        out, unreadable = dict(tables), [cells.clear().select("document_id", "table", "column", "page", "text")]
+        out = dict(tables)
+        unreadable = [cells.clear().select("document_id", "table", "column", "page", "text",
+                                           oversize=pl.lit(False))]
         for (name,), group in cells.group_by("dtype", maintain_order=True):
             dtype = by_name[name]
             kind = kind_of(dtype)
@@ -414,7 +416,8 @@ class PrintedCells:
             bad = pl.col("value").is_null() & ~pl.col("blank")
             if isinstance(dtype, pl.Decimal):  # beyond DECIMAL(p, s)
                 bad |= pl.col("value").abs() >= pl.lit(10 ** (dtype.precision - dtype.scale), pl.Decimal(38, 0))
-            unreadable.append(group.filter(bad).select("document_id", "table", "column", "page", "text"))
+            unreadable.append(group.filter(bad).select("document_id", "table", "column", "page", "text",
+                                                       oversize=pl.col("value").is_not_null()))
             for (table,), mine in group.group_by("table"):
                 wide = mine.with_columns(pl.col("value").cast(dtype, strict=False)).pivot(
                     on="column", index=["document_id", "_seq"], values="value")
