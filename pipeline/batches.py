@@ -7,6 +7,10 @@ rows (``BatchRows``) and writes them per table to ``<work>/rows/<table>/<batch>.
 by the warehouse schema, with each row's ``document_id``, publish time and position in its
 document. Rows never come back to the run's process: it gets only what it needs to decide
 outcomes, so its memory and its one interpreter lock do not grow with the documents' rows.
+
+While a batch collects rows, parsers hand over the figures they do not compute with as printed
+(``transforms.normalise.frames.Raw``); the batch types them all at once as polars columns when
+it writes, and a figure that does not read makes its document a misfit (page, column, text).
 """
 
 from __future__ import annotations

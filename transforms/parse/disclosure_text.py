@@ -326,8 +326,8 @@ def table_value(tables: Iterable[TextTable], rows: list[str], columns: list[str]
                 return rate_cell(text, where=place, field=field, page=page), table, page
             return _rate(text, where=place, field=field, page=page), table, page
         unit = table.unit_of(column, row[0])
-        if printed and deferring():
-            return (None if text is None else Raw(text, unit, False, page)), table, page
+        if printed:
+            return money_cell(text, unit, where=place, field=field, page=page), table, page
         value = amount(text, unit, where=place, field=field, page=page)
         return (None if value is None else value.quantize(CENT)), table, page
     if required:
