@@ -20,6 +20,12 @@ second (a document whose printed figure does not read is quarantined, never load
 The equivalence with the per-cell functions is a test (``tests/transforms/normalise/
 test_normalise_frames.py``). Cells from documents are text; numbers already typed (Excel
 floats) stay on the per-cell path.
+
+Each normaliser is a plan of named stages, run either as ``with_columns`` steps over a frame
+(:func:`typed`, what a parse batch uses: a plan costs a few milliseconds to set up, a cell a
+fraction of a microsecond) or folded into one expression (the builders above). Parsers hand
+the figures they do not compute with over as :class:`Raw` while a batch collects rows
+(:func:`defer_cells`); :class:`PrintedCells` gathers them and types them per kind for the batch.
 """
 
 from __future__ import annotations
@@ -32,8 +38,15 @@ from typing import Literal, NamedTuple
 import polars as pl
 
 from transforms.normalise.dates import MARKET_TIMEZONE
-from transforms.normalise.numbers import _UNIT_TOKENS, NULL_MARKERS, UNIT_FACTORS
-from transforms.normalise.ratings import LONG_TERM_SCALE, SHORT_TERM_SCALE, UNRATED_MARKERS
+from transforms.normalise.numbers import (
+    _GROUPED_NUMBER,
+    _PLAIN_NUMBER,
+    _TRAILING_UNIT,
+    _UNIT_TOKENS,
+    NULL_MARKERS,
+    UNIT_FACTORS,
+)
+from transforms.normalise.ratings import _NOISE, LONG_TERM_SCALE, SHORT_TERM_SCALE, UNRATED_MARKERS
 from transforms.normalise.text import fold_width
 
 Kind = Literal["amount", "rate", "date", "rating"]
@@ -91,8 +104,9 @@ def _fold(text: pl.Expr, *, digits: bool = False) -> pl.Expr:
 # Whitespace exactly as str.split() and str.strip() see it (regex \s misses U+001C…U+001F).
 _WS = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in map(chr, range(0x3001)) if ch.isspace()) + "]"
 
-_PLAIN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
-_GROUPED = r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$"
+# The per-cell reader's own patterns (their digits are ASCII here: other scripts' are folded first).
+_PLAIN, _GROUPED = f"^{_PLAIN_NUMBER.pattern}$", f"^{_GROUPED_NUMBER.pattern}$"
+_PEEL = rf"^(.*?){_TRAILING_UNIT.pattern}"   # a unit after the number: 13,200.00万元
 _PARTS = r"^([+-]?)([0-9,]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$"
 _MAX_DIGITS = 38
 _POWERS = pl.Series("powers", [10**i for i in range(_MAX_DIGITS + 1)], dtype=pl.Int128)
@@ -111,11 +125,8 @@ def _power_of_ten(factor: Decimal) -> int:
 
 _UNIT_EXP = {unit: _power_of_ten(factor) for unit, factor in UNIT_FACTORS.items()}
 _MONEY_TOKENS = {token: unit for token, unit in _UNIT_TOKENS.items() if unit != "percent"}
-# The per-cell reader peels only these off the end of a number (longest alternatives first).
-_TRAILING = ("人民币万元", "人民币亿元", "人民币元", "元人民币", "万元", "亿元", "元", "万", "亿")
 _GRADES = frozenset(LONG_TERM_SCALE + SHORT_TERM_SCALE)
-_RATING_NOISE_FROM = ["^", "_", "{", "}", "$", "\u207a", "级"]
-_RATING_NOISE_TO = ["", "", "", "", "", "+", ""]
+_RATING_NOISE_FROM, _RATING_NOISE_TO = [chr(c) for c in _NOISE], [v or "" for v in _NOISE.values()]
 
 
 # ───────────────────────────── text clean-up ─────────────────────────────
@@ -231,7 +242,7 @@ def amount(text: pl.Expr, unit: pl.Expr | str | None = None, *, scale: int = 2,
 
 def _amount(p: _Plan, scale: int) -> None:
     p.add(cleaned=_squashed(p("text"), digits=True))
-    p.add(peeled=p("cleaned").str.extract_groups(r"^(.*?)(" + "|".join(_TRAILING) + r")$"))
+    p.add(peeled=p("cleaned").str.extract_groups(_PEEL))
     p.add(has_token=p("peeled").struct.field("2").is_not_null() & (p("peeled").struct.field("1") != ""))
     p.add(in_text=pl.when(p("has_token")).then(p("peeled").struct.field("2").replace_strict(
               _MONEY_TOKENS, default=None)),
