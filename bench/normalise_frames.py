@@ -4,7 +4,8 @@ A parse batch collects the rows of hundreds of documents; their amounts, rates a
 typed by the parser, cell by cell in Python (``parse_amount`` …), or handed over as printed and
 typed by the batch as columns (``transforms.normalise.frames`` through ``pipeline.batches``).
 This renders reports of the seed world (ABN 资产运营报告 and 年度资产管理报告 in every layout,
-trustee reports in every template; 收益分配报告 figures are computed by the parser, not printed, and stay per cell)
+trustee reports in every template) and reads ChinaBond's real 2016 yield-curve download (4,116
+rates as text, from the test fixtures); 收益分配报告 figures are computed by the parser, not printed, and stay per cell)
 and, in one process, measures both ways on the same documents:
 
 1. the families' whole parse + batch write, CPU seconds, cells typed per cell vs. deferred;
@@ -45,12 +46,14 @@ from transforms.normalise.numbers import parse_amount, parse_rate  # noqa: E402
 from transforms.parse.abn_operating_report import parse_abn_operating_report  # noqa: E402
 from transforms.parse.asset_management_report import parse_asset_management_report  # noqa: E402
 from transforms.parse.trustee_report import parse_trustee_report  # noqa: E402
+from transforms.parse.yield_curve import parse_yield_curve  # noqa: E402
 from warehouse.load import polars_schema  # noqa: E402
 from warehouse.migrate import apply_migrations  # noqa: E402
 from warehouse.rawstore import StoredDocument, sha256_hex  # noqa: E402
 from warehouse.tables import RULES  # noqa: E402
 
 CENT, RATE = Decimal("0.01"), Decimal("1e-8")
+CURVE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real_world" / "chinabond_govt_curve_2016.xlsx"
 
 
 def documents(per_family: int) -> dict[str, list[tuple[bytes, object]]]:
@@ -75,6 +78,7 @@ def documents(per_family: int) -> dict[str, list[tuple[bytes, object]]]:
         "trustee_report": [(render_trustee_report(r, TEMPLATES[i % len(TEMPLATES)], "pdf"),
                             lambda data: parse_trustee_report(data, file_name="report.pdf"))
                            for i, r in enumerate(trustee[:: max(1, len(trustee) // per_family)][:per_family])],
+        "yield_curve": [(CURVE.read_bytes(), lambda data: parse_yield_curve(data, file_name=CURVE.name))],
     }
 
 
@@ -117,7 +121,8 @@ def per_cell(cells: list[tuple[str, frames.Raw]]) -> int:
             value = None if value is None else value.quantize(CENT, ROUND_HALF_UP if raw.half_up else None)
         elif kind == "rate":
             value = parse_rate(raw.text, {"percent": True, "fraction": False, "permille": False}.get(raw.unit))
-            value = None if value is None else (value.scaleb(-3) if raw.unit == "permille" else value).quantize(RATE)
+            value = None if value is None else (value.scaleb(-3) if raw.unit == "permille" else value).quantize(
+                RATE, ROUND_HALF_UP if raw.half_up else None)
         else:
             value = parse_date(raw.text)
         read += value is not None

@@ -258,11 +258,12 @@ def _amount(p: _Plan, scale: int) -> None:
     p.add(out=pl.when(ok).then(p("value")))
 
 
-def rate(text: pl.Expr, unit: pl.Expr | str | None = None, *, scale: int = 8) -> pl.Expr:
+def rate(text: pl.Expr, unit: pl.Expr | str | None = None, *, scale: int = 8,
+         half_up: pl.Expr | bool = False) -> pl.Expr:
     """``parse_rate(text, as_percent).quantize(10**-scale)`` as an expression. ``unit``:
     ``percent`` (as_percent=True), ``fraction`` (False), None (a bare number above 1 does not
     read) or ``permille`` (the value of ``parse_rate(text, as_percent=False)`` in thousandths)."""
-    return _as_expression(_rate, {"text": text, "unit": _lit_unit(unit), "half_up": pl.lit(False)}, scale)
+    return _as_expression(_rate, {"text": text, "unit": _lit_unit(unit), "half_up": _lit_bool(half_up)}, scale)
 
 
 def _rate(p: _Plan, scale: int) -> None:

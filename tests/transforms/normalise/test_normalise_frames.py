@@ -52,13 +52,14 @@ def amount_per_cell(text: str, unit: str | None, half_up: bool) -> Decimal | str
         return REFUSED
 
 
-def rate_per_cell(text: str, unit: str | None) -> Decimal | str | None:
+def rate_per_cell(text: str, unit: str | None, half_up: bool = False) -> Decimal | str | None:
     as_percent = {"percent": True, "fraction": False, "permille": False, None: None}[unit]
     value = per_cell(parse_rate, text, as_percent)
     if value in (None, REFUSED):
         return value
     try:
-        return (value.scaleb(-3) if unit == "permille" else value).quantize(RATE)
+        return (value.scaleb(-3) if unit == "permille" else value).quantize(
+            RATE, rounding=ROUND_HALF_UP if half_up else None)
     except ArithmeticError:
         return REFUSED
 
@@ -73,15 +74,14 @@ def disagreements(kind: str, cases: list[tuple], expected) -> list[str]:
     columns = {"text": [c[0] for c in cases]}
     if kind in ("amount", "rate"):
         columns["unit"] = [c[1] for c in cases]
-    if kind == "amount":
         columns["half_up"] = [c[2] for c in cases]
     frame = pl.DataFrame(columns, schema={"text": pl.String, "unit": pl.String, "half_up": pl.Boolean}
-                         if kind == "amount" else None)
+                         if kind in ("amount", "rate") else None)
     text = pl.col("text")
     if kind == "amount":
         value = frames.amount(text, pl.col("unit"), half_up=pl.col("half_up"))
     elif kind == "rate":
-        value = frames.rate(text, pl.col("unit"))
+        value = frames.rate(text, pl.col("unit"), half_up=pl.col("half_up"))
     else:
         value = frames.BUILDERS[kind](text)
     got = frame.select(value.alias("value"), frames.blank(kind, text).alias("blank"))
@@ -169,7 +169,7 @@ def generated_amounts(count: int, seed: int) -> list[tuple[str, str | None, bool
             for _ in range(count)]
 
 
-def generated_rates(count: int, seed: int) -> list[tuple[str, str | None]]:
+def generated_rates(count: int, seed: int) -> list[tuple[str, str | None, bool]]:
     rng = random.Random(seed)
     suffixes = ["%", "%", "％", "bp", "BP", "bps", "Bps", "基点", " %"]
     cases = []
@@ -177,7 +177,8 @@ def generated_rates(count: int, seed: int) -> list[tuple[str, str | None]]:
         number = _number_text(rng) if rng.random() < 0.5 else f"{rng.randint(0, 12)}.{_digits(rng, 9)}"
         if rng.random() < 0.3:
             number = f"0.{_digits(rng, 10)}"
-        cases.append((_spelling(rng, number, suffixes, NULL_MARKERS), rng.choice(["percent", "fraction", "permille", None])))
+        cases.append((_spelling(rng, number, suffixes, NULL_MARKERS),
+                      rng.choice(["percent", "fraction", "permille", None]), rng.random() < 0.3))
     return cases
 
 
@@ -264,7 +265,8 @@ def test_ratings_equal_parse_rating(seed):
 
 
 def test_ties_round_as_the_parser_rounds():
-    """Half a cent: half-even by default (Decimal.quantize), half-up where a parser asks."""
+    """Half a cent (half a 1e-8 of a rate): half-even by default (Decimal.quantize), half-up
+    where a parser asks."""
     cases = [("0.125", "CNY", False), ("0.125", "CNY", True), ("0.135", "CNY", False), ("-0.125", None, True),
              ("0.0000125", "wan", False), ("0.0000135", "wan", True)]
     got = pl.DataFrame({"t": [c[0] for c in cases], "u": [c[1] for c in cases], "h": [c[2] for c in cases]}).select(
@@ -272,6 +274,10 @@ def test_ties_round_as_the_parser_rounds():
     assert got == [Decimal("0.12"), Decimal("0.13"), Decimal("0.14"), Decimal("-0.13"), Decimal("0.12"),
                    Decimal("0.14")]
     assert got == [amount_per_cell(*c) for c in cases]
+    rates = pl.DataFrame({"t": ["1.2345665%"] * 2, "h": [False, True]}).select(
+        frames.rate(pl.col("t"), half_up=pl.col("h"))).to_series().to_list()
+    assert rates == [Decimal("0.01234566"), Decimal("0.01234567")]
+    assert rates == [rate_per_cell("1.2345665%", None, h) for h in (False, True)]
 
 
 # ───────────────────────────── real-world spellings ─────────────────────────────
@@ -300,7 +306,7 @@ def test_real_cells_as_amounts(real):
 
 
 def test_real_cells_as_rates(real):
-    cases = [(text, unit) for text in real for unit in ("percent", None)]
+    cases = [(text, unit, half_up) for text in real for unit in ("percent", None) for half_up in (False, True)]
     assert disagreements("rate", cases, rate_per_cell) == []
     assert sum(rate_per_cell(*c) not in (None, REFUSED) for c in cases) > 300  # 收益率(%), 发行利率(%)
 

@@ -3,7 +3,8 @@ as the parsers typing them cell by cell — and a figure that does not read stil
 document, naming page, column and text.
 
 Real PDFs of the high-volume families (the sample market's renderers over the seed world, in
-several layouts and units) go through ``pipeline.batches.BatchRows`` twice: once parsed with
+several layouts and units) and a real ChinaBond yield-curve download go through
+``pipeline.batches.BatchRows`` twice: once parsed with
 cells typed per cell (what a direct call gives), once with cells deferred (what a parse worker's
 batch gives). The two batch files must be equal row for row, column for column.
 """
@@ -29,6 +30,7 @@ from transforms.parse.abn_operating_report import parse_abn_operating_report
 from transforms.parse.asset_management_report import parse_asset_management_report
 from transforms.parse.base import ParsedDocument
 from transforms.parse.trustee_report import parse_trustee_report
+from transforms.parse.yield_curve import parse_yield_curve
 from warehouse.load import polars_schema
 from warehouse.migrate import apply_migrations
 from warehouse.rawstore import StoredDocument, sha256_hex
@@ -181,3 +183,20 @@ def test_the_per_cell_page_is_named_when_the_figure_stands_elsewhere(documents, 
     batch.keep(_stored(data, tmp_path), parsed)
     _, misfits = batch.write()
     assert misfits[sha256_hex(data)]["page"] == 7
+
+
+def test_a_real_yield_curve_download_gives_the_same_batch_file(schemas, tmp_path):
+    """ChinaBond's 2016 annual download (4,116 points, rates as text): the batch types every
+    收益率(%) cell as a column, and the file equals the per-cell one point for point."""
+    path = Path(__file__).parents[2] / "fixtures" / "real_world" / "chinabond_govt_curve_2016.xlsx"
+    data = path.read_bytes()
+    parse = lambda data: parse_yield_curve(data, file_name=path.name)  # noqa: E731
+    typed, printed = _batch(tmp_path, "typed", schemas), _batch(tmp_path, "printed", schemas)
+    typed.keep(_stored(data, tmp_path), _parse(parse, data, deferred=False))
+    raw = _parse(parse, data, deferred=True)
+    assert len(_printed_cells(raw)) > 4_000
+    printed.keep(_stored(data, tmp_path), raw)
+    (typed_files, typed_misfits), (printed_files, printed_misfits) = typed.write(), printed.write()
+    assert typed_misfits == printed_misfits == {}
+    expected, got = _written(typed_files, "core.yield_curves"), _written(printed_files, "core.yield_curves")
+    assert got.height == expected.height > 4_000 and got.equals(expected)
