@@ -159,6 +159,10 @@ class BatchRows:
         if unknown:  # a parser bug: quarantine the document, name the table
             raise DocumentError(f"parser crashed: rows for unknown tables {unknown}", check="parser_crash")
         tables = {table: [split_printed(row) for row in table_rows] for table, table_rows in parsed.tables.items()}
+        untyped = sorted({f"{table}.{c}" for table, rows in tables.items() for _, printed in rows for c in printed
+                          if kind_of(self.spec.schemas[table].get(c)) is None})
+        if untyped:  # a parser bug: a printed figure for a column that is not an amount, rate or date
+            raise DocumentError(f"parser crashed: printed figures for columns {untyped}", check="parser_crash")
         implausible = negative_amount({table: [row for row, _ in rows] for table, rows in tables.items()})
         if implausible is not None:  # the document's own fault: quarantine it, keep none of its rows
             raise implausible        # (figures still as printed are checked in write())

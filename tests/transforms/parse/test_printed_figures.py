@@ -28,7 +28,7 @@ from tests.transforms.parse.exchange_cases import annual_reports, deals_of, exch
 from transforms.normalise.frames import Raw, defer_cells, deferring
 from transforms.parse.abn_operating_report import parse_abn_operating_report
 from transforms.parse.asset_management_report import parse_asset_management_report
-from transforms.parse.base import ParsedDocument
+from transforms.parse.base import DocumentError, ParsedDocument
 from transforms.parse.trustee_report import parse_trustee_report
 from transforms.parse.yield_curve import parse_yield_curve
 from warehouse.load import polars_schema
@@ -200,3 +200,12 @@ def test_a_real_yield_curve_download_gives_the_same_batch_file(schemas, tmp_path
     assert typed_misfits == printed_misfits == {}
     expected, got = _written(typed_files, "core.yield_curves"), _written(printed_files, "core.yield_curves")
     assert got.height == expected.height > 4_000 and got.equals(expected)
+
+
+def test_a_printed_figure_for_a_text_column_is_a_parser_crash(documents, schemas, tmp_path):
+    data, parser, parsed, row = _one_printed(documents, "abn", "pool_balance_end_cny")
+    row["source_table"] = Raw("二、资产池情况")
+    batch = _batch(tmp_path, "crash", schemas)
+    with pytest.raises(DocumentError, match="core.pool_performance.source_table") as caught:
+        batch.keep(_stored(data, tmp_path), parsed)
+    assert caught.value.check == "parser_crash" and batch.rows == {}
