@@ -7,6 +7,10 @@ rows (``BatchRows``) and writes them per table to ``<work>/rows/<table>/<batch>.
 by the warehouse schema, with each row's ``document_id``, publish time and position in its
 document. Rows never come back to the run's process: it gets only what it needs to decide
 outcomes, so its memory and its one interpreter lock do not grow with the documents' rows.
+
+While a batch collects rows, parsers hand over the figures they do not compute with as printed
+(``transforms.normalise.frames.Raw``); the batch types them all at once as polars columns when
+it writes, and a figure that does not read makes its document a misfit (page, column, text).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import polars as pl
 
 from pipeline.hooks import ParseContext
 from pipeline.isolation import ParseWorker, WorkerLimits, error_fields
-from pipeline.plausibility import negative_amount
+from pipeline.plausibility import NEVER_NEGATIVE, negative_amount
+from transforms.normalise.frames import PrintedCells, defer_cells, kind_of, split_printed
 from transforms.parse.base import DocumentError, ParsedDocument
 from warehouse.rawstore import StoredDocument
 
@@ -144,6 +149,8 @@ class BatchRows:
         self.spec = spec
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.misfits: dict[str, dict[str, Any]] = {}
+        self.printed = PrintedCells()
+        defer_cells(True)  # parsers hand their figures over as printed: write() types them as columns
 
     def keep(self, stored: StoredDocument, parsed: ParsedDocument) -> dict[str, Any]:
         """Keep a parsed document's rows for the batch file; returns what the run keeps of it
@@ -151,16 +158,23 @@ class BatchRows:
         unknown = sorted(set(parsed.tables) - set(self.spec.schemas))
         if unknown:  # a parser bug: quarantine the document, name the table
             raise DocumentError(f"parser crashed: rows for unknown tables {unknown}", check="parser_crash")
-        implausible = negative_amount(parsed.tables)
+        tables = {table: [split_printed(row) for row in table_rows] for table, table_rows in parsed.tables.items()}
+        untyped = sorted({f"{table}.{c}" for table, rows in tables.items() for _, printed in rows for c in printed
+                          if kind_of(self.spec.schemas[table].get(c)) is None})
+        if untyped:  # a parser bug: a printed figure for a column that is not an amount, rate or date
+            raise DocumentError(f"parser crashed: printed figures for columns {untyped}", check="parser_crash")
+        implausible = negative_amount({table: [row for row, _ in rows] for table, rows in tables.items()})
         if implausible is not None:  # the document's own fault: quarantine it, keep none of its rows
-            raise implausible
+            raise implausible        # (figures still as printed are checked in write())
         published = stored.published_at or ""
         counts = {}
-        for table, table_rows in parsed.tables.items():
+        for table, table_rows in tables.items():
             counts[table] = len(table_rows)
             target = self.rows.setdefault(table, [])
-            for seq, row in enumerate(table_rows):
+            for seq, (row, printed) in enumerate(table_rows):
                 target.append({**row, "document_id": stored.sha256, "_published_at": published, "_seq": seq})
+                if printed:
+                    self.printed.add(table, stored.sha256, seq, row.get("source_page"), printed)
         return {
             "doc_type": parsed.doc_type, "meta": dict(parsed.meta), "rows": counts,
             "institutions": {r["institution_id"]: r["full_name_zh"] for r in parsed.tables.get("core.institutions", [])},
@@ -168,12 +182,15 @@ class BatchRows:
         }
 
     def write(self) -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, dict[str, Any]]]:
-        """One Parquet file per table; a document whose rows do not fit the warehouse's types is
-        named with the column and value (its rows are left out), never failing the batch.
+        """One Parquet file per table; a document whose rows do not fit the warehouse's types
+        (or whose printed figures do not read) is named with the column and value and none of its
+        rows are written, never failing the batch.
         Returns (table → (path, columns), document_id → error fields of a misfit)."""
+        defer_cells(False)
+        frames = self._typed({table: self._frame(table, rows) for table, rows in sorted(self.rows.items())})
         files = {}
-        for table, table_rows in sorted(self.rows.items()):
-            frame = self._frame(table, table_rows)
+        for table, frame in frames.items():
+            frame = frame.filter(~pl.col("document_id").is_in(list(self.misfits))) if self.misfits else frame
             if frame.is_empty():
                 continue
             path = self.spec.work_dir / "rows" / table / f"{self.spec.batch_id}.parquet"
@@ -198,6 +215,30 @@ class BatchRows:
                         "reason": f"a value does not fit {table}: {type(exc).__name__}: {str(exc)[:300]}",
                         "check": "type_mismatch"})
             return _build([r for r in rows if r["document_id"] not in self.misfits], full)
+
+    def _typed(self, frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+        """The figures parsers handed over as printed, typed as columns for the whole batch
+        (``transforms.normalise.frames``); a document with a figure that does not read, does not
+        fit its column or is an impossible negative is a misfit naming page, column and text."""
+        frames, unreadable = self.printed.type_into(frames, self.spec.schemas)
+        for doc_id, table, column, page, text, oversize in unreadable.iter_rows():
+            dtype = self.spec.schemas[table][column]
+            problem = f"does not fit {dtype}" if oversize else \
+                f"is not {({'amount': 'a number', 'rate': 'a rate', 'date': 'a date'})[kind_of(dtype)]}"
+            self.misfits.setdefault(doc_id, {  # worded as the parsers word it for the figures they type
+                "reason": f"page {page}: {column} {problem}: {text!r}", "check": "bad_value", "page": page,
+                "field": column, "value": text[:200]})
+        for table, columns in NEVER_NEGATIVE.items():  # what keep() checks for the figures parsers typed
+            frame = frames.get(table)
+            columns = [c for c in columns if frame is not None and c in frame.columns]
+            if not columns:
+                continue
+            below = frame.filter(pl.any_horizontal(pl.col(c) < 0 for c in columns))
+            for row in below.select("document_id", "source_page", "source_row_label", *columns).to_dicts():
+                error = negative_amount({table: [row]})
+                if error is not None:
+                    self.misfits.setdefault(row["document_id"], error_fields(error))
+        return frames
 
 
 def _build(rows: list[dict[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:

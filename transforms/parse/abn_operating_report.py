@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from transforms.normalise.ids import deal_id_for
@@ -97,32 +98,33 @@ def _pool_row(doc: DisclosureText, meta: dict[str, Any]) -> dict[str, Any]:
     pool_section = _section(doc, V["sections"]["pool"])
     pool = pool_section.tables
     P, R = V["pool"], V["receipts"]
-    begin, table, page = table_value(pool, P["begin"], None, "期初资产池余额", where=pool_section.name)
+    figure = partial(table_value, printed=True)  # the pool's figures: typed by the batch, as columns
+    begin, table, page = figure(pool, P["begin"], None, "期初资产池余额", where=pool_section.name)
     row: dict[str, Any] = {
         "deal_id": meta["deal_id"], "grain": "payment_period", "period_number": meta["period_number"],
         "report_date": meta["report_date"], "collection_period_start": meta["collection_period_start"],
         "collection_period_end": meta["collection_period_end"], "payment_date": meta["payment_date"],
         "pool_balance_begin_cny": begin,
-        "pool_balance_end_cny": table_value(pool, P["end"], None, "期末资产池余额")[0],
+        "pool_balance_end_cny": figure(pool, P["end"], None, "期末资产池余额")[0],
         "loan_count_end": table_value(pool, P["count_end"], None, "期末资产笔数", kind="count", required=False)[0],
-        "principal_collected_cny": table_value(receipts, R["principal"], None, "本金回收款")[0],
-        "interest_collected_cny": table_value(receipts, R["interest"], None, "利息回收款")[0],
-        "other_income_cny": table_value(receipts, R["other_income"], None, "其他收入", required=False)[0],
-        "prepayment_cny": table_value(pool, P["prepayment"], None, "提前还款金额", required=False)[0],
-        "new_default_cny": table_value(pool, P["new_default"], None, "本期新增违约金额", required=False)[0],
-        "cumulative_default_cny": table_value(pool, P["cumulative_default"], None, "累计违约金额", required=False)[0],
-        "cumulative_default_rate": table_value(pool, P["cumulative_rate"], None, "累计违约率", kind="rate",
-                                               required=False)[0],
+        "principal_collected_cny": figure(receipts, R["principal"], None, "本金回收款")[0],
+        "interest_collected_cny": figure(receipts, R["interest"], None, "利息回收款")[0],
+        "other_income_cny": figure(receipts, R["other_income"], None, "其他收入", required=False)[0],
+        "prepayment_cny": figure(pool, P["prepayment"], None, "提前还款金额", required=False)[0],
+        "new_default_cny": figure(pool, P["new_default"], None, "本期新增违约金额", required=False)[0],
+        "cumulative_default_cny": figure(pool, P["cumulative_default"], None, "累计违约金额", required=False)[0],
+        "cumulative_default_rate": figure(pool, P["cumulative_rate"], None, "累计违约率", kind="rate",
+                                          required=False)[0],
         "recovery_cny": None, "cumulative_recovery_cny": None,
     }
     for name in ("delinquent_1_30", "delinquent_31_60", "delinquent_61_90", "delinquent_90_plus"):
-        row[f"{name}_cny"] = table_value(pool, P[name], None, P[name][0], required=False)[0]
+        row[f"{name}_cny"] = figure(pool, P[name], None, P[name][0], required=False)[0]
     revolving = doc.find(V["sections"]["revolving"])
     tables = revolving.tables if revolving is not None else []
-    row["revolving_purchase_cny"] = table_value(tables, V["revolving"]["period"], None, "本期循环购买金额",
-                                                required=False)[0]
-    row["cumulative_revolving_purchase_cny"] = table_value(tables, V["revolving"]["cumulative"], None,
-                                                           "累计循环购买金额", required=False)[0]
+    row["revolving_purchase_cny"] = figure(tables, V["revolving"]["period"], None, "本期循环购买金额",
+                                           required=False)[0]
+    row["cumulative_revolving_purchase_cny"] = figure(tables, V["revolving"]["cumulative"], None,
+                                                      "累计循环购买金额", required=False)[0]
     row["not_applicable_reason"] = note_after(doc.sections, V["notes"]["not_applicable"])
     row.update(source_page=page, source_table=pool_section.name, source_row_label=P["begin"][0])
     return row

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from transforms.normalise.ids import deal_id_for
-from transforms.normalise.numbers import parse_rate
 from transforms.parse.base import DocumentError, ParsedDocument
 from transforms.parse.disclosure_text import (
     DATE,
@@ -32,7 +32,9 @@ from transforms.parse.disclosure_text import (
     cover_value,
     date_in,
     key,
+    money_cell,
     note_after,
+    rate_cell,
     read_disclosure,
     table_value,
 )
@@ -40,7 +42,7 @@ from transforms.parse.disclosure_vocabulary import load_vocabulary
 
 DOC_TYPE = "asset_management_report"
 V = load_vocabulary("asset_management_report")
-CENT, RATE = Decimal("0.01"), Decimal("1e-8")
+CENT = Decimal("0.01")
 _YEAR = re.compile(r"(\d{4})\s*年\s*(?:度)?\s*资产管理报告")
 _PERIOD_CELL = re.compile(r"(\d+)")
 
@@ -82,10 +84,11 @@ def _sub(doc: DisclosureText, pool: Section, words: list[str], *, required: bool
 
 def _annual_row(doc: DisclosureText, pool: Section, deal_id: str, year: int, report_date: Any) -> dict[str, Any]:
     balance = _sub(doc, pool, V["sections"]["balance"])
+    figure = partial(table_value, printed=True)  # figures the checks below do not use: typed by the batch
     start, end = _statistic_period(balance)
     bt = V["balance_table"]
-    begin, anchor, anchor_page = table_value(balance.tables, bt["balance"], bt["begin"], "期初未偿本金余额")
-    end_balance, _, _ = table_value(balance.tables, bt["balance"], bt["end"], "期末未偿本金余额")
+    begin, anchor, anchor_page = figure(balance.tables, bt["balance"], bt["begin"], "期初未偿本金余额")
+    end_balance, _, _ = figure(balance.tables, bt["balance"], bt["end"], "期末未偿本金余额")
     count_begin, _, _ = table_value(balance.tables, bt["count"], bt["begin"], "期初资产笔数", kind="count", required=False)
     count_end, _, _ = table_value(balance.tables, bt["count"], bt["end"], "期末资产笔数", kind="count", required=False)
     collections = _sub(doc, pool, V["sections"]["collections"]).tables
@@ -93,9 +96,9 @@ def _annual_row(doc: DisclosureText, pool: Section, deal_id: str, year: int, rep
     interest, _, _ = table_value(collections, V["collections"]["interest"], None, "利息回收")
     revolving_section = _sub(doc, pool, V["sections"]["revolving"], required=False)
     revolving_tables = revolving_section.tables if revolving_section else []
-    revolving, _, _ = table_value(revolving_tables, V["revolving"]["period"], None, "循环购买金额", required=False)
-    cumulative_revolving, _, _ = table_value(revolving_tables, V["revolving"]["cumulative"], None, "累计循环购买金额",
-                                        required=False)
+    revolving, _, _ = figure(revolving_tables, V["revolving"]["period"], None, "循环购买金额", required=False)
+    cumulative_revolving, _, _ = figure(revolving_tables, V["revolving"]["cumulative"], None, "累计循环购买金额",
+                                   required=False)
     ab = V["abnormal"]
     abnormal = _sub(doc, pool, V["sections"]["abnormal"]).tables
     row: dict[str, Any] = {
@@ -106,7 +109,7 @@ def _annual_row(doc: DisclosureText, pool: Section, deal_id: str, year: int, rep
         "principal_collected_cny": principal, "interest_collected_cny": interest,
         "revolving_purchase_cny": revolving, "cumulative_revolving_purchase_cny": cumulative_revolving,
     }
-    row["prepayment_cny"] = table_value(abnormal, ab["prepayment"], ab["amount"], "提前偿还")[0]
+    row["prepayment_cny"] = figure(abnormal, ab["prepayment"], ab["amount"], "提前偿还")[0]
     row["prepayment_count"] = table_value(abnormal, ab["prepayment"], ab["count"], "早偿笔数", kind="count")[0]
     buckets = {}
     for name in ("delinquent_1_30", "delinquent_31_60", "delinquent_61_90", "delinquent_90_plus"):
@@ -118,11 +121,11 @@ def _annual_row(doc: DisclosureText, pool: Section, deal_id: str, year: int, rep
     if overdue is not None and stated and sum(stated) != overdue:
         raise DocumentError(f"page {overdue_page}: delinquency buckets add up to {sum(stated)} but 逾期合计 is {overdue}",
                             check="arithmetic", page=overdue_page, field="逾期合计", value=overdue)
-    row["new_default_cny"] = table_value(abnormal, ab["new_default"], ab["amount"], "本期新增违约")[0]
+    row["new_default_cny"] = figure(abnormal, ab["new_default"], ab["amount"], "本期新增违约")[0]
     row["new_default_count"] = table_value(abnormal, ab["new_default"], ab["count"], "新增违约笔数", kind="count")[0]
-    row["cumulative_default_cny"] = table_value(abnormal, ab["cumulative_default"], None, "累计违约金额", required=False)[0]
-    row["cumulative_default_rate"] = table_value(abnormal, ab["cumulative_rate"], None, "累计违约率", kind="rate",
-                                            required=False)[0]
+    row["cumulative_default_cny"] = figure(abnormal, ab["cumulative_default"], None, "累计违约金额", required=False)[0]
+    row["cumulative_default_rate"] = figure(abnormal, ab["cumulative_rate"], None, "累计违约率", kind="rate",
+                                       required=False)[0]
     row.update(recovery_cny=None, cumulative_recovery_cny=None, other_income_cny=None)
     row.update(_cash(doc))
     actual = (principal or 0) + (interest or 0)
@@ -196,24 +199,18 @@ def _period_rows(doc: DisclosureText, pool: Section, deal_id: str) -> list[dict[
                                 page=page, field="期数", value=label)
         where = f"page {page}, {table.section}, {label}"
 
-        def money(name: str, field: str) -> Decimal | None:
+        # the periods' figures are not computed with: typed by the batch, as columns
+        def money(name: str, field: str) -> Any:
             column = cols[name]
             if column is None:
                 return None
-            value = amount(cells[column], table.unit_of(column), where=where, field=field, page=page)
-            return None if value is None else _cents(value)
+            return money_cell(cells[column], table.unit_of(column), where=where, field=field, page=page, half_up=True)
 
         def day(name: str, field: str) -> Any:
             column = cols[name]
-            return None if column is None else date_in(cells[column], field, page)
+            return None if column is None else date_in(cells[column], field, page, printed=True)
 
-        rate = None
-        if cols["cumulative_rate"] is not None:
-            try:
-                rate = parse_rate(cells[cols["cumulative_rate"]])
-            except ValueError as exc:
-                raise DocumentError(f"{where}: 累计违约率 is not a rate: {cells[cols['cumulative_rate']]!r}",
-                                    check="bad_value", page=page, field="累计违约率") from exc
+        rate_column = cols["cumulative_rate"]
         rows.append({
             "deal_id": deal_id, "grain": "payment_period", "period_number": int(number.group(1)),
             "collection_period_start": day("start", "期间起始日"), "collection_period_end": day("end", "期间截止日"),
@@ -222,7 +219,8 @@ def _period_rows(doc: DisclosureText, pool: Section, deal_id: str) -> list[dict[
             "revolving_purchase_cny": money("revolving", "当期循环购买金额"),
             "cumulative_revolving_purchase_cny": money("cumulative_revolving", "累计循环购买金额"),
             "cumulative_default_cny": money("cumulative_default", "累计违约金额"),
-            "cumulative_default_rate": None if rate is None else rate.quantize(RATE),
+            "cumulative_default_rate": None if rate_column is None else
+            rate_cell(cells[rate_column], where=where, field="累计违约率", page=page),
             "source_page": page, "source_table": table.section, "source_row_label": label,
         })
     return rows

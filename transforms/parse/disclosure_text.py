@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from transforms.normalise.dates import parse_date
+from transforms.normalise.frames import Raw, deferring
 from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, parse_rate, unit_from_header
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse.base import DocumentError
@@ -247,6 +247,34 @@ def amount(text: str | None, unit: str, *, where: str, field: str, page: int | N
     return value
 
 
+def money_cell(text: str | None, unit: str, *, where: str, field: str, page: int | None,
+               half_up: bool = False) -> Decimal | Raw | None:
+    """Money in CNY to the cent (ties to even, or away from zero with ``half_up``) — or, while
+    a parse batch collects rows, the cell as printed for the batch to type as a column. For
+    figures the parse does not compute with."""
+    if deferring():
+        return None if text is None else Raw(text, unit, half_up, page)
+    value = amount(text, unit, where=where, field=field, page=page)
+    return None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP if half_up else ROUND_HALF_EVEN)
+
+
+def rate_cell(text: str | None, *, where: str, field: str, page: int | None) -> Decimal | Raw | None:
+    """A rate as a fraction to 8 places (a bare number above 1 does not read) — or, in a batch,
+    the cell as printed."""
+    if deferring():
+        return None if text is None else Raw(text, None, False, page)
+    return _rate(text, where=where, field=field, page=page)
+
+
+def _rate(text: str | None, *, where: str, field: str, page: int | None) -> Decimal | None:
+    try:
+        rate = parse_rate(text)
+    except ValueError as exc:
+        raise DocumentError(f"{where}: {field} is not a rate: {text!r}", check="bad_value", page=page,
+                            field=field, value=text) from exc
+    return None if rate is None else rate.quantize(RATE)
+
+
 def cover_value(doc: DisclosureText, labels: Iterable[str]) -> str | None:
     """A value written after a cover label (``专项计划名称：…``), in the title block or the first sections."""
     lines = list(doc.title_lines) + [text for s in doc.sections[:2] for _, text in s.prose]
@@ -258,11 +286,14 @@ def cover_value(doc: DisclosureText, labels: Iterable[str]) -> str | None:
     return None
 
 
-def date_in(text: str | None, field: str, page: int | None) -> Any:
-    """The first date in ``text``; missing or unreadable is a DocumentError naming the field."""
+def date_in(text: str | None, field: str, page: int | None, *, printed: bool = False) -> Any:
+    """The first date in ``text``; missing or unreadable is a DocumentError naming the field.
+    ``printed``: in a batch, the date's text for the batch to type as a column."""
     if text is None:
         raise DocumentError(f"{field} not found", check="missing_row", page=page, field=field)
     match = DATE.search(text)
+    if printed and deferring():
+        return Raw(match.group(0) if match else text, page=page)
     try:
         return parse_date(match.group(0) if match else text)
     except ValueError as exc:
@@ -271,9 +302,11 @@ def date_in(text: str | None, field: str, page: int | None) -> Any:
 
 
 def table_value(tables: Iterable[TextTable], rows: list[str], columns: list[str] | None, field: str,
-                *, kind: str = "amount", required: bool = True, where: str = "") -> tuple[Any, TextTable | None, int | None]:
+                *, kind: str = "amount", required: bool = True, where: str = "",
+                printed: bool = False) -> tuple[Any, TextTable | None, int | None]:
     """The cell under a header word (or in the last column) of the first row labelled with one
-    of ``rows``, as money (CNY, cents), a count or a rate: (value, table, page)."""
+    of ``rows``, as money (CNY, cents), a count or a rate: (value, table, page). ``printed``:
+    the parse does not compute with the amount or rate, so a batch may type it as a column."""
     tables = list(tables)
     for table in tables:
         found = table.row_labelled(rows)
@@ -289,13 +322,13 @@ def table_value(tables: Iterable[TextTable], rows: list[str], columns: list[str]
             value = amount(text, "CNY", where=place, field=field, page=page)
             return (None if value is None else int(value)), table, page
         if kind == "rate":
-            try:
-                rate = parse_rate(text)
-            except ValueError as exc:
-                raise DocumentError(f"{place}: {field} is not a rate: {text!r}", check="bad_value", page=page,
-                                    field=field, value=text) from exc
-            return (None if rate is None else rate.quantize(RATE)), table, page
-        value = amount(text, table.unit_of(column, row[0]), where=place, field=field, page=page)
+            if printed:
+                return rate_cell(text, where=place, field=field, page=page), table, page
+            return _rate(text, where=place, field=field, page=page), table, page
+        unit = table.unit_of(column, row[0])
+        if printed:
+            return money_cell(text, unit, where=place, field=field, page=page), table, page
+        value = amount(text, unit, where=place, field=field, page=page)
         return (None if value is None else value.quantize(CENT)), table, page
     if required:
         page = tables[0].page if tables else None

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from transforms.normalise.frames import Raw, deferring
 from transforms.normalise.numbers import UNIT_FACTORS, parse_amount, parse_rate
 from transforms.normalise.text import fold_width, squash_spaces
 from transforms.parse.base import DocumentError
@@ -344,12 +345,15 @@ def has_unit(text: str) -> bool:
     return bool(_UNIT_AFTER.search(fold_width(text)))
 
 
-def amount(hit: Hit | None, field_name: str, exact: bool = False) -> Decimal | None:
+def amount(hit: Hit | None, field_name: str, exact: bool = False, printed: bool = False) -> Decimal | Raw | None:
     """CNY to the cent; a unit written after the number (13,200.00万元) wins over the table's.
-    ``exact`` skips rounding (for sums of printed parts)."""
+    ``exact`` skips rounding (for sums of printed parts). ``printed``: the parse does not
+    compute with it, so while a batch collects rows the cell goes as printed (``Raw``)."""
     if hit is None or hit.value is None or nullish(hit.value):
         return None
     text = _CURRENCY.sub("", clean_value(hit.value))
+    if printed and not exact and deferring():
+        return Raw(text, None if has_unit(text) else money_unit(hit), False, hit.line.pdf_page)
     if _PLAIN_AMOUNT.match(text):  # the common case, without the general reader's checks
         value = Decimal(text.replace(",", "")) * UNIT_FACTORS[money_unit(hit)]
         return value if exact else value.quantize(CENT)
@@ -360,13 +364,17 @@ def amount(hit: Hit | None, field_name: str, exact: bool = False) -> Decimal | N
     return value if value is None or exact else value.quantize(CENT)
 
 
-def rate(hit: Hit | None, field_name: str) -> Decimal | None:
+def rate(hit: Hit | None, field_name: str, printed: bool = False) -> Decimal | Raw | None:
     """A fraction: 1.72% → 0.0172, 1.5‰ → 0.0015, 25bp → 0.0025; a bare number under a (%)
-    header or label is a percent."""
+    header or label is a percent. ``printed``: as for :func:`amount`."""
     if hit is None or hit.value is None or nullish(hit.value):
         return None
     text = clean_value(hit.value)
     context = fold_width(hit.header + hit.label)
+    if printed and deferring():
+        if _PER_MILLE.search(text) or ("‰" in context and "%" not in text):
+            return Raw(text.rstrip("‰ "), "permille", False, hit.line.pdf_page)
+        return Raw(text, "percent" if "%" in context else None, False, hit.line.pdf_page)
     try:
         if _PER_MILLE.search(text) or ("‰" in context and "%" not in text):
             value = parse_rate(text.rstrip("‰ "), as_percent=False)
@@ -392,23 +400,25 @@ def count(hit: Hit | None, field_name: str) -> int | None:
     return None if value is None else int(value)
 
 
-def typed(hit: Hit, kind: str, name: str) -> Any:
+def typed(hit: Hit, kind: str, name: str, printed: bool = False) -> Any:
     if kind == "rate":
-        return rate(hit, name)
+        return rate(hit, name, printed)
     if kind == "count":
         return count(hit, name)
     if kind == "amount":
-        return amount(hit, name)
+        return amount(hit, name, printed=printed)
     return hit.value
 
 
 def choose(hits: list[Hit], kind: str, name: str) -> tuple[Any, Hit | None]:
     """The value of a field printed once or more: the best-placed hit (lowest rank, then the
-    first); two best-placed hits that disagree are a contradiction."""
+    first); two best-placed hits that disagree are a contradiction. A field printed once in
+    its best place goes as printed while a batch collects rows (nothing to compare it with)."""
     if not hits:
         return None, None
     best = min(h.rank for h in hits)
-    values = [(typed(h, kind, name), h) for h in hits if h.rank == best]
+    placed = [h for h in hits if h.rank == best]
+    values = [(typed(h, kind, name, printed=len(placed) == 1), h) for h in placed]
     value, hit = next(((v, h) for v, h in values if v is not None), values[0])
     for other_value, other in values:
         if other_value is not None and value is not None and other_value != value:

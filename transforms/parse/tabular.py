@@ -33,6 +33,7 @@ from pathlib import PurePath
 from typing import Any
 
 from transforms.normalise.dates import parse_date
+from transforms.normalise.frames import Raw, deferring
 from transforms.normalise.headers import match_header
 from transforms.normalise.numbers import is_null_marker, parse_amount, parse_rate, unit_from_header
 from transforms.normalise.ratings import parse_rating
@@ -297,12 +298,19 @@ class Row:
             raise self.fail(key, f"is not an amount: {exc}") from exc
         return None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
 
-    def rate(self, key: str, required: bool = False, as_percent: bool | None = None) -> Decimal | None:
-        """A fraction; a `%` in the header (or the cell) means percent."""
+    def rate(self, key: str, required: bool = False, as_percent: bool | None = None,
+             printed: bool = False) -> Decimal | Raw | None:
+        """A fraction; a `%` in the header (or the cell) means percent. ``printed``: the parse
+        does not compute with it, so while a batch collects rows a text cell goes as printed
+        (``Raw``, typed by the batch as a column; a null marker is still None here)."""
         if self._missing(key, required):
             return None
         if as_percent is None and _header_unit(self.table.headers.get(key)) == "percent":
             as_percent = True
+        text = self.raw(key)
+        if printed and isinstance(text, str) and deferring():
+            unit = {True: "percent", False: "fraction", None: None}[as_percent]
+            return None if is_null_marker(text) else Raw(text, unit, True, self.number)
         try:
             value = parse_rate(self.raw(key), as_percent)
         except ValueError as exc:

@@ -573,9 +573,10 @@ class _Report:
                 "deal_id": meta["deal_id"],
                 "payment_date": meta["payment_date"],
             }
+            derived = _derived_principal(values)  # computed from the other two: those two typed here
             for name in TRANCHE_AMOUNTS:
-                hit = values.get(name)
-                row[name] = amount(hit, name) if hit is not None else None
+                hit, printed = values.get(name), name not in _PRINCIPAL or derived is None
+                row[name] = None if hit is None else amount(hit, name, printed=printed)
             _derive_principal(row, values)
             row.update(source_page=tranche["page"], source_table=tranche["table"], source_row_label=tranche["label"])
             doc.add("core.tranche_payments", row)
@@ -861,16 +862,25 @@ def _derivable(name: str, seen: set[str]) -> bool:
     return name in trio and len(trio & seen) == 2
 
 
+_PRINCIPAL = ("principal_before_cny", "principal_paid_cny", "principal_after_cny")
+
+
+def _derived_principal(values: dict[str, Any]) -> str | None:
+    """The one principal figure a bond table leaves out (computed from the other two), if any."""
+    missing = [n for n in _PRINCIPAL if n not in values]
+    return missing[0] if len(missing) == 1 else None
+
+
 def _derive_principal(row: dict[str, Any], values: dict[str, Hit]) -> None:
-    before, paid, after = (row[n] for n in ("principal_before_cny", "principal_paid_cny", "principal_after_cny"))
-    missing = [n for n in ("principal_before_cny", "principal_paid_cny", "principal_after_cny") if n not in values]
-    if len(missing) != 1:
+    before, paid, after = (row[n] for n in _PRINCIPAL)
+    missing = _derived_principal(values)
+    if missing is None:
         return
-    if missing[0] == "principal_before_cny" and paid is not None and after is not None:
+    if missing == "principal_before_cny" and paid is not None and after is not None:
         row["principal_before_cny"] = paid + after
-    elif missing[0] == "principal_paid_cny" and before is not None and after is not None:
+    elif missing == "principal_paid_cny" and before is not None and after is not None:
         row["principal_paid_cny"] = before - after
-    elif missing[0] == "principal_after_cny" and before is not None and paid is not None:
+    elif missing == "principal_after_cny" and before is not None and paid is not None:
         row["principal_after_cny"] = before - paid
 
 

@@ -204,7 +204,7 @@ def _long_rows(table: Table, resolver: _CurveResolver, doc: ParsedDocument, poin
                 years = tenor_years_from_label(label)
             except ValueError as exc:
                 raise row.fail("tenor_label", str(exc)) from exc
-        rate = row.rate("yield_rate", as_percent=True)
+        rate = row.rate("yield_rate", as_percent=True, printed=True)  # typed by the batch, as a column
         if rate is None:
             doc.meta["skipped_points"] = doc.meta.get("skipped_points", 0) + 1
             continue
@@ -222,7 +222,7 @@ def _wide_record(row: Row, tenors: list[str], resolver: _CurveResolver, doc: Par
     curve = resolver.resolve(row.text("curve_name_zh"), lambda m: row.fail("curve_name_zh", m))
     day = row.date("curve_date", required=True)
     for tenor in tenors:
-        rate = row.rate(tenor, as_percent=True)
+        rate = row.rate(tenor, as_percent=True, printed=True)
         if rate is not None:
             _add(doc, points, lambda m: row.fail(tenor, m, check="duplicate"), curve, day,
                  tenor_years_from_label(tenor), tenor_label_for(tenor), rate, f"row {row.number}")
