@@ -2,9 +2,12 @@
 
 A ``ParseWorker`` is a child process (``python -m pipeline.isolation``) with an address-space
 limit: what it holds once its code is loaded plus ``limits.worker_memory_mb`` for documents
-(set with ``resource.setrlimit`` inside the child). The
-supervisor hands it one document at a time and waits at most ``limits.seconds_per_document``
-for the answer, so it always knows which document the worker holds:
+(set with ``resource.setrlimit`` inside the child). The supervisor hands it one document at a
+time and waits at most ``limits.seconds_per_document`` for the answer, so it always knows which
+document the worker holds. In a parse batch (``open_batch``, ``add``, ``write_batch``) the
+child keeps the rows and writes the batch's Parquet itself, answering only with what the run
+keeps of each document; a child that dies takes the rows it held with it (``lost_rows``), and
+those documents are added again to its successor. What a document can do:
 
 - the parser raises → the worker answers with the error (a ``DocumentError`` as it is, any
   other exception as "parser crashed: <type>: <message>"): quarantine, the worker lives on;
