@@ -303,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
             subset(world, fraction, cache)
             runs.append(job(base, f"{fraction:g}x market-year", cache))
             report(runs[-1], rate, None)
-        cache = base / "market-year-0.25"
-        one = job(base, "0.25x on 1 worker (no Prefect)", cache, plain=True, workers=1)
-        two = job(base, "0.25x on 2 workers (no Prefect)", cache, plain=True, workers=2)
+        quarter = base / "market-year-0.25"
+        one = job(base, "0.25x on 1 worker (no Prefect)", quarter, plain=True, workers=1)
+        two = job(base, "0.25x on 2 workers (no Prefect)", quarter, plain=True, workers=2)
         p1, p2 = one["timings"].get("parse_s", 0), two["timings"].get("parse_s", 0)
         print(f"\nparse stage, 0.25×: 1 worker {p1:.1f} s, 2 workers {p2:.1f} s → {p1 / p2 if p2 else 0:.2f}× "
               f"(whole runs {one['wall_s']:.1f} s and {two['wall_s']:.1f} s)")
