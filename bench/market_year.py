@@ -299,9 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     if args.scaling:
         for fraction in (0.25, 0.5):
-            cache = base / f"market-year-{fraction:g}"
-            subset(world, fraction, cache)
-            runs.append(job(base, f"{fraction:g}x market-year", cache))
+            part = base / f"market-year-{fraction:g}"
+            subset(world, fraction, part)
+            runs.append(job(base, f"{fraction:g}x market-year", part))
             report(runs[-1], rate, None)
         quarter = base / "market-year-0.25"
         one = job(base, "0.25x on 1 worker (no Prefect)", quarter, plain=True, workers=1)
