@@ -89,19 +89,8 @@ def test_a_parser_error_keeps_its_page_field_and_value(worker, store):
 
 def test_a_batch_with_a_crashing_document_quarantines_only_it(monkeypatch, store, good_document, tmp_path):
     """parse_batch (what the task runner maps) accounts for every document of the batch."""
-    import pipeline.batches as batches
-    from pipeline.batches import BatchSpec, parse_batch
-    from pipeline.hooks import ParseContext
-
-    monkeypatch.chdir(REPO)
-    monkeypatch.setattr(batches, "ParseWorker", lambda limits: ParseWorker(limits, entry=ENTRY))
     docs = (put(store, b"SEGFAULT one", "a.pdf"), good_document, put(store, b"BUGGY", "b.pdf"))
-    spec = BatchSpec("00001", "parse test 1–3 of 3", docs, ParseContext(), tmp_path / "work", _schemas(),
-                     WorkerLimits(5, 512))
-    try:
-        result = parse_batch(spec)
-    finally:
-        batches.close_workers()
+    result = _parse_batch(monkeypatch, docs, tmp_path)
     checks = [d.error["check"] if d.error else None for d in result.documents]
     assert checks == ["worker_crash", None, "parser_crash"]
     assert result.documents[1].rows["core.amcs"] == 1
@@ -114,27 +103,33 @@ def test_a_batch_with_a_crashing_document_quarantines_only_it(monkeypatch, store
 def test_rows_held_by_a_worker_that_dies_are_parsed_again(monkeypatch, store, good_document, tmp_path):
     """The child keeps a batch's rows until it writes them: when it dies on a later document,
     the documents it held are parsed again in the fresh child and their rows still written."""
-    import pipeline.batches as batches
-    from pipeline.batches import BatchSpec, parse_batch
-    from pipeline.hooks import ParseContext
-
-    monkeypatch.chdir(REPO)
-    monkeypatch.setattr(batches, "ParseWorker", lambda limits: ParseWorker(limits, entry=ENTRY))
     other = put(store, "序号,公司名称,所在省份,简称,股东性质,牌照状态,是否财务样本\n"
                        "1,江苏资产管理有限公司,江苏,江苏资产,国有,存续,是\n".encode(), "名单二.csv")
     docs = (good_document, put(store, b"SEGFAULT two", "c.pdf"), other, put(store, b"EXIT", "d.pdf"))
-    spec = BatchSpec("00002", "parse test 1–4 of 4", docs, ParseContext(), tmp_path / "work", _schemas(),
-                     WorkerLimits(5, 512))
-    try:
-        result = parse_batch(spec)
-    finally:
-        batches.close_workers()
+    result = _parse_batch(monkeypatch, docs, tmp_path)
     assert [d.error["check"] if d.error else None for d in result.documents] == [None, "worker_crash", None,
                                                                                     "worker_crash"]
     assert result.workers_started >= 3  # the first child, one after each death
     written = pl.read_parquet(result.files["core.amcs"][0])
     assert sorted(written["document_id"].to_list()) == sorted([good_document.sha256, other.sha256])
     assert sorted(written["short_name_zh"].to_list()) == ["江苏资产", "浙商资产"]
+
+
+def _parse_batch(monkeypatch, docs, tmp_path):
+    """``parse_batch`` (what the task runner maps) over these documents, in workers running the
+    misbehaving test entry."""
+    import pipeline.batches as batches
+    from pipeline.batches import BatchSpec, parse_batch
+    from pipeline.hooks import ParseContext
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(batches, "ParseWorker", lambda limits: ParseWorker(limits, entry=ENTRY))
+    spec = BatchSpec("00001", f"parse test 1–{len(docs)} of {len(docs)}", docs, ParseContext(), tmp_path / "work",
+                     _schemas(), WorkerLimits(5, 512))
+    try:
+        return parse_batch(spec)
+    finally:
+        batches.close_workers()
 
 
 def _schemas():
