@@ -101,12 +101,13 @@ def role(p) -> str:
 
 class TreeMemory(threading.Thread):
     """Peak of the summed RSS of a process and all its descendants, sampled every 0.2 s, and
-    who held it at the peak (by role); and the CPU seconds each role used (a process's last
-    sample: where the machine's two cores went)."""
+    who held it at the peak (by role); the peak of their summed PSS (a shared page — polars',
+    pdfium's code — counted once, not once per process that maps it); and the CPU seconds each
+    role used (a process's last sample: where the machine's two cores went)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+        self.pid, self.peak, self.peak_pss, self.stop = pid, 0, 0, threading.Event()
         self.at_peak: dict[str, int] = {}
         self.timeline: list[tuple[float, dict[str, int], dict[str, float]]] = []  # (time, RSS by role, CPU s by role)
         self.cpu: dict[int, tuple[str, float]] = {}             # pid → (role, CPU seconds so far)
@@ -125,11 +126,13 @@ class TreeMemory(threading.Thread):
         except psutil.NoSuchProcess:
             return
         while not self.stop.is_set():
-            total, roles = 0, {}
+            total, pss, roles = 0, 0, {}
             try:
                 for p in [root, *root.children(recursive=True)]:
                     try:
-                        rss = p.memory_info().rss
+                        memory = p.memory_full_info()
+                        rss = memory.rss
+                        pss += getattr(memory, "pss", rss)
                         kind = role(p)
                         times = p.cpu_times()
                     except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -142,6 +145,7 @@ class TreeMemory(threading.Thread):
             self.timeline.append((time.perf_counter(), roles, self.cpu_by_role()))
             if total > self.peak:
                 self.peak, self.at_peak = total, roles
+            self.peak_pss = max(self.peak_pss, pss)
             self.stop.wait(0.2)
 
 
@@ -171,7 +175,8 @@ def run_measured(args: list[str], env: dict[str, str], log: Path) -> tuple[float
             out.write(",".join([f"{t - started:.1f}", *(str(roles.get(k, 0) // 2**20) for k in kinds),
                                 *(f"{b:.2f}" for b in busy)]) + "\n")
     held = ", ".join(f"{k} {v / 2**20:,.0f}" for k, v in sorted(memory.at_peak.items(), key=lambda kv: -kv[1]))
-    print(f"  at the peak of {memory.peak / 2**20:,.0f} MB (MB): {held}", flush=True)
+    print(f"  at the peak of {memory.peak / 2**20:,.0f} MB (MB): {held}; peak PSS (shared pages counted once) "
+          f"{memory.peak_pss / 2**20:,.0f} MB", flush=True)
     spent = memory.cpu_by_role()
     print(f"  CPU seconds ({sum(spent.values()):,.0f} in all, {cores()} cores × {time.perf_counter() - started:.0f} s "
           f"of wall time): " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(spent.items(), key=lambda kv: -kv[1])),
