@@ -101,8 +101,8 @@ def role(p) -> str:
 
 class TreeMemory(threading.Thread):
     """Peak of the summed RSS of a process and all its descendants, sampled every 0.2 s, and
-    who held it at the peak (by role); the peak of their summed PSS (a shared page — polars',
-    pdfium's code — counted once, not once per process that maps it); and the CPU seconds each
+    who held it at the peak (by role); the peak of their summed PSS, every second (a shared
+    page — polars', pdfium's code — counted once, not once per process that maps it); and the CPU seconds each
     role used (a process's last sample: where the machine's two cores went)."""
 
     def __init__(self, pid: int) -> None:
@@ -125,14 +125,17 @@ class TreeMemory(threading.Thread):
             root = psutil.Process(self.pid)
         except psutil.NoSuchProcess:
             return
+        sample = 0
         while not self.stop.is_set():
             total, pss, roles = 0, 0, {}
+            sample += 1
+            with_pss = sample % 5 == 0  # reading PSS walks each process's pages: once a second
             try:
                 for p in [root, *root.children(recursive=True)]:
                     try:
-                        memory = p.memory_full_info()
-                        rss = memory.rss
-                        pss += getattr(memory, "pss", rss)
+                        rss = p.memory_info().rss
+                        if with_pss:
+                            pss += getattr(p.memory_full_info(), "pss", rss)
                         kind = role(p)
                         times = p.cpu_times()
                     except (psutil.NoSuchProcess, psutil.AccessDenied):
