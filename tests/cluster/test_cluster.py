@@ -23,12 +23,12 @@ import duckdb
 import pytest
 
 from tests.cluster.support import differences, wait_for
+from tests.writer_slot_logs import RELEASED, WRITER_LIMIT, hold_interval
 
 # the session fixtures (cluster up, the reference build, the seed run) count against the first test using them
 pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 REPO = Path(__file__).resolve().parents[2]
-WRITER_LIMIT = "abs-etl-warehouse-writer"
 
 
 def lake(cluster, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -214,21 +214,6 @@ def test_a_refused_run_leaves_no_snapshot(cluster, cluster_seed_run, tmp_path):
 
 
 # ── one writer at a time ─────────────────────────────────────────────────────────────────
-def _hold_interval(cluster, flow_run_id: str) -> tuple[datetime, datetime, bool]:
-    acquired = released = None
-    waited = False
-    for log in cluster.logs_of(flow_run_id):
-        message = log["message"]
-        if message.startswith(f"writer slot '{WRITER_LIMIT}' acquired at "):
-            acquired = datetime.fromisoformat(message.split(" acquired at ")[1].split(" after ")[0])
-        elif message.startswith(f"writer slot '{WRITER_LIMIT}' released at "):
-            released = datetime.fromisoformat(message.split(" released at ")[1])
-        elif message.startswith("another run holds the warehouse writer slot"):
-            waited = True
-    assert acquired and released, f"run {flow_run_id} did not log its writer slot"
-    return acquired, released, waited
-
-
 def test_two_deployments_triggered_at_once_never_write_together(cluster, cluster_seed_run, tmp_path):
     """Both are started while the test holds the writer slot, so both are running at once on the
     cluster's workers; released, they build and commit one after the other."""
@@ -254,9 +239,10 @@ def test_two_deployments_triggered_at_once_never_write_together(cluster, cluster
     a, b = cluster.wait_for_run(run_a), cluster.wait_for_run(run_b)
     assert (a["state_type"], b["state_type"]) == ("COMPLETED", "COMPLETED"), cluster.why(a) + cluster.why(b)
     wait_for("both runs' writer-slot logs", lambda: all(any(
-        l["message"].startswith(f"writer slot '{WRITER_LIMIT}' released at ") for l in cluster.logs_of(r))
+        l["message"].startswith(RELEASED) for l in cluster.logs_of(r))
         for r in (run_a, run_b)), 60, 1.0)
-    (a_on, a_off, a_waited), (b_on, b_off, b_waited) = _hold_interval(cluster, run_a), _hold_interval(cluster, run_b)
+    a_on, a_off, a_waited = hold_interval(cluster.logs_of(run_a), run_a)
+    b_on, b_off, b_waited = hold_interval(cluster.logs_of(run_b), run_b)
     assert a_waited and b_waited
     first, second = sorted([(a_on, a_off), (b_on, b_off)])
     assert first[1] <= second[0], f"writer slots overlapped: {first} and {second}"

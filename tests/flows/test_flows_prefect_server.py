@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from tests.writer_slot_logs import RELEASED, WRITER_LIMIT, hold_interval
+
 pytestmark = pytest.mark.slow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-WRITER_LIMIT = "abs-etl-warehouse-writer"
 REPO = str(Path(__file__).resolve().parents[2])
 DEPLOYMENTS = {
     "ingest-market-data-daily": "ingest_market_data",
@@ -159,21 +160,6 @@ def test_a_run_scheduled_on_a_holiday_ends_skipped_with_the_reason(deployed, wor
 
 
 # ── one writer at a time ─────────────────────────────────────────────────────────────────
-def _hold_intervals(server, flow_run_id: str) -> tuple[datetime, datetime, bool]:
-    acquired = released = None
-    waited = False
-    for log in server.logs_of(flow_run_id):
-        message = log["message"]
-        if message.startswith(f"writer slot '{WRITER_LIMIT}' acquired at "):
-            acquired = datetime.fromisoformat(message.split(" acquired at ")[1].split(" after ")[0])
-        elif message.startswith(f"writer slot '{WRITER_LIMIT}' released at "):
-            released = datetime.fromisoformat(message.split(" released at ")[1])
-        elif message.startswith("another run holds the warehouse writer slot"):
-            waited = True
-    assert acquired and released, f"run {flow_run_id} did not log its writer slot"
-    return acquired, released, waited
-
-
 def test_two_runs_started_at_once_never_build_the_warehouse_together(deployed, worker, tmp_path):
     """A trustee-report run and a backfill are started together while the test holds the writer
     slot, so both are certainly running at the same time; released, they build one after the other."""
@@ -205,11 +191,12 @@ def test_two_runs_started_at_once_never_build_the_warehouse_together(deployed, w
     assert (a["state_type"], b["state_type"]) == ("COMPLETED", "COMPLETED"), (a["state"], b["state"])
 
     def slots_logged():  # a run's last log batch may reach the server just after its final state
-        return all(any(l["message"].startswith(f"writer slot '{WRITER_LIMIT}' released at ")
+        return all(any(l["message"].startswith(RELEASED)
                        for l in server.logs_of(r)) for r in (run_a, run_b))
 
     server.wait_for("both runs' writer-slot logs", slots_logged, 60, 1.0)
-    (a_on, a_off, a_waited), (b_on, b_off, b_waited) = _hold_intervals(server, run_a), _hold_intervals(server, run_b)
+    a_on, a_off, a_waited = hold_interval(server.logs_of(run_a), run_a)
+    b_on, b_off, b_waited = hold_interval(server.logs_of(run_b), run_b)
     assert a_waited and b_waited
     assert min(a_on, b_on) >= released_by_test - timedelta(seconds=2)
     first, second = sorted([(a_on, a_off), (b_on, b_off)])
