@@ -47,9 +47,9 @@ def _context_from_dict(aliases: dict[str, str], limits: Limits | None = None) ->
 def parse_document(stored: StoredDocument, data: bytes, context: ParseContext | None) -> ParsedDocument:
     """Screen the bytes against the limits, recognise the document and run its parser; unknown
     documents are a DocumentError."""
-    from transforms.parse.pdf_text import one_pdf_per_parse
+    from transforms.parse.one_read import one_read_per_parse
 
-    with one_pdf_per_parse(data):  # the screen, the detection and the parser open a PDF once
+    with one_read_per_parse(data):  # the screen, the detection and the parser read a PDF or workbook once
         return _parse(stored, data, context)
 
 

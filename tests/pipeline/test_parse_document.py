@@ -36,3 +36,32 @@ def test_neither_reader_reading_it_quarantines_with_both_reasons():
     with pytest.raises(DocumentError, match="read as a trustee report: ") as caught:
         parse_document(stored(name), data, None)
     assert caught.value.check != "parser_crash"
+
+
+def test_one_parse_reads_a_workbook_and_opens_a_pdf_once(monkeypatch):
+    """The screen, the type detection and the parser share their readings of one document (the
+    workbook was read twice, the PDF opened three times); each caller still gets rows of its own."""
+    from pathlib import Path
+
+    import pypdfium2
+
+    from transforms.parse import xlsx_cells
+    from transforms.parse.one_read import one_read_per_parse
+
+    reads, opens = [], []
+    read_workbook, open_pdf = xlsx_cells._read_workbook, pypdfium2.PdfDocument
+    monkeypatch.setattr(xlsx_cells, "_read_workbook", lambda data: reads.append(1) or read_workbook(data))
+    monkeypatch.setattr(pypdfium2, "PdfDocument", lambda data, *a, **k: opens.append(1) or open_pdf(data, *a, **k))
+
+    curve = (Path(__file__).resolve().parents[1] / "fixtures" / "real_world" / "chinabond_govt_curve_2016.xlsx").read_bytes()
+    parsed = parse_document(stored("chinabond_govt_curve_2016.xlsx"), curve, None)
+    assert parsed.doc_type == "yield_curve" and len(parsed.tables["core.yield_curves"]) > 4000
+    assert len(reads) == 1
+    parsed = parse_document(stored(f"{HUIXIANG}信托资产运营报告（第1期）.pdf"), huixiang_first_report(), None)
+    assert parsed.tables["core.pool_performance"] and len(opens) == 1
+
+    with one_read_per_parse(curve):
+        first, second = xlsx_cells.read_workbook(curve), xlsx_cells.read_workbook(curve)
+    assert len(reads) == 2 and first == second
+    first[0][1][0].append("changed by one caller")
+    assert first != second

@@ -200,7 +200,7 @@ def _from_pdf(data: bytes) -> str | None:
 
     try:
         with pdf_document(data) as document:
-            text = "".join(page_text(document, i) for i in range(min(2, len(document))))
+            text = "".join(page_text(document, i, data) for i in range(min(2, len(document))))
     except Exception:  # no text layer, encrypted, broken: fall back to the name
         return None
     kind = issuance_announcement.announcement_kind(text[:_TITLE_CHARS])

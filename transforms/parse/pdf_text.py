@@ -9,9 +9,9 @@ their column headers whatever the template.
 PDFs are read with pypdfium2 from character positions (one text run per cell, split where
 pdfium generated a separator), not from its plain-text line breaks, which can join lines
 20 pt apart. pypdfium2 is not thread-safe: callers must parse in one thread per process (use
-processes, not threads, for parallelism). The one piece of state: within ``one_pdf_per_parse``
-the screen, the type detection and the parser share one opened document instead of opening
-the same bytes three times (``pdf_document``).
+processes, not threads, for parallelism). Within one parse the screen, the type detection and
+the parser share one opened document and its loaded pages (``one_read``) instead of opening the
+same bytes three times (``pdf_document``).
 
 XLSX rows come from the project's one XLSX reader (``xlsx_cells``); a cell's column index is
 its horizontal position, its sheet row number its line number.
@@ -24,7 +24,6 @@ import datetime as dt
 import functools
 import re
 import statistics
-import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from transforms.parse.base import DocumentError
+from transforms.parse.one_read import in_parse, shared
 from transforms.parse.xlsx_cells import XlsxError, read_workbook
 
 # PDF page furniture (running headers, page numbers) lives in these margins, in points.
@@ -92,43 +92,14 @@ def join_wrapped(first: str, second: str) -> str:
 
 
 # ───────────────────────────── PDF ─────────────────────────────
-class _Shared(threading.local):
-    data: bytes | None = None
-    pdf: Any = None
-    pages: dict[int, tuple[Any, Any]] | None = None   # page index → (page, text page) loaded
-
-
-_shared = _Shared()
-
-
-@contextmanager
-def one_pdf_per_parse(data: bytes) -> Iterator[None]:
-    """Within this block every ``pdf_document(data)`` of these very bytes is one document,
-    opened at the first ask, and each page is loaded once (the type detection reads the first
-    pages, the parser all of them); all closed at the end. Loading a page costs about as much
-    as reading its text."""
-    _shared.data, _shared.pdf, _shared.pages = data, None, {}
-    try:
-        yield
-    finally:
-        pdf, pages = _shared.pdf, _shared.pages or {}
-        _shared.data, _shared.pdf, _shared.pages = None, None, None
-        for loaded in pages.values():
-            _close_page(loaded)
-        if pdf is not None:
-            pdf.close()
-
-
 @contextmanager
 def pdf_document(data: bytes) -> Iterator[Any]:
-    """The pypdfium2 document of these bytes: the parse's shared one, else one opened here and
-    closed after. Raises ``PdfiumError`` as ``PdfDocument`` does."""
+    """The pypdfium2 document of these bytes: the parse's shared one (``one_read``), else one
+    opened here and closed after. Raises ``PdfiumError`` as ``PdfDocument`` does."""
     import pypdfium2 as pdfium
 
-    if _shared.data is data:
-        if _shared.pdf is None:
-            _shared.pdf = pdfium.PdfDocument(data)
-        yield _shared.pdf
+    if in_parse(data):
+        yield shared(data, "pdf", lambda: pdfium.PdfDocument(data), lambda pdf: pdf.close())
         return
     pdf = pdfium.PdfDocument(data)
     try:
@@ -138,15 +109,13 @@ def pdf_document(data: bytes) -> Iterator[Any]:
 
 
 @contextmanager
-def _loaded_page(pdf: Any, index: int) -> Iterator[tuple[Any, Any]]:
+def _loaded_page(pdf: Any, index: int, data: bytes | None = None) -> Iterator[tuple[Any, Any]]:
     """(page, text page) of page ``index`` (0-based; either NULL when pdfium cannot load it),
-    through raw calls: the helpers' per-object finalizer bookkeeping costs ~0.15 ms a page. The
-    shared document's pages stay loaded until its parse ends."""
-    if pdf is _shared.pdf and _shared.pages is not None:
-        loaded = _shared.pages.get(index)
-        if loaded is None:
-            loaded = _shared.pages[index] = _load_page(pdf, index)
-        yield loaded
+    through raw calls: the helpers' per-object finalizer bookkeeping costs ~0.15 ms a page.
+    Pages of the parse's shared document (``data`` given) stay loaded until its parse ends: the
+    detection reads the first pages, the parser all of them."""
+    if data is not None and in_parse(data):
+        yield shared(data, ("page", index), lambda: _load_page(pdf, index), _close_page)
         return
     loaded = _load_page(pdf, index)
     try:
@@ -172,11 +141,12 @@ def _close_page(loaded: tuple[Any, Any]) -> None:
         raw.FPDF_ClosePage(page)
 
 
-def page_text(pdf: Any, index: int) -> str:
-    """The plain text of one page (0-based), as pdfium's text range gives it."""
+def page_text(pdf: Any, index: int, data: bytes | None = None) -> str:
+    """The plain text of one page (0-based), as pdfium's text range gives it (``data``: the
+    document's bytes, to share the loaded page within a parse)."""
     import pypdfium2.raw as raw
 
-    with _loaded_page(pdf, index) as (_, textpage):
+    with _loaded_page(pdf, index, data) as (_, textpage):
         return _textpage_text(textpage, raw) if textpage else ""
 
 
@@ -197,17 +167,17 @@ def pdf_lines(data: bytes) -> list[Line]:
         raise DocumentError("PDF is truncated or corrupt", check="corrupt_file")
     try:
         with pdf_document(data) as pdf:
-            return _document_lines(pdf)
+            return _document_lines(pdf, data)
     except pdfium.PdfiumError as exc:
         raise DocumentError("PDF is truncated or corrupt", check="corrupt_file", value=exc) from exc
 
 
-def _document_lines(pdf: Any) -> list[Line]:
+def _document_lines(pdf: Any, data: bytes) -> list[Line]:
     import pypdfium2.raw as raw
 
     lines: list[Line] = []
     for index in range(len(pdf)):
-        with _loaded_page(pdf, index) as (page, textpage):
+        with _loaded_page(pdf, index, data) as (page, textpage):
             if not page:
                 raise DocumentError("PDF is truncated or corrupt", check="corrupt_file", page=index + 1)
             cells = _page_cells(textpage, raw) if textpage else []

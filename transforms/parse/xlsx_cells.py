@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from xml.parsers import expat
 
+from transforms.parse.one_read import in_parse, shared
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -48,7 +50,15 @@ def unescape(text: str) -> str:
 
 
 def read_workbook(data: bytes) -> list[tuple[str, list[list[Any]]]]:
-    """Every worksheet in workbook order as (name, rows)."""
+    """Every worksheet in workbook order as (name, rows). Within a parse the workbook is read
+    once (``one_read``: the type detection reads it, then the parser); every caller gets row
+    lists of its own."""
+    if not in_parse(data):
+        return _read_workbook(data)
+    return [(name, [list(row) for row in rows]) for name, rows in shared(data, "workbook", lambda: _read_workbook(data))]
+
+
+def _read_workbook(data: bytes) -> list[tuple[str, list[list[Any]]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
