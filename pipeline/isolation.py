@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from transforms.parse.base import DocumentError, ParsedDocument
+from transforms.parse.base import DocumentError
 from warehouse.rawstore import StoredDocument
 
 MB = 1024 * 1024
@@ -50,14 +50,6 @@ class WorkerLimits:
     @classmethod
     def from_settings(cls, limits: Any) -> "WorkerLimits":
         return cls(float(limits.seconds_per_document), int(limits.worker_memory_mb))
-
-
-@dataclass
-class Outcome:
-    """What the worker made of one document: a parse or the error that quarantines it."""
-
-    parsed: ParsedDocument | None = None
-    error: DocumentError | None = None
 
 
 class ParseWorker:
@@ -127,13 +119,6 @@ class ParseWorker:
         self.close()
 
     # ── work ────────────────────────────────────────────────────────────────────────────
-    def parse(self, stored: StoredDocument, context: Any) -> Outcome:
-        """Parse one stored document in the child; never raises for what the document does."""
-        kind, payload = self._ask(("parse", stored, context), self.limits.seconds_per_document)
-        if kind == "parsed":
-            return Outcome(parsed=payload)
-        return Outcome(error=payload)
-
     def open_batch(self, batch: Any) -> None:
         """Start collecting a batch's rows in the child (``pipeline.batches.BatchRows``): the
         child keeps them and writes them itself, so rows never cross back to this process."""
@@ -253,9 +238,8 @@ def _child(read_fd: int, write_fd: int, memory_mb: int, entry: str) -> None:
                 batch = None
             else:
                 stored = message[1]
-                context = message[2] if kind == "parse" else batch.spec.context
-                parsed = parse_one(stored, read_verified(stored), context)
-                answer = ("parsed", parsed) if kind == "parse" else ("kept", batch.keep(stored, parsed))
+                parsed = parse_one(stored, read_verified(stored), batch.spec.context)
+                answer = ("kept", batch.keep(stored, parsed))
         except DocumentError as exc:
             answer = ("error", error_fields(exc))
         except MemoryError:

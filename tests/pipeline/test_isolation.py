@@ -4,6 +4,7 @@ takes the next one, and the run goes on."""
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
@@ -41,11 +42,24 @@ def worker(monkeypatch):
         yield w
 
 
-def test_a_good_document_parses_in_the_worker(worker, good_document):
-    outcome = worker.parse(good_document, None)
-    assert outcome.error is None
-    assert outcome.parsed.doc_type == "amc_registry"
-    assert outcome.parsed.tables["core.amcs"][0]["short_name_zh"] == "浙商资产"
+def parse_one(worker: ParseWorker, stored, work: Path):
+    """One document through the worker's batch protocol (what ``parse_batch`` does): (what the run
+    keeps of it, the error that quarantines it, the batch's Parquet files)."""
+    from pipeline.batches import BatchSpec
+    from pipeline.hooks import ParseContext
+
+    worker.open_batch(BatchSpec("00001", "parse test 1–1 of 1", (), ParseContext(), work, _schemas(), worker.limits))
+    kept, error = worker.add(stored)
+    files, misfits = worker.write_batch()
+    assert not misfits
+    return kept, error, files
+
+
+def test_a_good_document_parses_in_the_worker(worker, good_document, tmp_path):
+    kept, error, files = parse_one(worker, good_document, tmp_path)
+    assert error is None
+    assert kept["doc_type"] == "amc_registry" and kept["rows"]["core.amcs"] == 1
+    assert pl.read_parquet(files["core.amcs"][0])["short_name_zh"].to_list() == ["浙商资产"]
 
 
 @pytest.mark.parametrize("payload, check, words", [
@@ -54,37 +68,37 @@ def test_a_good_document_parses_in_the_worker(worker, good_document):
     (b"GREEDY", "memory_limit", "more memory than 512 MB (limits.worker_memory_mb)"),
     (b"BUGGY", "parser_crash", "parser crashed: KeyError: 'no such key'"),
 ])
-def test_a_misbehaving_document_is_quarantined_and_the_next_one_parses(worker, store, good_document, payload, check, words):
+def test_a_misbehaving_document_is_quarantined_and_the_next_one_parses(worker, store, good_document, payload, check, words,
+                                                                        tmp_path):
     bad = put(store, payload, f"{payload.decode().lower()}.pdf")
-    outcome = worker.parse(bad, None)
-    assert outcome.parsed is None
-    assert outcome.error.check == check
-    assert words in str(outcome.error)
-    after = worker.parse(good_document, None)
-    assert after.error is None and after.parsed.doc_type == "amc_registry"
+    kept, error, _ = parse_one(worker, bad, tmp_path / "bad")
+    assert kept is None
+    assert error.check == check
+    assert words in str(error)
+    kept, error, _ = parse_one(worker, good_document, tmp_path / "good")
+    assert error is None and kept["doc_type"] == "amc_registry"
 
 
-def test_a_stuck_call_is_stopped_at_the_time_limit_and_the_worker_replaced(worker, store, good_document):
+def test_a_stuck_call_is_stopped_at_the_time_limit_and_the_worker_replaced(worker, store, good_document, tmp_path):
     stuck = put(store, b"STUCK", "stuck.pdf")
     started = time.monotonic()
-    outcome = worker.parse(stuck, None)
+    _, error, _ = parse_one(worker, stuck, tmp_path / "stuck")
     waited = time.monotonic() - started
-    assert outcome.error.check == "time_limit"
-    assert "longer than 5 s (limits.seconds_per_document)" in str(outcome.error)
+    assert error.check == "time_limit"
+    assert "longer than 5 s (limits.seconds_per_document)" in str(error)
     assert 5 <= waited < 20
-    before = worker.started
-    assert worker.parse(good_document, None).error is None
-    assert worker.started == before + 1  # a fresh process took over
+    assert parse_one(worker, good_document, tmp_path / "good")[1] is None
+    assert worker.started == 2  # the first process, and the fresh one that took over from it
 
 
-def test_a_parser_error_keeps_its_page_field_and_value(worker, store):
+def test_a_parser_error_keeps_its_page_field_and_value(worker, store, tmp_path):
     """A DocumentError crosses the process boundary whole (exceptions pickle only their message)."""
     bad = put(store, "序号,公司名称,所在省份,简称,股东性质,牌照状态,是否财务样本\n1,甲公司,浙江,甲,外星,存续,是\n".encode(),
               "地方AMC名单.csv")
-    outcome = worker.parse(bad, None)
-    assert outcome.error is not None and outcome.error.field is not None
-    assert outcome.error.value == "外星"
-    assert "外星" in str(outcome.error)
+    _, error, _ = parse_one(worker, bad, tmp_path)
+    assert error is not None and error.field is not None
+    assert error.value == "外星"
+    assert "外星" in str(error)
 
 
 def test_a_batch_with_a_crashing_document_quarantines_only_it(monkeypatch, store, good_document, tmp_path):
@@ -132,6 +146,7 @@ def _parse_batch(monkeypatch, docs, tmp_path):
         batches.close_workers()
 
 
+@functools.cache
 def _schemas():
     import duckdb
 
