@@ -408,7 +408,7 @@ class ParseSchedule:
             spec = BatchSpec(
                 batch_id=f"{self.batches:05d}", label=batch_label(kind, first, self.numbered[kind], total),
                 documents=chunk, context=context or self.job.base_context, work_dir=self.job.work_dir,
-                schemas=self.job.schemas, limits=self.limits)
+                schemas=self.job.schemas, limits=self.limits, batch_size=self.size)
             self.submitted_at = self.submitted_at or time.perf_counter()
             self.futures[parse_phase(kind)].append(self.submit(spec))
 

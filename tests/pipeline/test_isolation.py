@@ -160,3 +160,40 @@ def _schemas():
         return {t: polars_schema(con, t) for t in RULES}
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("batch_size, started", [(200, 1), (2, 2)])
+def test_a_kinds_remainder_waits_for_a_running_worker_a_full_batch_starts_one(monkeypatch, store, tmp_path,
+                                                                               batch_size, started):
+    """Two batches at once: remainders (fewer documents than a batch) share one worker process,
+    full batches get one each (the pool still grows to the cores when there is work for them)."""
+    import threading
+
+    import pipeline.batches as batches
+    from pipeline.batches import BatchSpec, parse_batch
+    from pipeline.hooks import ParseContext
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(batches, "ParseWorker", lambda limits: ParseWorker(limits, entry=ENTRY))
+    registry = "序号,公司名称,所在省份,简称,股东性质,牌照状态,是否财务样本\n1,{0}资产管理有限公司,{0},{0}资产,国有,存续,是\n"
+    docs = [put(store, registry.format(p).encode(), f"{p}.csv") for p in ("江苏", "浙江", "安徽", "福建")]
+    specs = [BatchSpec(f"0000{i}", f"parse test {i}", tuple(docs[2 * i:2 * i + 2]), ParseContext(),
+                       tmp_path / "work", _schemas(), WorkerLimits(5, 512), batch_size) for i in (0, 1)]
+    results = [None, None]
+    gate = threading.Barrier(2)
+
+    def run(i):
+        gate.wait()
+        results[i] = parse_batch(specs[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        batches.close_workers()
+    assert all(d.error is None for r in results for d in r.documents)
+    assert sum(r.workers_started for r in results) == started
+    assert batches._alive[WorkerLimits(5, 512)] == 0   # closed workers leave the count
