@@ -18,12 +18,14 @@ the parsed batch files and the rows the warehouse holds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 
 from transforms.parse.base import DocumentError
+
+if TYPE_CHECKING:  # the parse workers import this module: they have no use for DuckDB's 47 MB
+    import duckdb
 
 NEVER_NEGATIVE = {
     "core.pool_performance": (

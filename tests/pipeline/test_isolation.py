@@ -197,3 +197,17 @@ def test_a_kinds_remainder_waits_for_a_running_worker_a_full_batch_starts_one(mo
     assert all(d.error is None for r in results for d in r.documents)
     assert sum(r.workers_started for r in results) == started
     assert batches._alive[WorkerLimits(5, 512)] == 0   # closed workers leave the count
+
+
+def test_a_warmed_worker_imports_no_warehouse_or_orchestration_libraries():
+    """What a parse worker loads is paid once per core: DuckDB (~50 MB), pandas, Prefect and
+    Great Expectations belong to the run's process, not to the workers."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom pipeline.isolation import _warm_imports\nimport pipeline.batches, pipeline.hooks\n"
+            "_warm_imports()\nprint(' '.join(sorted(m for m in sys.modules if '.' not in m)))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert {"polars", "transforms"} <= loaded   # the check sees what a worker does import
+    assert not loaded & {"duckdb", "pandas", "prefect", "great_expectations", "sqlalchemy", "requests"}
