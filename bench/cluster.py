@@ -45,13 +45,13 @@ def batch_specs(reports, work: Path, size: int) -> list:
 
     from pipeline.batches import BatchSpec, batch_label
     from pipeline.hooks import ParseContext
-    from warehouse.load import polars_schema
+    from warehouse.load import polars_schemas
     from warehouse.migrate import apply_migrations
     from warehouse.tables import RULES
 
     con = duckdb.connect()
     apply_migrations(con)
-    schemas = {t: polars_schema(con, t) for t in RULES}
+    schemas = polars_schemas(con, RULES)
     con.close()
     chunks = [tuple(reports[i:i + size]) for i in range(0, len(reports), size)]
     return [BatchSpec(batch_id=f"{i:05d}", label=batch_label("trustee_report", i * size + 1, i * size + len(c), len(reports)),

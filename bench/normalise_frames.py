@@ -47,7 +47,7 @@ from transforms.parse.abn_operating_report import parse_abn_operating_report  # 
 from transforms.parse.asset_management_report import parse_asset_management_report  # noqa: E402
 from transforms.parse.trustee_report import parse_trustee_report  # noqa: E402
 from transforms.parse.yield_curve import parse_yield_curve  # noqa: E402
-from warehouse.load import polars_schema  # noqa: E402
+from warehouse.load import polars_schemas  # noqa: E402
 from warehouse.migrate import apply_migrations  # noqa: E402
 from warehouse.rawstore import StoredDocument, sha256_hex  # noqa: E402
 from warehouse.tables import RULES  # noqa: E402
@@ -85,7 +85,7 @@ def documents(per_family: int) -> dict[str, list[tuple[bytes, object]]]:
 def schemas(tmp: Path) -> dict:
     con = duckdb.connect(str(tmp / "w.duckdb"))
     apply_migrations(con)
-    out = {t: polars_schema(con, t) for t in RULES}
+    out = polars_schemas(con, RULES)
     con.close()
     return out
 

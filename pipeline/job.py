@@ -38,7 +38,7 @@ from pipeline.resolve import BARE_CODES_TABLE, bare_code_map, resolve_bare_codes
 from settings import Settings
 from sources.base import Source
 from warehouse.backends import open_backend, open_raw_store
-from warehouse.load import dedupe_newest, polars_schema
+from warehouse.load import dedupe_newest, polars_schemas
 from warehouse.publish import PublishRefused, WarehouseLayout, write_last_run
 from warehouse.rawstore import StoredDocument
 from warehouse.tables import RULES, rule_for
@@ -134,7 +134,7 @@ class Job:
                 shutil.rmtree(stale, ignore_errors=True)
             self.work_dir = self.layout.builds_dir / f"work-{self.run_id}"
             self.work_dir.mkdir(parents=True, exist_ok=True)
-            self.schemas = {t: polars_schema(self.con, t) for t in RULES}
+            self.schemas = polars_schemas(self.con, RULES)
             self.cursors = read_cursors(self.con)
             self.registered = steps.registered_documents(self.con)
             self.known = set(self.con.execute("SELECT source, source_doc_id, document_id FROM raw.documents").fetchall())

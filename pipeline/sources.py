@@ -204,13 +204,23 @@ def _checked(feeds: Iterable[str]) -> tuple[str, ...]:
 
 
 def _sample_curves(directory: Path) -> list[tuple[CurveDef, int]]:
-    """Curves the sample market publishes (ids and years), named as ChinaBond names them."""
-    from sample_market.manifest import read_manifest
+    """Curves the sample market publishes (ids and years), named as ChinaBond names them.
+
+    Only manifest lines that name a curve are read (the manifest leaves out keys it has no
+    value for): a market year's 42,855 lines hold a dozen curves, and reading them all cost a
+    run with nothing new ~1 s."""
+    import json
+
+    from sample_market.manifest import MANIFEST_NAME, ManifestEntry
 
     known = {c.curve_id: c for c in CURVES}
     out = set()
-    for entry in read_manifest(directory):
-        if entry.curve_id:
-            curve = known.get(entry.curve_id) or CurveDef(entry.curve_id, entry.title.split(" ")[0], entry.curve_id)
-            out.add((curve, int(entry.year)))
+    with (directory / MANIFEST_NAME).open(encoding="utf-8-sig") as lines:
+        for line in lines:
+            if '"curve_id"' not in line:
+                continue
+            entry = ManifestEntry.from_dict(json.loads(line))
+            if entry.curve_id:
+                curve = known.get(entry.curve_id) or CurveDef(entry.curve_id, entry.title.split(" ")[0], entry.curve_id)
+                out.add((curve, int(entry.year)))
     return sorted(out, key=lambda cy: (cy[0].curve_id, cy[1]))

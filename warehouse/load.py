@@ -8,7 +8,7 @@ first — by publish time, newest wins — and say which rows lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import duckdb
@@ -59,18 +59,22 @@ _DUCK_TO_POLARS = {
 }
 
 
-def polars_schema(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, pl.DataType]:
-    """The table's columns as polars types (DECIMAL keeps its precision and scale), in table order."""
-    schema, name = table.split(".")
-    out: dict[str, pl.DataType] = {}
-    for column, kind in con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
-        "ORDER BY column_index", [schema, name]).fetchall():
+def polars_schemas(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, dict[str, pl.DataType]]:
+    """Each table's columns as polars types (DECIMAL keeps its precision and scale), in table
+    order; one catalog query for all (a query per table cost ~20 ms each at every run's start)."""
+    wanted = {tuple(t.split(".")): t for t in tables}
+    out: dict[str, dict[str, pl.DataType]] = {t: {} for t in wanted.values()}
+    for schema, name, column, kind in con.execute(
+            "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+            "ORDER BY schema_name, table_name, column_index").fetchall():
+        table = wanted.get((schema, name))
+        if table is None:
+            continue
         if kind.startswith("DECIMAL"):
             precision, scale = (int(x) for x in kind[8:-1].split(","))
-            out[column] = pl.Decimal(precision, scale)
+            out[table][column] = pl.Decimal(precision, scale)
         else:
-            out[column] = _DUCK_TO_POLARS[kind]
+            out[table][column] = _DUCK_TO_POLARS[kind]
     return out
 
 

@@ -150,14 +150,14 @@ def _parse_batch(monkeypatch, docs, tmp_path):
 def _schemas():
     import duckdb
 
-    from warehouse.load import polars_schema
+    from warehouse.load import polars_schemas
     from warehouse.migrate import apply_migrations
     from warehouse.tables import RULES
 
     con = duckdb.connect()
     apply_migrations(con)
     try:
-        return {t: polars_schema(con, t) for t in RULES}
+        return polars_schemas(con, RULES)
     finally:
         con.close()
 

@@ -31,7 +31,7 @@ from transforms.parse.asset_management_report import parse_asset_management_repo
 from transforms.parse.base import DocumentError, ParsedDocument
 from transforms.parse.trustee_report import parse_trustee_report
 from transforms.parse.yield_curve import parse_yield_curve
-from warehouse.load import polars_schema
+from warehouse.load import polars_schemas
 from warehouse.migrate import apply_migrations
 from warehouse.rawstore import StoredDocument, sha256_hex
 from warehouse.tables import RULES
@@ -43,7 +43,7 @@ TABLES = ("core.pool_performance", "core.tranche_payments")
 def schemas(tmp_path_factory) -> dict[str, dict[str, pl.DataType]]:
     con = duckdb.connect(str(tmp_path_factory.mktemp("warehouse") / "w.duckdb"))
     apply_migrations(con)
-    out = {t: polars_schema(con, t) for t in RULES}
+    out = polars_schemas(con, RULES)
     con.close()
     return out
 
