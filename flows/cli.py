@@ -46,12 +46,14 @@ def run(
     """Run the main job: fetch, parse, validate, load, audit and publish the warehouse."""
     _prefect_defaults()
     from flows.build_warehouse import build_warehouse
+    from flows.temporary_server import temporary_api
     from settings import get_settings
 
     settings = get_settings()
     if scale:
         settings.sources.sample_market.scale = scale
-    summary = build_warehouse(source=source or settings.sources.default)
+    with temporary_api():
+        summary = build_warehouse(source=source or settings.sources.default)
     _print_summary(summary)
     status(as_json=False)
     _skip_final_collection()
@@ -63,8 +65,10 @@ def ingest(paths: list[Path] = typer.Argument(..., exists=True, help="Files or f
     same pipeline; their type is recognised from content and name."""
     _prefect_defaults()
     from flows.build_warehouse import build_warehouse
+    from flows.temporary_server import temporary_api
 
-    summary = build_warehouse(source="inbox", inbox_paths=[str(p) for p in paths])
+    with temporary_api():
+        summary = build_warehouse(source="inbox", inbox_paths=[str(p) for p in paths])
     _print_summary(summary)
     _skip_final_collection()
 
@@ -219,13 +223,15 @@ def backfill(
     _prefect_defaults()
     from flows.backfill import Window, parse_day
     from flows.deployments import backfill_warehouse
+    from flows.temporary_server import temporary_api
 
     try:
         window = Window(parse_day(date_from), parse_day(date_to))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    summary = backfill_warehouse(date_from=window.date_from, date_to=window.date_to, source=source,
-                                 inbox_paths=[str(p) for p in inbox] if inbox else None)
+    with temporary_api():
+        summary = backfill_warehouse(date_from=window.date_from, date_to=window.date_to, source=source,
+                                     inbox_paths=[str(p) for p in inbox] if inbox else None)
     _print_summary(summary)
     for note in summary.get("notes", []):
         console.print(f"  {note}")
