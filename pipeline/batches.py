@@ -108,7 +108,7 @@ def _checkout(limits: WorkerLimits, may_start: bool = True) -> ParseWorker:
 def _checkin(worker: ParseWorker) -> None:
     with _pool:
         _idle.append(worker)
-        _pool.notify()
+        _pool.notify_all()   # waiters may want other limits
 
 
 def close_workers() -> None:
