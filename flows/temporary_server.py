@@ -45,6 +45,8 @@ def temporary_api() -> Iterator[str | None]:
     deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
     proc, url = _start(app_dir, env, deadline)
     atexit.register(_stop, proc)
+    print(f"Prefect: a temporary server for this run at {url} (PREFECT_API_URL points runs at a server "
+          "of your own, whose UI keeps them)", file=sys.stderr, flush=True)
     with temporary_settings(updates={PREFECT_API_URL: url}):
         yield url
 
