@@ -140,7 +140,7 @@ def _screen_pdf(data: bytes, limits: Limits) -> None:
                             "file is damaged; fetch it again)", check="corrupt_file")
     try:
         with pdf_document(data) as pdf:
-            _screen_pdf_pages(pdf, facts, len(data), limits)
+            _screen_pdf_pages(pdf, facts, len(data), budget, limits)
     except pdfium.PdfiumError as exc:  # raised by opening the document only
         if exc.err_code == pdfium.raw.FPDF_ERR_PASSWORD:
             raise DocumentError("encrypted PDF: a password is required to open it; ask for an unprotected copy",
@@ -152,8 +152,7 @@ def _screen_pdf(data: bytes, limits: Limits) -> None:
                             f"({exc})", check="corrupt_file") from exc
 
 
-def _screen_pdf_pages(pdf: Any, facts: Any, size: int, limits: Limits) -> None:
-    budget = int(limits.max_uncompressed_mb * MB)
+def _screen_pdf_pages(pdf: Any, facts: Any, size: int, budget: int, limits: Limits) -> None:
     pages = len(pdf)
     if pages > limits.max_pdf_pages:
         raise over_limit(limits, "max_pdf_pages", f"PDF has {pages:,} pages")

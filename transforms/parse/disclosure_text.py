@@ -11,7 +11,6 @@ about positions. It knows no family's labels: those live in each parser's vocabu
 from __future__ import annotations
 
 import functools
-
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field

@@ -312,7 +312,7 @@ class Row:
             unit = {True: "percent", False: "fraction", None: None}[as_percent]
             return None if is_null_marker(text) else Raw(text, unit, True, self.number)
         try:
-            value = parse_rate(self.raw(key), as_percent)
+            value = parse_rate(text, as_percent)
         except ValueError as exc:
             raise self.fail(key, f"is not a rate: {exc}") from exc
         return None if value is None else value.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
