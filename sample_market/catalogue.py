@@ -566,10 +566,19 @@ def map_in_forked_workers(func, items: list, workers: int) -> list:
     Each worker starts with the default SIGTERM action: a fork inherits the parent's handlers,
     and inside a Prefect flow that is Prefect's handler raising ``TerminationSignal``, which
     turned the pool's shutdown into "Process ForkPoolWorker-N … TerminationSignal" tracebacks.
+    SIGTERM stays blocked from the fork until the default is in place: a worker still starting
+    when the pool ends (another did all the work) would otherwise run the inherited handler,
+    whose exception the fork hooks swallow, and the pool then waits for it for ever.
     """
     import multiprocessing
+    import signal
 
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm) as pool:
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    with pool:
         return pool.map(func, items, chunksize=1)
 
 
@@ -577,6 +586,7 @@ def _default_sigterm() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _run_in_child(task: tuple[str, int, int]) -> list[GeneratedDocument]:

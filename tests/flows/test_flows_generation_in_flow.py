@@ -57,3 +57,35 @@ def test_generating_in_a_flow_prints_no_worker_traceback(tmp_path):
     assert int(result.stdout.rsplit("documents ", 1)[1].split()[0]) > 1000
     for marker in ("Traceback", "TerminationSignal", "ForkPoolWorker"):
         assert marker not in result.stderr, result.stderr[-3000:]
+
+
+# A worker still starting when the pool ends: the only item went to the first worker, and the
+# second is held in a fork hook while the pool sends SIGTERM. With the parent's raising handler
+# inherited, the hook swallowed the exception and the pool waited for that worker for ever
+# (CI: the test above timed out after 600 s).
+LATE_WORKER = """
+import os, signal, sys, time
+from sample_market.catalogue import map_in_forked_workers
+
+class TerminationSignal(BaseException):
+    pass
+
+def raising_handler(signum, frame):
+    raise TerminationSignal(signum)
+
+signal.signal(signal.SIGTERM, raising_handler)
+forks = []
+os.register_at_fork(before=lambda: forks.append(1),
+                    after_in_child=lambda: time.sleep(1.0) if len(forks) == 2 else None)
+print("results", map_in_forked_workers(abs, [-1], 2))
+print("parent handler", signal.getsignal(signal.SIGTERM).__name__)
+"""
+
+
+def test_a_worker_still_starting_when_the_pool_ends_does_not_hang_it():
+    result = subprocess.run([sys.executable, "-c", LATE_WORKER], cwd=REPO, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "results [1]" in result.stdout
+    assert "parent handler raising_handler" in result.stdout  # the caller's handler is left alone
+    assert "TerminationSignal" not in result.stderr, result.stderr[-3000:]
