@@ -419,16 +419,17 @@ _FILTERS = {
 _DANGEROUS_NAMES = {b"JavaScript": "JavaScript", b"JS": "JavaScript", b"Launch": "a Launch action"}
 _TEXT_SHOWING = re.compile(rb"T[jJ]|['\"]")
 _CHUNK = 1 << 20
+_DEFLATE_MAX_RATIO = 1032  # a 258-byte match in two bits: deflate's most output per input byte
 
 
 @dataclass
 class PdfFacts:
     """What the bytes of a PDF say before anything renders it.
 
-    ``content_bytes`` counts inflated bytes of every stream that is not an image (content,
-    fonts, object streams), up to the budget; ``over_budget`` means the budget was exceeded
-    (a decompression bomb or a monster). ``has_text`` is None when the streams could not all
-    be read (encrypted, unknown filters): the screening then asks pdfium.
+    ``content_bytes`` counts inflated bytes of the streams that can hold text (page content,
+    forms, object streams); ``over_budget`` means every stream that is not an image together
+    inflates past the budget (a decompression bomb or a monster). ``has_text`` is None when the
+    streams could not all be read (encrypted, unknown filters): the screening then asks pdfium.
     """
 
     truncated: str | None = None
@@ -450,6 +451,7 @@ def pdf_facts(data: bytes, inflate_budget: int) -> PdfFacts:
     elif b"startxref" not in data[-4096:]:
         facts.truncated = "no startxref (broken cross-reference)"
     dictionaries: list[bytes] = []
+    others: list[tuple[int, int, list[str]]] = []
     position = 0
     remaining = inflate_budget
     while True:
@@ -473,6 +475,9 @@ def pdf_facts(data: bytes, inflate_budget: int) -> PdfFacts:
             continue
         is_objstm = re.search(rb"/Type\s*/ObjStm", header) is not None
         content_like = _content_like(header)
+        if not (content_like or is_objstm) and filters.count("flate") <= 1:
+            others.append((body_start, body_end, filters))  # a font or profile: only its size counts
+            continue
         kept = bytearray() if is_objstm else None
         try:
             for chunk in _decode_stream(data[body_start:body_end], filters, remaining + 1):
@@ -491,6 +496,8 @@ def pdf_facts(data: bytes, inflate_budget: int) -> PdfFacts:
             dictionaries.append(bytes(kept))
         if facts.over_budget:
             break
+    if not facts.over_budget:
+        facts.over_budget = _over_budget(data, others, remaining)
     for text in dictionaries:
         names = {_unescape_name(n) for n in _NAME.findall(text)}
         if b"Encrypt" in names and b"trailer" in text or re.search(rb"/Encrypt\s+\d+\s+\d+\s+R", text):
@@ -503,12 +510,38 @@ def pdf_facts(data: bytes, inflate_budget: int) -> PdfFacts:
     return facts
 
 
+def _over_budget(data: bytes, streams: list[tuple[int, int, list[str]]], remaining: int) -> bool:
+    """Do these streams (fonts, colour profiles: no text) inflate to more than ``remaining``?
+
+    Inflated only when their worst case could: deflate expands a byte to at most 1,032 and the
+    ASCII filters only shrink, so a chain with one Flate layer is bounded by its length. Fonts
+    are most of a report's compressed bytes, and this spares inflating them."""
+    if sum((end - start) * (_DEFLATE_MAX_RATIO if "flate" in filters else 1)
+           for start, end, filters in streams) <= remaining:
+        return False
+    for start, end, filters in streams:
+        try:
+            for chunk in _decode_stream(data[start:end], filters, remaining + 1):
+                remaining -= len(chunk)
+                if remaining < 0:
+                    return True
+        except (zlib.error, ValueError, binascii.Error):
+            continue  # as unreadable as pdfium will find it: nothing inflates
+    return False
+
+
 def _last_obj(data: bytes, floor: int, before: int) -> int:
+    """Where the object whose stream starts at ``before`` begins (``N G obj``), read backwards."""
     window_start = max(floor, before - 8192)
-    found = None
-    for found in _OBJ.finditer(data, window_start, before):
-        pass
-    return found.start() if found else window_start
+    end = before
+    while (at := data.rfind(b"obj", window_start, end)) >= 0:
+        found = None
+        for found in _OBJ.finditer(data, max(window_start, at - 64), at + 4):
+            pass
+        if found is not None and found.end() >= at + 3:
+            return found.start()
+        end = at
+    return window_start
 
 
 def _stream_end(data: bytes, header: bytes, start: int) -> int:

@@ -85,23 +85,42 @@ def image_pdf(image_bytes: int, seed: int = 1) -> bytes:
     return minimal_pdf(objects)
 
 
-def pdf_bomb(inflated_mb: int = 512) -> bytes:
-    """A small PDF whose one content stream inflates to ``inflated_mb`` MB of spaces."""
+def pdf_bomb(inflated_mb: int = 512, in_font: bool = False) -> bytes:
+    """A small PDF whose one content stream inflates to ``inflated_mb`` MB of spaces; or, with
+    ``in_font``, a readable page whose embedded font program is the bomb."""
     deflater, chunk, parts = zlib.compressobj(9), b" " * MB, []
-    parts.append(deflater.compress(TEXT + b"\n"))
+    parts.append(deflater.compress(b"" if in_font else TEXT + b"\n"))
     for _ in range(inflated_mb):
         parts.append(deflater.compress(chunk))
     parts.append(deflater.flush())
     body = b"".join(parts)
+    bomb = b"<< /Length %d /Filter /FlateDecode%s >>\nstream\n" % (
+        len(body), b" /Length1 %d" % (inflated_mb * MB) if in_font else b"") + body + b"\nendstream"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
         FONT,
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream",
+        stream(TEXT, flate=True) if in_font else bomb,
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
         b"/Contents 4 0 R >>",
     ]
-    return minimal_pdf(objects)
+    return minimal_pdf(objects + ([bomb] if in_font else []))
+
+
+def fonts_pdf(fonts: int, size: int, seed: int = 1) -> bytes:
+    """A text page with ``fonts`` embedded font programs of ``size`` random (incompressible)
+    bytes each: small when inflated, though deflate's worst case for them is 1,032 times larger."""
+    rng = random.Random(seed)
+    programs = [stream(rng.randbytes(size), b"/Length1 %d" % size, flate=True) for _ in range(fonts)]
+    return minimal_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
+        FONT,
+        stream(TEXT, flate=True),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        *programs,
+    ])
 
 
 def object_stream_pdf(catalog_extra: bytes) -> bytes:

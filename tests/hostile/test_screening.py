@@ -18,7 +18,7 @@ from settings import Limits, Settings
 from sources.http import BodyTooLargeError, HttpClient, HttpSettings
 from sources.inbox import InboxFileTooLarge, InboxSource
 from tests.hostile.corpus import (
-    BILLION_LAUGHS, CORPUS, html_page, image_pdf, object_stream_pdf, pdf_bomb, real_workbook, replace_part, text_pdf,
+    BILLION_LAUGHS, CORPUS, fonts_pdf, html_page, image_pdf, object_stream_pdf, pdf_bomb, real_workbook, replace_part, text_pdf,
     xlsx_bomb,
 )
 from transforms.parse.base import DocumentError
@@ -27,6 +27,7 @@ from transforms.parse.xlsx_cells import XlsxError, read_workbook
 from transforms.sniff import json_depth, sniff, xml_prolog_has_dtd
 
 LIMITS = Limits()
+MB = 1 << 20
 CONTENT_CASES = [c for c in CORPUS if not c.reason[0].startswith("unrecognised")]
 
 
@@ -66,6 +67,27 @@ def test_pdf_bomb_is_caught_with_bounded_memory():
         screen_document(bomb, LIMITS)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 50, f"screening the bomb grew the process by {grown_mb:.0f} MB"
+
+
+def test_a_bomb_in_a_font_program_is_caught():
+    """Font programs are inflated only when their worst case could pass the budget; this one can."""
+    from transforms.sniff import pdf_facts
+
+    facts = pdf_facts(pdf_bomb(30, in_font=True), 20 * MB)
+    assert facts.over_budget and facts.has_text
+    with pytest.raises(LimitExceeded, match="decompression bomb"):
+        screen_document(pdf_bomb(300, in_font=True), LIMITS)
+
+
+def test_fonts_are_measured_when_their_worst_case_passes_the_budget():
+    """Twenty 4 KB font programs could inflate to 80 MB by deflate's bound: over a 1 MB budget,
+    so they are inflated, and found to be 80 KB; a 40 KB budget they really pass."""
+    from transforms.sniff import pdf_facts
+
+    document = fonts_pdf(20, 4096)
+    assert not pdf_facts(document, MB).over_budget
+    assert pdf_facts(document, 40_000).over_budget
+    assert screen_document(document, Limits(max_uncompressed_mb=1)).kind == "pdf"
 
 
 def test_text_pdf_and_small_workbook_pass():
