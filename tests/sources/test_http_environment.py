@@ -1,0 +1,95 @@
+"""HttpClient still obeys the environment (proxies, NO_PROXY, .netrc) while reading it once
+per host: requests reads it on every request, half the client's CPU for a loopback download."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+import sources.http as http_module
+from sources.http import HttpClient
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                   "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NETRC")
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    """A loopback server that answers every GET and records its request line and Authorization."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    seen: list[tuple[str, str | None]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 - the handler's API
+            seen.append((self.path, self.headers.get("Authorization")))
+            body = b"%PDF-1.7\n%%EOF\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_requests_go_through_the_proxy_the_environment_names(recorder, monkeypatch):
+    address, seen = recorder
+    monkeypatch.setenv("HTTP_PROXY", address)
+    with HttpClient() as client:
+        for _ in range(2):
+            assert client.get("http://abs-etl.invalid/report.pdf", expect="pdf").status_code == 200
+    assert [path for path, _ in seen] == ["http://abs-etl.invalid/report.pdf"] * 2  # absolute URI: a proxy request
+
+
+def test_no_proxy_still_bypasses_the_proxy(recorder, monkeypatch):
+    address, seen = recorder
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with HttpClient() as client:
+        assert client.get(f"{address}/direct.pdf", expect="pdf").status_code == 200
+    assert seen == [("/direct.pdf", None)]
+
+
+def test_netrc_credentials_are_sent_to_their_host(recorder, monkeypatch, tmp_path):
+    address, seen = recorder
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login reader password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    with HttpClient() as client:
+        client.get(f"{address}/a.pdf")
+        client.get(f"{address}/b.pdf")
+    expected = "Basic " + base64.b64encode(b"reader:s3cret").decode()
+    assert seen == [("/a.pdf", expected), ("/b.pdf", expected)]
+
+
+def test_the_environment_is_read_once_per_host(recorder, monkeypatch):
+    address, _ = recorder
+    calls: list[str] = []
+    real = http_module.get_environ_proxies
+
+    def counted(url, no_proxy=None):
+        calls.append(url)
+        return real(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(http_module, "get_environ_proxies", counted)
+    other = address.replace("127.0.0.1", "localhost")
+    with HttpClient() as client:
+        for index in range(5):
+            client.get(f"{address}/{index}.pdf")
+        client.get(f"{other}/x.pdf")
+    assert calls == [f"{address}/0.pdf", f"{other}/x.pdf"]
