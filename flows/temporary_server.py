@@ -17,17 +17,19 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 PORT_IN_USE = 3   # uvicorn's exit status when the port was taken between our check and its bind
 
 
 @contextmanager
-def temporary_api() -> Iterator[str | None]:
+def temporary_api(meanwhile: Callable[[], object] = lambda: None) -> Iterator[str | None]:
     """The API URL this process reports to: a temporary server started here when none is
     configured (and Prefect's ephemeral mode is allowed); None when a server is configured.
 
+    ``meanwhile`` runs while the server starts (the caller's own imports: ~1 s of the server's
+    3 s, 7 s when it first creates its database), or at once when there is no server to start.
     The server stops when the process exits, after Prefect has sent it the logs and events it
     still queues (exit handlers run last-registered first; Prefect registers its queues' once
     a run starts, after this one), as Prefect's own temporary server does."""
@@ -37,13 +39,14 @@ def temporary_api() -> Iterator[str | None]:
                                   temporary_settings)
 
     if PREFECT_API_URL.value() or not PREFECT_SERVER_ALLOW_EPHEMERAL_MODE.value():
+        meanwhile()
         yield None
         return
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
            **get_current_settings().to_environment_variables(exclude_unset=True)}
     app_dir = str(prefect.__module_path__.parent)
     deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
-    proc, url = _start(app_dir, env, deadline)
+    proc, url = _start(app_dir, env, deadline, meanwhile)
     atexit.register(_stop, proc)
     print(f"Prefect: a temporary server for this run at {url} (PREFECT_API_URL points runs at a server "
           "of your own, whose UI keeps them)", file=sys.stderr, flush=True)
@@ -51,7 +54,8 @@ def temporary_api() -> Iterator[str | None]:
         yield url
 
 
-def _start(app_dir: str, env: dict[str, str], deadline: float) -> tuple[subprocess.Popen, str]:
+def _start(app_dir: str, env: dict[str, str], deadline: float,
+           meanwhile: Callable[[], object]) -> tuple[subprocess.Popen, str]:
     while True:
         port = _free_port()
         proc = subprocess.Popen(
@@ -59,6 +63,12 @@ def _start(app_dir: str, env: dict[str, str], deadline: float) -> tuple[subproce
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
             env=env, stdin=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}/api"
+        try:
+            meanwhile()
+        except BaseException:
+            _stop(proc)
+            raise
+        meanwhile = _nothing  # once, even when the port was taken and another is tried
         while time.monotonic() < deadline:
             status = proc.poll()
             if status == PORT_IN_USE:
@@ -72,6 +82,10 @@ def _start(app_dir: str, env: dict[str, str], deadline: float) -> tuple[subproce
             _stop(proc)
             raise RuntimeError("Prefect's temporary server did not answer in time "
                                "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
+
+
+def _nothing() -> None:
+    pass
 
 
 def _free_port() -> int:

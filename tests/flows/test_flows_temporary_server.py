@@ -18,8 +18,13 @@ _SNIPPET = """
 import sys, urllib.request
 from flows.temporary_server import temporary_api
 from prefect.settings import PREFECT_API_URL
-with temporary_api() as url:
+meanwhile = []
+def import_while_starting():  # runs once the server process is launched, before it answers
+    import flows.build_warehouse
+    meanwhile.append(PREFECT_API_URL.value())
+with temporary_api(meanwhile=import_while_starting) as url:
     assert PREFECT_API_URL.value() == url, (PREFECT_API_URL.value(), url)
+    assert meanwhile == [None], meanwhile  # once, before the API was this run's
     with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url + "/health", timeout=5) as r:
         assert r.status == 200
     print(url, flush=True)
@@ -55,7 +60,9 @@ def test_a_configured_server_is_used_as_it_is():
 
     from flows.temporary_server import temporary_api
 
+    calls = []
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
-        with temporary_api() as url:
+        with temporary_api(meanwhile=lambda: calls.append(1)) as url:
             assert url is None
+            assert calls == [1]  # what was to run while a server starts still runs
             assert PREFECT_API_URL.value() == "http://127.0.0.1:4200/api"
