@@ -427,9 +427,11 @@ class PdfFacts:
     """What the bytes of a PDF say before anything renders it.
 
     ``content_bytes`` counts inflated bytes of the streams that can hold text (page content,
-    forms, object streams); ``over_budget`` means every stream that is not an image together
-    inflates past the budget (a decompression bomb or a monster). ``has_text`` is None when the
-    streams could not all be read (encrypted, unknown filters): the screening then asks pdfium.
+    forms, object streams) and of any stream with more than one Flate layer; fonts and profiles
+    are only measured against the budget. ``over_budget`` means every stream that is not an
+    image together inflates past the budget (a decompression bomb or a monster). ``has_text``
+    is None when the streams could not all be read (encrypted, unknown filters): the screening
+    then asks pdfium.
     """
 
     truncated: str | None = None
