@@ -43,7 +43,7 @@ def normalise_header(text: str | None) -> str:
     return _INNER_SPACE.sub("", folded)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
     return normalise_header(text).casefold()
 

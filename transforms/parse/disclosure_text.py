@@ -44,10 +44,20 @@ DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d
 CENT, RATE = Decimal("0.01"), Decimal("1e-8")
 
 
-@functools.lru_cache(maxsize=16384)
 def key(text: str) -> str:
-    """Text as matched: width-folded, without spaces. Cached: the same labels come back in
-    every report (98 % of a 收益分配报告's ~230 calls are repeats)."""
+    """Text as matched: width-folded, without spaces. A label or a cell is cached: the same
+    ones come back in every report (98 % of a 收益分配报告's ~230 calls are repeats); a page or
+    a whole document never repeats, and 16,384 of them kept tens of MB in every parse worker."""
+    if text and len(text) > CACHED_KEY_CHARS:
+        return squash_spaces(fold_width(text))
+    return _cached_key(text)
+
+
+CACHED_KEY_CHARS = 200
+
+
+@functools.lru_cache(maxsize=16384)
+def _cached_key(text: str) -> str:
     return squash_spaces(fold_width(text or ""))
 
 

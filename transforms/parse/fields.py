@@ -79,7 +79,7 @@ class Hit:
 
 
 # ───────────────────────────── cells ─────────────────────────────
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def split_label(text: str) -> tuple[str, str] | None:
     """`报告日期：2026 年 8 月 17 日` / `本期支付日 2026 年8 月24 日` → (label, value)."""
     match = _SPLIT.match(text.strip())
@@ -88,7 +88,7 @@ def split_label(text: str) -> tuple[str, str] | None:
     return match.group("label"), match.group("rest").strip()
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def nullish(text: str) -> bool:
     """A cell meaning "nothing here" (不适用, -, —, ■, 无 …)."""
     return is_null(text) or squash_spaces(fold_width(text)) in NULL_TOKENS

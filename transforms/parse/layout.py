@@ -70,7 +70,7 @@ _UNCLOSED = re.compile(r"[(（][^)）]*$")  # a bracket the line ends inside (it
 _SECURITY_CODE = re.compile(r"^\d{6,9}(?:\.(?:IB|SH|SZ|ib|sh|sz))?$")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def clean_value(text: str) -> str:
     """A value cell without footnote marks glued to it (`48245(注1)`, `103.90²`, `1.2[1]`)."""
     if _PLAIN.match(text):
@@ -83,7 +83,7 @@ def clean_value(text: str) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def is_number(text: str) -> bool:
     """A printed number, percent, count or amount with its unit (`13,200.00万元`, `1,203笔`)."""
     if _SIMPLE_NUMBER.match(text):
@@ -95,7 +95,7 @@ def is_number(text: str) -> bool:
     return bool(core) and any(ch.isdigit() for ch in core) and bool(_NUMBER.match(core))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def is_date(text: str) -> bool:
     """A cell that is one date (qualifiers such as （含该日） or 24:00 allowed)."""
     if len(text) < 8 or _SIMPLE_NUMBER.match(text) and "." in text:
@@ -104,7 +104,7 @@ def is_date(text: str) -> bool:
     return bool(_ONLY_DATE.match(core))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def is_null(text: str) -> bool:
     """A null marker (-, —, 不适用 …), footnote marks allowed (`-(注)`)."""
     folded = squash_spaces(fold_width(text)).upper()
@@ -114,7 +114,7 @@ def is_null(text: str) -> bool:
     return bool(cleaned) and cleaned != folded and cleaned in NULL_MARKERS
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def is_code(text: str) -> bool:
     """A security code: 6 to 9 digits, with or without its market suffix (2389101.IB, 159215.SH)."""
     if not _HAS_DIGIT.search(text):
@@ -122,13 +122,13 @@ def is_code(text: str) -> bool:
     return bool(_SECURITY_CODE.match(squash_spaces(clean_value(text))))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _body_value(text: str) -> bool:
     """A number, a null marker or a security code (dates may head as-of columns)."""
     return is_number(text) or is_null(text) or is_code(text)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def is_value(text: str) -> bool:
     """A number, a date, a security code or a null marker: what fills a table body, never a header."""
     return is_number(text) or is_date(text) or is_null(text) or is_code(text)
@@ -817,7 +817,7 @@ def _english_unit(text: str | None) -> str | None:
         _UNITS.get(text or "") if text else None)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _single_kind(text: str) -> tuple[str | None, str | None]:
     """What a line of one cell is: a unit line (with its unit), a 续表 mark, a note, prose, or
     None (a heading or table row is decided elsewhere)."""

@@ -404,13 +404,13 @@ def _header_unit(header: str | None) -> str | None:
     return unit_from_header(header)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _is_null_text(text: str) -> bool:
     """Cached: exports repeat the same few markers (`-`, `—`) thousands of times."""
     return is_null_marker(text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def fold_key(text: str) -> str:
     """Comparable form of a vocabulary label: folded width, no spaces, case-insensitive."""
     return squash_spaces(fold_width(text)).casefold()

@@ -96,7 +96,7 @@ _LATIN_HIGH = re.compile(r"[\u00c0-\u00ff]")
 _CENT = Decimal("0.01")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _is_label(text: str) -> bool:
     """A label the report prints (a field's, a per-100 factor row's), never a value or a title."""
     return LABELS.is_label(text) or _is_factor(text)

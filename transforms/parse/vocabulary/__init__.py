@@ -46,7 +46,7 @@ _TRAILING_COLON = re.compile(r"[:：]+$")
 _BUCKET_LOANS = re.compile(r"^(.*\d+天(?:以上|及以上)?)贷款(?:金额|余额|本金余额)?$")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def label_keys(text: str) -> tuple[str, ...]:
     """Match keys of a printed label, most specific first: the whole label, then without its
     trailing bracket(s), e.g. `期初未偿本息余额（注1）（元）` → (`期初未偿本息余额(注1)(元)`…,
@@ -64,7 +64,7 @@ def label_keys(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def label_key(text: str) -> str:
     """The comparable form of a label (see the module docstring)."""
     folded = "".join(fold_width(text).translate(_BRACKETS).split())
