@@ -20,9 +20,18 @@ from warehouse.rawstore import StoredDocument
 
 
 def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
-    """Merge every frame into its table in one transaction; returns rows written per table."""
-    with transaction(con):
-        return {table: merge_rows(con, table, frame) for table, frame in frames.items()}
+    """Merge each frame into its table in a transaction of its own, emptying ``frames`` as it
+    goes; returns rows written per table.
+
+    A build that fails is discarded whole, so one transaction around every table bought
+    nothing but memory: DuckDB held every table's inserted rows until the end. (A lake build is
+    one transaction already; these join it.)"""
+    written = {}
+    for table in list(frames):
+        frame = frames.pop(table)
+        with transaction(con):
+            written[table] = merge_rows(con, table, frame)
+    return written
 
 
 def registered_documents(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:

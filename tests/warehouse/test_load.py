@@ -100,3 +100,19 @@ def test_a_derived_table_is_replaced_whole_and_its_vanished_rows_go(con):
     with pytest.raises(DuplicateKeyError):
         replace_rows(con, "core.subordinated_cash_flows", flows("principal", "principal"))
     assert con.execute("SELECT count(*) FROM core.subordinated_cash_flows").fetchone() == (1,)  # untouched
+
+
+def test_a_run_loads_table_by_table_and_lets_each_frame_go(con):
+    """Each table is its own transaction (a build that fails is discarded whole; one transaction
+    around all held every table's inserted rows in memory until the end), and each frame leaves
+    the run's hands once loaded."""
+    from pipeline.steps import load_frames
+
+    totals = pl.DataFrame([{"period_month": "2025-01-01", "market": m, "issuance_count": n}
+                           for m, n in (("abn", 1), ("credit_abs", 2))]).with_columns(pl.col("period_month").str.to_date())
+    frames = {"core.market_totals": totals, "core.institutions": pl.DataFrame([inst(), inst()])}
+    with pytest.raises(DuplicateKeyError):
+        load_frames(con, frames)
+    assert con.execute("SELECT count(*) FROM core.market_totals").fetchone()[0] == 2  # committed before the refusal
+    assert list(frames) == []
+    assert load_frames(con, {"core.market_totals": totals}) == {"core.market_totals": 2}
