@@ -314,8 +314,8 @@ class Job:
         self.summary["rows_superseded_in_batch"] = len(self.lost)
         disagreements = check_source_agreement(self.con, self.run_id, self.frames, self.lost)
         self.summary["source_disagreements"] = sum(n for c in disagreements.values() for n in c.values())
-        self.summary["rows_loaded"] = steps.load_frames(self.con, self.frames)
-        self.frames, self.lost = {}, []
+        self.summary["rows_loaded"] = steps.load_frames(self.con, self.frames)  # empties self.frames
+        self.lost = []
         steps.register_documents(self.con, self.results, self.run_id)
         steps.quarantine_documents(self.con, self.results, self.run_id)
         write_cursors(self.con, self.fetch.cursors)
