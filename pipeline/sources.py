@@ -87,8 +87,12 @@ def open_sources(settings: Settings, source: str, inbox_paths: list[str] | None 
                         soft_ban_rate=sm.soft_ban_rate)
         # the server runs in a child process: its requests are answered on a core of their own
         with ServerProcess(directory, host=sm.host, faults=faults, access_log=sm.access_log) as server:
+            # retries are cheap on loopback: a fault drill (20 % errors, 20 % cut bodies, 5 % drops:
+            # 39 % of attempts fail) loses one of ~1,500 documents in 2 % of runs with 12 attempts
+            # (0.39^12 a document; it happened), 3·10⁻⁷ with 24, whose waits (≤ 1 s each) stay
+            # inside the 120 s budget
             http = HttpClient(HttpSettings(backoff_base=0.02, backoff_cap=0.5, max_retry_after=1.0,
-                                           max_total_seconds=120.0, max_attempts=12,
+                                           max_total_seconds=120.0, max_attempts=24,
                                            max_body_mb=settings.limits.max_document_mb),
                               session=pooled_session(3 * sm.download_concurrency, loopback=True))
             curves = _sample_curves(directory)
