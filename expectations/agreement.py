@@ -10,7 +10,7 @@ is right is an analyst's question, and meanwhile the newest document wins.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import duckdb
@@ -23,7 +23,7 @@ from warehouse.tables import TableRule, rule_for
 SUITE = "source_agreement"
 
 
-def check_source_agreement(con: duckdb.DuckDBPyConnection, run_id: str, frames: dict[str, pl.DataFrame],
+def check_source_agreement(con: duckdb.DuckDBPyConnection, run_id: str, frames: Mapping[str, pl.DataFrame],
                            lost: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Record disagreements of coalesced tables; returns {table: {column: rows that disagree}}.
 
@@ -33,9 +33,12 @@ def check_source_agreement(con: duckdb.DuckDBPyConnection, run_id: str, frames: 
     """
     lost = list(lost)
     found: dict[str, dict[str, int]] = {}
-    for table, frame in sorted(frames.items()):
+    for table in sorted(frames):
         rule = rule_for(table)
-        if rule.mode != "coalesce" or frame.is_empty():
+        if rule.mode != "coalesce":
+            continue
+        frame = frames[table]  # one table at a time: staged tables are read when asked for
+        if frame.is_empty():
             continue
         columns = compared_columns(frame, rule.key)
         counts: dict[str, int] = {}

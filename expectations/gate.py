@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,19 +37,22 @@ from expectations.checks import Check, ParentKeys
 from expectations.suites import suite_for
 from warehouse.dq import write_quarantine, write_results
 from warehouse.publish import PublishRefused
+from warehouse.staging import StagedTables
 
 log = logging.getLogger(__name__)
 
 SAMPLE_ROWS = 3
 """Offending rows quoted per failed expectation in a refusal message and in dq.results."""
 PROVENANCE = ("document_id", "source_page", "source_row_label")
+Frames = MutableMapping[str, pl.DataFrame]
+"""table → rows about to be loaded: a dict, or the build's staged tables (``warehouse.staging``)."""
 
 
 @dataclass
 class GateResult:
     """What the gate did to one batch: the rows to load, the rows it kept out, the verdicts."""
 
-    frames: dict[str, pl.DataFrame]
+    frames: Frames
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
     rows_checked: dict[str, int] = field(default_factory=dict)
@@ -65,19 +69,24 @@ class GateResult:
 
 
 # ── 1. row rules and their cascade ───────────────────────────────────────────────────────
-def quarantine_rows(frames: dict[str, pl.DataFrame], warehouse_keys: ParentKeys | None = None) -> GateResult:
+def quarantine_rows(frames: Frames, warehouse_keys: ParentKeys | None = None) -> GateResult:
     """Split each frame into rows that pass every row rule and quarantine records for the rest,
-    then quarantine the rows whose parent was quarantined (see :func:`cascade`)."""
-    out = GateResult(frames={})
+    then quarantine the rows whose parent was quarantined (see :func:`cascade`).
+
+    Staged tables (``warehouse.staging``) are filtered where they lie, one table in memory at a
+    time; a dict of frames is left as it was (the result holds new frames)."""
+    out = GateResult(frames=frames if isinstance(frames, StagedTables) else dict(frames))
     removed: dict[str, pl.DataFrame] = {}
-    for table, frame in frames.items():
+    for table in list(frames):
+        frame = frames[table]
         out.rows_checked[table] = frame.height
         rules = [r for r in suite_for(table).row_rules if r.applies_to(frame)]
         if not rules or frame.is_empty():
-            out.frames[table] = frame
             continue
         flags = frame.select([r.failing().alias(f"_r{i}") for i, r in enumerate(rules)])
         bad_any = flags.select(pl.any_horizontal(pl.all())).to_series()
+        if not bad_any.any():
+            continue
         for i, rule in enumerate(rules):
             for row in frame.filter(flags[f"_r{i}"]).iter_rows(named=True):
                 out.quarantined.append(_record(table, rule.name, rule.columns, row))
@@ -93,10 +102,14 @@ def cascade(gate: GateResult, removed: dict[str, pl.DataFrame], warehouse_keys: 
     payment). ``warehouse_keys`` holds what the warehouse already has per parent key."""
     while removed:
         followed: dict[str, pl.DataFrame] = {}
-        for table, frame in list(gate.frames.items()):
+        for table in list(gate.frames):
+            frame = None
             for check in suite_for(table).batch_checks:
                 gone = removed.get(check.parent) if check.kind == "references" else None
-                if gone is None or gone.is_empty() or frame.is_empty() or not check.applies_to(frame):
+                if gone is None or gone.is_empty():
+                    continue
+                frame = gate.frames[table] if frame is None else frame
+                if frame.is_empty() or not check.applies_to(frame):
                     continue
                 on = list(check.columns)
                 orphans = frame.join(_as_child(gone.select(check.parent_columns), check, frame), on=on, how="semi")
@@ -150,15 +163,18 @@ def warehouse_parent_keys(con: duckdb.DuckDBPyConnection, tables: list[str]) -> 
     return out
 
 
-def parent_keys(frames: dict[str, pl.DataFrame], warehouse_keys: ParentKeys) -> ParentKeys:
+def parent_keys(frames: Frames, warehouse_keys: ParentKeys) -> ParentKeys:
     """The build's parent keys: the rows about to be loaded plus what the warehouse holds."""
     return {pair: _keys(*pair, frames, warehouse_keys) for pair in warehouse_keys}
 
 
-def _keys(parent: str, columns: tuple[str, ...], frames: dict[str, pl.DataFrame],
+def _keys(parent: str, columns: tuple[str, ...], frames: Frames,
           warehouse_keys: ParentKeys) -> pl.DataFrame | None:
     parts = [k for k in (warehouse_keys.get((parent, columns)),) if k is not None]
-    batch = frames.get(parent)
+    if isinstance(frames, StagedTables):  # only the key columns, not the whole table
+        batch = frames.read(parent, columns) if set(columns) <= set(frames.columns(parent)) else None
+    else:
+        batch = frames.get(parent)
     if batch is not None and all(c in batch.columns for c in columns):
         parts.append(batch.select(columns).drop_nulls())
     return pl.concat(parts, how="vertical_relaxed").unique() if parts else None
@@ -303,8 +319,8 @@ def save(con: duckdb.DuckDBPyConnection, run_id: str, gate: GateResult) -> None:
     write_quarantine(con, run_id, gate.quarantined)
 
 
-def validate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame], run_id: str,
-             quarantine_share_limit: float, docs_dir: Path | None = None) -> tuple[dict[str, pl.DataFrame], int]:
+def validate(con: duckdb.DuckDBPyConnection, frames: Frames, run_id: str,
+             quarantine_share_limit: float, docs_dir: Path | None = None) -> tuple[Frames, int]:
     """The run's validate step: quarantine, checkpoint, record (and Data Docs), then refuse a bad
     batch. Returns the frames to load and the number of rows quarantined."""
     stored = warehouse_parent_keys(con, sorted(frames))
@@ -312,8 +328,8 @@ def validate(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame], ru
     # a run with nothing new has nothing to validate: no GX context (seconds to import and start)
     checkpoints = Checkpoints(run_name=run_id) if gate.frames else None
     parents = parent_keys(gate.frames, stored)
-    for table, frame in sorted(gate.frames.items()):
-        gate.results.extend(checkpoints.run(table, frame, parents))
+    for table in sorted(gate.frames):  # one table in memory at a time when they are staged
+        gate.results.extend(checkpoints.run(table, gate.frames[table], parents))
     gate.results.append(quarantine_share_result(gate, quarantine_share_limit))
     save(con, run_id, gate)
     if docs_dir is not None and checkpoints is not None:

@@ -5,7 +5,8 @@ runs the same stages without Prefect.
     open build ─▶ list sources ─▶ download (concurrent) ─▶ admit: new? duplicate by content?
         ─▶ parse batches (reference documents, independent documents; then the documents that
            need the names the reference phase declared) ─▶ resolve bare codes ─▶ decide outcomes
-        ─▶ stage each table (Parquet scans → polars) ─▶ validate (the GX gate) ─▶ load
+        ─▶ stage each table (Parquet scans → polars → one staged file a table) ─▶ validate (the GX
+           gate, a table at a time) ─▶ load
         ─▶ audit ─▶ publish
 
 Every fetched document ends loaded, superseded, duplicate, skipped or quarantined, exactly as
@@ -19,7 +20,7 @@ import queue
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,6 +42,7 @@ from warehouse.backends import open_backend, open_raw_store
 from warehouse.load import dedupe_newest, polars_schemas
 from warehouse.publish import PublishRefused, WarehouseLayout, write_last_run
 from warehouse.rawstore import StoredDocument
+from warehouse.staging import StagedTables
 from warehouse.tables import RULES, rule_for
 
 # Reference documents declare the names other documents use; they parse first, against the names
@@ -113,7 +115,7 @@ class Job:
         self.files: dict[str, list[str]] = {}       # table → batch Parquet files
         self.columns: dict[str, set[str]] = {}      # table → columns some batch wrote
         self.fetch = FetchReport()
-        self.frames: dict[str, pl.DataFrame] = {}
+        self.frames: MutableMapping[str, pl.DataFrame] = {}   # staged tables (in the work folder once open)
         self.lost: list[dict] = []
         self._lock = None
         self.con: duckdb.DuckDBPyConnection | None = None
@@ -134,6 +136,7 @@ class Job:
                 shutil.rmtree(stale, ignore_errors=True)
             self.work_dir = self.layout.builds_dir / f"work-{self.run_id}"
             self.work_dir.mkdir(parents=True, exist_ok=True)
+            self.frames = StagedTables(self.work_dir / "staged")
             self.schemas = polars_schemas(self.con, RULES)
             self.cursors = read_cursors(self.con)
             self.registered = steps.registered_documents(self.con)
@@ -232,7 +235,7 @@ class Job:
             result = DocumentResult(stored=doc)
             if parsed is not None and doc.sha256 not in first_copy:
                 first_copy[doc.sha256] = doc
-                result.doc_type, result.meta = parsed.doc_type, dict(parsed.meta)
+                result.doc_type, result.meta = parsed.doc_type, parsed.meta   # read, never changed: not copied
                 result.error = parsed.document_error()
             results.append(result)
         parsed_ok = {d for d, p in self.parsed.items() if p.error is None}
@@ -288,8 +291,8 @@ class Job:
             keep = [c for c in keep if c != "document_id"]
         kept, dropped = dedupe_newest(frame.select([*keep, "_published_at"]), rule.key, "_published_at", rule.mode)
         self.lost.extend({"table": table, **d} for d in dropped.drop("_published_at").to_dicts())
-        self.frames[table] = kept.drop("_published_at")
-        return self.frames[table].height
+        self.frames[table] = kept.drop("_published_at")   # to the work folder: not held in memory
+        return kept.height
 
     def validate(self) -> int:
         from expectations.gate import validate

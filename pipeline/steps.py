@@ -6,6 +6,7 @@ quarantined documents ──quarantine_documents──▶ dq.quarantine;  the su
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,9 +20,9 @@ from warehouse.load import merge_rows, transaction
 from warehouse.rawstore import StoredDocument
 
 
-def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
+def load_frames(con: duckdb.DuckDBPyConnection, frames: MutableMapping[str, pl.DataFrame]) -> dict[str, int]:
     """Merge each frame into its table in a transaction of its own, emptying ``frames`` as it
-    goes; returns rows written per table.
+    goes (staged tables are read one at a time); returns rows written per table.
 
     A build that fails is discarded whole, so one transaction around every table bought
     nothing but memory: DuckDB held every table's inserted rows until the end. (A lake build is

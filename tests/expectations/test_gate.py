@@ -15,6 +15,7 @@ from expectations.gate import quarantine_rows, run_suites, validate, warehouse_p
 from expectations.suites import suite_for
 from warehouse.migrate import apply_migrations
 from warehouse.publish import PublishRefused
+from warehouse.staging import StagedTables
 
 DOC = "d" * 64
 
@@ -180,9 +181,11 @@ def test_date_order_rule():
     assert [q["check_name"] for q in gate.quarantined] == ["pair_not_after(value_date,legal_maturity_date)"]
 
 
-def test_the_rows_of_a_quarantined_deal_follow_it_and_the_rest_publishes(con):
+@pytest.mark.parametrize("held", ["in memory", "staged"])
+def test_the_rows_of_a_quarantined_deal_follow_it_and_the_rest_publishes(con, held, tmp_path):
     """A deal broken in its document takes its tranches and their payments to quarantine; the
-    other deal of the batch loads, and the checkpoint passes."""
+    other deal of the batch loads, and the checkpoint passes — the same whether the frames are
+    a dict or the build's staged tables (filtered where they lie)."""
     batch = {
         "core.deals": deals("deal_a", "deal_b", deal_b={"market": "otc"}),
         "core.tranches": pl.concat([tranches(), tranches(r0={"tranche_id": "B1.IB", "deal_id": "deal_b"},
@@ -190,8 +193,15 @@ def test_the_rows_of_a_quarantined_deal_follow_it_and_the_rest_publishes(con):
         "core.tranche_payments": pl.DataFrame([{"tranche_id": "B1.IB", "period_number": 1, "deal_id": "deal_b",
                                                 "payment_date": date(2025, 4, 26), "document_id": "f" * 64}]),
     }
+    if held == "staged":
+        staged = StagedTables(tmp_path / "staged")
+        staged.update(batch)
+        batch = staged
     frames, quarantined = validate(con, batch, "run-cascade", 0.9)
     assert quarantined == 4
+    if held == "staged":
+        assert frames is batch and {t: frames.height(t) for t in frames} == {
+            "core.deals": 1, "core.tranches": 2, "core.tranche_payments": 0}
     assert frames["core.deals"]["deal_id"].to_list() == ["deal_a"]
     assert frames["core.tranches"]["deal_id"].unique().to_list() == ["deal_a"]
     assert frames["core.tranche_payments"].is_empty()
