@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,9 @@ class BatchResult:
     workers_started: int = 0
 
 
+IN_FLIGHT = 2
+"""Documents sent to a parse worker at once: the one it parses and the next (``ParseWorker.submit``)."""
+
 _idle: list[ParseWorker] = []
 _alive: dict[WorkerLimits, int] = {}   # this process's workers by limits, busy or idle
 _pool = threading.Condition()
@@ -135,15 +139,21 @@ def parse_batch(spec: BatchSpec) -> BatchResult:
     try:
         worker.open_batch(replace(spec, documents=()))
         held: list[int] = []                      # documents whose rows the child holds
-        todo = list(range(len(spec.documents)))
-        while todo:
-            i = todo.pop(0)
-            kept, error = worker.add(spec.documents[i])
+        todo = deque(range(len(spec.documents)))
+        sent: deque[int] = deque()                # sent to the child, not answered yet
+        while todo or sent:
+            while todo and len(sent) < IN_FLIGHT:  # the child always has its next document
+                sent.append(todo.popleft())
+                worker.submit(spec.documents[sent[-1]])
+            i = sent.popleft()
+            kept, error = worker.collect()
             docs[i] = ParsedDoc(stored=spec.documents[i], **kept) if error is None else \
                 ParsedDoc(stored=spec.documents[i], error=error_fields(error))
-            if worker.lost_rows:  # the child died and took the rows it held: add those again
-                worker.lost_rows = False
-                todo[:0], held = held, []
+            if worker.lost_rows:  # the child died and took the rows it held: add those again,
+                worker.lost_rows = False   # and those sent after this one, which it never reached
+                todo.extendleft(reversed([*held, *sent]))
+                held = []
+                sent.clear()
             if error is None:
                 held.append(i)
         files, misfits = worker.write_batch()

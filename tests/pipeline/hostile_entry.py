@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import re
 import signal
+import time
 
 from pipeline.hooks import parse_document
+from transforms.parse.base import DocumentError
 
 
 def parse(stored, data, context):
@@ -24,4 +26,7 @@ def parse(stored, data, context):
         return {}["no such key"]
     if data.startswith(b"EXIT"):
         os._exit(3)
+    if data.startswith(b"SLOW"):  # "SLOW <seconds> …": takes that long, then refuses politely
+        time.sleep(float(data.split()[1]))
+        raise DocumentError("slow, but answered", check="slow")
     return parse_document(stored, data, context)

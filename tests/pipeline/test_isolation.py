@@ -129,6 +129,34 @@ def test_rows_held_by_a_worker_that_dies_are_parsed_again(monkeypatch, store, go
     assert sorted(written["short_name_zh"].to_list()) == ["江苏资产", "浙商资产"]
 
 
+def test_the_worker_parses_the_next_document_while_this_process_reads_the_last_answer(worker, store, tmp_path):
+    """Two documents in flight: the child starts the second as soon as it answers the first,
+    not when this process (busy elsewhere) gets round to collecting that answer."""
+    from pipeline.batches import BatchSpec
+    from pipeline.hooks import ParseContext
+
+    worker.open_batch(BatchSpec("00001", "parse test 1–2 of 2", (), ParseContext(), tmp_path, _schemas(), worker.limits))
+    started = time.monotonic()
+    worker.submit(put(store, b"SLOW 1 first", "first.pdf"))
+    worker.submit(put(store, b"SLOW 1 second", "second.pdf"))
+    assert worker.in_flight == 2
+    time.sleep(2.2)  # this process is busy for longer than both documents take
+    answers = [worker.collect(), worker.collect()]
+    assert [error.check for _, error in answers] == ["slow", "slow"]
+    assert time.monotonic() - started < 2.9  # one after the other would end after 3.2 s
+    worker.write_batch()
+
+
+def test_a_queued_document_gets_its_whole_time_limit(monkeypatch, store, tmp_path):
+    """Each document's time limit counts from when the child could start it, not from when it
+    was sent: three documents of 3 s under a 5 s limit all finish (the third was sent ~3 s
+    before the child reached it)."""
+    docs = tuple(put(store, f"SLOW 3 {n}".encode(), f"{n}.pdf") for n in "abc")
+    result = _parse_batch(monkeypatch, docs, tmp_path)
+    assert [d.error["check"] for d in result.documents] == ["slow", "slow", "slow"]
+    assert result.workers_started == 1
+
+
 def _parse_batch(monkeypatch, docs, tmp_path):
     """``parse_batch`` (what the task runner maps) over these documents, in workers running the
     misbehaving test entry."""
