@@ -10,7 +10,8 @@ then runs `abs-etl run --scale market-year` on a fresh data directory and prints
 - the ratio of the run to the parse floor: documents ÷ our trustee-report parse rate per core
   (measured here as `bench/parse_reports.py` measures it) ÷ cores;
 - with --scaling, 0.25×, 0.5× and 1× market years side by side (subsets by deal of the same
-  world), and the parse stage on 1 worker against 2 (0.25×);
+  world), and the parse stage on 1 worker against 2 (0.25×): within the run, where downloads
+  share the cores, and alone, on a raw store that already holds the documents;
 
 and ends with `market-year: N documents, T s, peak RSS M MB` (whole run, Prefect start-up
 included). Numbers depend on the machine and its load: `uptime` is printed with them.
@@ -224,9 +225,18 @@ if __name__ == "__main__":
 """
 
 
+def with_raw_store(data: Path, donor: Path) -> None:
+    """Give ``data`` the raw store of an earlier run in ``donor``: its documents are then listed
+    but not downloaded (blobs hard-linked, the index copied)."""
+    shutil.copytree(donor / "raw", data / "raw", copy_function=lambda src, dst: (
+        shutil.copy2(src, dst) if Path(src).name.startswith("index") else os.link(src, dst)))
+
+
 def job(base: Path, name: str, sample_cache: Path, *, plain: bool = False, workers: int | None = None,
-        scale: str = "market-year") -> dict:
+        scale: str = "market-year", raw_from: Path | None = None) -> dict:
     data = fresh_data(base, name, sample_cache)
+    if raw_from is not None:
+        with_raw_store(data, raw_from)
     if plain:
         script = base / "plain_run.py"
         script.write_text(PLAIN)
@@ -315,8 +325,15 @@ def main(argv: list[str] | None = None) -> int:
         one = job(base, "0.25x on 1 worker (no Prefect)", quarter, plain=True, workers=1)
         two = job(base, "0.25x on 2 workers (no Prefect)", quarter, plain=True, workers=2)
         p1, p2 = one["timings"].get("parse_s", 0), two["timings"].get("parse_s", 0)
-        print(f"\nparse stage, 0.25×: 1 worker {p1:.1f} s, 2 workers {p2:.1f} s → {p1 / p2 if p2 else 0:.2f}× "
-              f"(whole runs {one['wall_s']:.1f} s and {two['wall_s']:.1f} s)")
+        print(f"\nparse stage within the run, 0.25×: 1 worker {p1:.1f} s, 2 workers {p2:.1f} s → "
+              f"{p1 / p2 if p2 else 0:.2f}× (whole runs {one['wall_s']:.1f} s and {two['wall_s']:.1f} s; "
+              "downloads share the cores)")
+        # the parse stage alone: the same job on a raw store that already holds the documents
+        donor = base / "runs" / one["name"]
+        alone = [job(base, f"0.25x parse alone on {n} worker{'s' * (n > 1)} (no Prefect)", quarter, plain=True,
+                     workers=n, raw_from=donor)["timings"].get("parse_s", 0) for n in (1, 2)]
+        print(f"parse stage alone (documents already in the raw store), 0.25×: 1 worker {alone[0]:.1f} s, "
+              f"2 workers {alone[1]:.1f} s → {alone[0] / alone[1] if alone[1] else 0:.2f}×")
     full = job(base, f"1x {args.scale}", cache, scale=args.scale)
     baseline = None if args.no_baseline else job(base, f"1x {args.scale} without Prefect", cache, plain=True,
                                                  scale=args.scale)
