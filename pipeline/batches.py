@@ -64,6 +64,7 @@ class ParsedDoc:
     # names the document declares (institution_id → full name; alias → institution_id)
     institutions: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    file_format: str | None = None               # pdf, xlsx, csv … as the worker sniffed the bytes
 
     @property
     def document_id(self) -> str:

@@ -258,6 +258,8 @@ def _child(read_fd: int, write_fd: int, memory_mb: int, entry: str) -> None:
     import importlib
     import resource
 
+    from transforms.sniff import sniff
+
     module, _, function = entry.partition(":")
     parse_one = getattr(importlib.import_module(module), function)
     _warm_imports()
@@ -285,8 +287,12 @@ def _child(read_fd: int, write_fd: int, memory_mb: int, entry: str) -> None:
                 batch = None
             else:
                 stored = message[1]
-                parsed = parse_one(stored, read_verified(stored), batch.spec.context)
-                answer = ("kept", batch.keep(stored, parsed))
+                data = read_verified(stored)
+                parsed = parse_one(stored, data, batch.spec.context)
+                kept = batch.keep(stored, parsed)
+                kept["file_format"] = sniff(data).file_format  # the registry's, read while the bytes are here
+                answer = ("kept", kept)
+                del data
         except DocumentError as exc:
             answer = ("error", error_fields(exc))
         except MemoryError:

@@ -236,6 +236,7 @@ class Job:
             if parsed is not None and doc.sha256 not in first_copy:
                 first_copy[doc.sha256] = doc
                 result.doc_type, result.meta = parsed.doc_type, parsed.meta   # read, never changed: not copied
+                result.file_format = parsed.file_format
                 result.error = parsed.document_error()
             results.append(result)
         parsed_ok = {d for d, p in self.parsed.items() if p.error is None}

@@ -36,6 +36,7 @@ class DocumentResult:
     supersedes: str | None = None
     superseded_by: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    file_format: str | None = None   # as the parse worker sniffed the bytes (for the registry)
 
     @property
     def document_id(self) -> str:

@@ -56,6 +56,19 @@ def test_every_document_has_its_expected_outcome(seed_run, sample_dir):
 STATED_COLUMNS = {"core.institutions": ["institution_id", "full_name_zh", "institution_type"]}
 
 
+def test_the_registry_names_each_documents_format_as_its_bytes_read(seed_run):
+    """Parsed documents' formats come back from the parse worker, the others' are sniffed at
+    registration: either way what the bytes are."""
+    from transforms.sniff import sniff
+
+    con = published(seed_run)
+    rows = con.execute("SELECT stored_path, file_format, outcome FROM raw.documents").fetchall()
+    con.close()
+    assert {"loaded", "quarantined"} <= {outcome for _, _, outcome in rows}
+    assert {"pdf", "xlsx", "csv"} <= {fmt for _, fmt, _ in rows}
+    assert [(p, f) for p, f, _ in rows if f != sniff(Path(p).read_bytes()).file_format] == []
+
+
 @pytest.mark.parametrize("table", [
     "core.amc_bond_events", "core.amc_bonds", "core.amc_financials", "core.amc_issuer_ratings",
     "core.amc_licence_events", "core.amcs", "core.bond_valuations", "core.credit_enhancements",
