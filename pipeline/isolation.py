@@ -68,6 +68,7 @@ class ParseWorker:
         self.lost_rows = False    # a child died holding rows of the open batch
         self._in_flight: deque[tuple[StoredDocument, float]] = deque()   # sent, not answered: (document, when)
         self._answered = 0.0      # when the child last answered (it starts the next document then)
+        self._holding = False     # this child holds rows of the open batch
 
     # ── life cycle ──────────────────────────────────────────────────────────────────────
     def _start(self) -> None:
@@ -85,6 +86,7 @@ class ParseWorker:
         self._from_child = Connection(up_r, readable=True, writable=False)
         self.started += 1
         self._in_flight.clear()
+        self._holding = False
         # The time limit is per document: wait for the imports to finish before the clock starts.
         try:
             ready = self._from_child.poll(STARTUP_SECONDS) and self._from_child.recv_bytes() == b"ready"
@@ -128,7 +130,7 @@ class ParseWorker:
     def open_batch(self, batch: Any) -> None:
         """Start collecting a batch's rows in the child (``pipeline.batches.BatchRows``): the
         child keeps them and writes them itself, so rows never cross back to this process."""
-        self._batch, self.lost_rows = batch, False
+        self._batch, self.lost_rows, self._holding = batch, False, False
         self._send_or_restart(("open", batch))
 
     def add(self, stored: StoredDocument) -> tuple[dict | None, DocumentError | None]:
@@ -168,6 +170,7 @@ class ParseWorker:
         limit = self.limits.seconds_per_document
         kind, payload = self._receive(max(0.0, begun + limit - time.monotonic()), limit)
         self._answered = time.monotonic()
+        self._holding = self._holding or kind == "kept"
         if self._proc is None:
             self._in_flight.clear()
             if self._batch is not None:
@@ -178,8 +181,14 @@ class ParseWorker:
 
     def write_batch(self) -> tuple[dict, dict]:
         """Write the open batch's rows as Parquet in the child: (table → (path, columns),
-        document_id → error of a document whose rows do not fit the warehouse's types)."""
-        kind, payload = self._ask(("write",), max(60.0, self.limits.seconds_per_document))
+        document_id → error of a document whose rows do not fit the warehouse's types).
+
+        A child that died after its last answer took rows with it: that is an error (the task
+        parses the batch again), never a fresh child writing an empty batch."""
+        if self._holding and (self._proc is None or self._proc.poll() is not None):
+            self._batch = None
+            raise RuntimeError(f"the parse worker could not write its batch: {self._died()}")
+        kind, payload = self._exchange(("write",), max(60.0, self.limits.seconds_per_document))
         self._batch = None
         if kind != "written":
             raise RuntimeError(f"the parse worker could not write its batch: {payload}")
@@ -199,14 +208,6 @@ class ParseWorker:
         assert self._to_child is not None
         self._to_child.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _ask(self, message: tuple, deadline: float) -> tuple[str, Any]:
-        """Send a message about one document and wait for the answer; a crash, a time limit or
-        a memory blow-up becomes ("failed", DocumentError) and the worker is replaced."""
-        kind, payload = self._exchange(message, deadline)
-        if self._proc is None and self._batch is not None:
-            self.lost_rows = True  # the child that held the open batch's rows is gone
-        return kind, payload
-
     def _exchange(self, message: tuple, deadline: float) -> tuple[str, Any]:
         try:
             self._send_or_restart(message)
@@ -216,8 +217,7 @@ class ParseWorker:
 
     def _receive(self, wait: float, limit: float) -> tuple[str, Any]:
         """The child's next answer, waiting at most ``wait`` seconds (what is left of ``limit``)."""
-        if self._from_child is None:
-            return "failed", self._died()
+        assert self._from_child is not None
         try:
             ready = self._from_child.poll(wait)
         except (EOFError, OSError):

@@ -130,6 +130,27 @@ def test_rows_held_by_a_worker_that_dies_are_parsed_again(monkeypatch, store, go
     assert sorted(written["short_name_zh"].to_list()) == ["江苏资产", "浙商资产"]
 
 
+def test_a_worker_that_dies_holding_rows_before_the_write_fails_the_batch(worker, good_document, tmp_path):
+    """The rows are in the child until it writes them: a child gone by then (killed from
+    outside, between documents) is an error the task retries, not a fresh child writing an
+    empty batch."""
+    from pipeline.batches import BatchSpec
+    from pipeline.hooks import ParseContext
+
+    worker.open_batch(BatchSpec("00001", "parse test 1–1 of 1", (), ParseContext(), tmp_path, _schemas(), worker.limits))
+    assert worker.add(good_document)[1] is None
+    worker._proc.kill()
+    worker._proc.wait()
+    with pytest.raises(RuntimeError, match="could not write its batch: .*killed by SIGKILL"):
+        worker.write_batch()
+    assert not list(tmp_path.rglob("*.parquet"))
+    # a batch whose documents all failed holds nothing: a fresh child writes it (no files)
+    worker.open_batch(BatchSpec("00002", "parse test 1–1 of 1", (), ParseContext(), tmp_path, _schemas(), worker.limits))
+    worker._proc.kill()
+    worker._proc.wait()
+    assert worker.write_batch() == ({}, {})
+
+
 def test_the_worker_parses_the_next_document_while_this_process_reads_the_last_answer(worker, store, tmp_path):
     """Two documents in flight: the child starts the second as soon as it answers the first,
     not when this process (busy elsewhere) gets round to collecting that answer."""
