@@ -213,14 +213,17 @@ def last_run(data: Path) -> dict:
 
 PLAIN = """
 import sys
+from contextlib import ExitStack
 from pipeline.run import run_job
 from pipeline.sources import download_concurrency, open_sources
 from settings import get_settings
 
 if __name__ == "__main__":
     s = get_settings()
-    with open_sources(s, "sample_market") as sources:
-        summary = run_job(s, sources, download_concurrency=download_concurrency(s, "sample_market"))
+    with ExitStack() as serving:
+        sources = serving.enter_context(open_sources(s, "sample_market"))
+        summary = run_job(s, sources, download_concurrency=download_concurrency(s, "sample_market"),
+                          sources_done=serving.close)
     print(summary["message"])
 """
 

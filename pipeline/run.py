@@ -37,8 +37,10 @@ def run_job(
     extra_documents: Iterable[StoredDocument] = (),
     after_load: Iterable[Callable[[duckdb.DuckDBPyConnection], None]] = (),
     download_concurrency: int = 4,
+    sources_done: Callable[[], object] = lambda: None,
 ) -> dict[str, Any]:
-    """Run the whole job under the writer lock; returns the run summary (raises when refused)."""
+    """Run the whole job under the writer lock; returns the run summary (raises when refused).
+    ``sources_done`` is called once every source is fetched (it ends what serves them)."""
     job = Job(settings, flow_name=flow_name, run_id=run_id or new_run_id(), extra_documents=tuple(extra_documents),
               after_load=tuple(after_load), download_concurrency=download_concurrency)
     job.open()
@@ -61,6 +63,7 @@ def run_job(
                                (lambda n: progress("fetch", n, 0)) if progress else None)
                 for future in futures:
                     job.record_fetch(future.result(), time.perf_counter() - t)
+            sources_done()
 
             def batch_done(_: Any) -> None:
                 if progress:

@@ -4,6 +4,7 @@ and the same for a world built from another seed (other deals, the same calibrat
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -90,5 +91,7 @@ def seed_run(e2e_settings, seed_market) -> dict:
     from pipeline.sources import download_concurrency, open_sources
 
     e2e_settings.pipeline.max_workers = 2
-    with open_sources(e2e_settings, "sample_market") as sources:
-        return run_job(e2e_settings, sources, download_concurrency=download_concurrency(e2e_settings, "sample_market"))
+    with ExitStack() as serving:  # the server ends with the fetch, as in the flow: nothing after needs it
+        sources = serving.enter_context(open_sources(e2e_settings, "sample_market"))
+        return run_job(e2e_settings, sources, download_concurrency=download_concurrency(e2e_settings, "sample_market"),
+                       sources_done=serving.close)

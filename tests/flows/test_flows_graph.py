@@ -130,6 +130,31 @@ def test_the_build_is_a_graph_of_named_stage_tasks(prefect_server, in_process, d
     assert not list((data / "warehouse" / "builds").glob("work-*")), "the batch files outlived the run"
 
 
+def test_the_graph_ends_its_sources_after_the_last_download_and_before_the_load(prefect_server, in_process, drop):
+    """``build_warehouse`` ends the sample market's server through ``sources_done``: the graph
+    calls it once, when every document is stored and nothing is published yet."""
+    from prefect import flow
+
+    from flows.build_warehouse import run_graph
+    from settings import get_settings
+    from sources.inbox import InboxSource
+    from warehouse.rawstore import RawStore
+
+    data = in_process("sources-done")
+    seen: list[tuple[int, bool]] = []
+
+    @flow(name="graph_with_sources_done")
+    def graph() -> dict:
+        settings = get_settings()
+        return run_graph(settings, [InboxSource([drop])], source="inbox", flow_name="build_warehouse",
+                         sources_done=lambda: seen.append((len(RawStore(settings.paths.raw_dir).all()),
+                                                           (data / "warehouse" / "last_run.json").exists())))
+
+    summary = graph()
+    assert summary["outcome"] == "published", summary.get("message")
+    assert seen == [(len(list(drop.iterdir())), False)]
+
+
 def test_a_dask_cluster_runs_the_same_graph_and_builds_the_same_warehouse(prefect_server, in_process, drop, monkeypatch):
     from distributed import LocalCluster
 
