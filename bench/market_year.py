@@ -137,7 +137,8 @@ class TreeMemory(threading.Thread):
                         rss = p.memory_info().rss
                         if with_pss:
                             pss += getattr(p.memory_full_info(), "pss", rss)
-                        kind = role(p)
+                        known = self.cpu.get(p.pid)
+                        kind = known[0] if known else role(p)  # an ending process has no command line left
                         times = p.cpu_times()
                     except (psutil.NoSuchProcess, psutil.AccessDenied):
                         continue

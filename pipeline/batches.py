@@ -16,9 +16,11 @@ it writes, and a figure that does not read makes its document a misfit (page, co
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -52,18 +54,50 @@ class BatchSpec:
     batch_size: int = 1                     # the run's: a smaller batch waits for a running worker
 
 
-@dataclass
+DECIDING_META = ("report_key", "is_revision", "is_english")
+"""What of a parser's ``meta`` the run decides outcomes and registers with (``pipeline.outcomes``,
+``pipeline.steps.register_documents``); the rest stays in the parse worker."""
+
+class _Nothing(Mapping):
+    """The empty mapping of every document that declares nothing: one object, not an empty
+    dict per document; it pickles as itself (parse results travel between processes)."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __reduce__(self) -> str:
+        return "NOTHING"
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+NOTHING = _Nothing()
+
+
+def _nothing() -> Mapping[str, Any]:
+    return NOTHING
+
+
+@dataclass(slots=True)
 class ParsedDoc:
-    """One document's parse as the run keeps it: no rows (those are in the batch files)."""
+    """One document's parse as the run keeps it until the load, for every document of the run:
+    no rows (those are in the batch files), only what deciding outcomes reads (a market year
+    holds 42,855 of these: a dict per document, of meta nobody reads, was ~2 KB each)."""
 
     stored: StoredDocument
     doc_type: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=_nothing)    # the DECIDING_META keys the parser gave
     error: dict[str, Any] | None = None          # DocumentError fields: reason, check, page, field, value
-    rows: dict[str, int] = field(default_factory=dict)
     # names the document declares (institution_id → full name; alias → institution_id)
-    institutions: dict[str, str] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
+    institutions: Mapping[str, str] = field(default_factory=_nothing)
+    aliases: Mapping[str, str] = field(default_factory=_nothing)
     file_format: str | None = None               # pdf, xlsx, csv … as the worker sniffed the bytes
 
     @property
@@ -148,7 +182,7 @@ def parse_batch(spec: BatchSpec) -> BatchResult:
                 worker.submit(spec.documents[sent[-1]])
             i = sent.popleft()
             kept, error = worker.collect()
-            docs[i] = ParsedDoc(stored=spec.documents[i], **kept) if error is None else \
+            docs[i] = _parsed(spec.documents[i], kept) if error is None else \
                 ParsedDoc(stored=spec.documents[i], error=error_fields(error))
             if worker.lost_rows:  # the child died and took the rows it held: add those again,
                 worker.lost_rows = False   # and those sent after this one, which it never reached
@@ -163,9 +197,17 @@ def parse_batch(spec: BatchSpec) -> BatchResult:
     ordered = [docs[i] for i in range(len(spec.documents))]
     for doc in ordered:
         if doc.document_id in misfits and doc.error is None:
-            doc.error, doc.rows = misfits[doc.document_id], {}
+            doc.error = misfits[doc.document_id]
     return BatchResult(spec.batch_id, spec.label, ordered, files, round(time.perf_counter() - started, 3),
                        worker.started - before)
+
+
+def _parsed(stored: StoredDocument, kept: dict[str, Any]) -> ParsedDoc:
+    """A worker's answer as the run keeps it: a type or format named once, not once a document."""
+    for name in ("doc_type", "file_format"):
+        if isinstance(kept.get(name), str):
+            kept[name] = sys.intern(kept[name])
+    return ParsedDoc(stored=stored, **kept)
 
 
 class BatchRows:
@@ -193,19 +235,21 @@ class BatchRows:
         if implausible is not None:  # the document's own fault: quarantine it, keep none of its rows
             raise implausible        # (figures still as printed are checked in write())
         published = stored.published_at or ""
-        counts = {}
         for table, table_rows in tables.items():
-            counts[table] = len(table_rows)
             target = self.rows.setdefault(table, [])
             for seq, (row, printed) in enumerate(table_rows):
                 target.append({**row, "document_id": stored.sha256, "_published_at": published, "_seq": seq})
                 if printed:
                     self.printed.add(table, stored.sha256, seq, row.get("source_page"), printed)
-        return {
-            "doc_type": parsed.doc_type, "meta": dict(parsed.meta), "rows": counts,
-            "institutions": {r["institution_id"]: r["full_name_zh"] for r in parsed.tables.get("core.institutions", [])},
-            "aliases": {r["alias"]: r["institution_id"] for r in parsed.tables.get("core.institution_aliases", [])},
-        }
+        kept: dict[str, Any] = {"doc_type": parsed.doc_type,
+                                "meta": {k: parsed.meta[k] for k in DECIDING_META if k in parsed.meta}}
+        institutions = {r["institution_id"]: r["full_name_zh"] for r in parsed.tables.get("core.institutions", [])}
+        aliases = {r["alias"]: r["institution_id"] for r in parsed.tables.get("core.institution_aliases", [])}
+        if institutions:   # only the reference documents declare names
+            kept["institutions"] = institutions
+        if aliases:
+            kept["aliases"] = aliases
+        return kept
 
     def write(self) -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, dict[str, Any]]]:
         """One Parquet file per table; a document whose rows do not fit the warehouse's types

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetched (
@@ -40,9 +42,10 @@ CREATE INDEX IF NOT EXISTS fetched_sha ON fetched (sha256);
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredDocument:
-    """One fetched document as the raw store knows it."""
+    """One fetched document as the raw store knows it (a run holds one for every document it
+    fetched: slots, and repeated names kept once — see ``from_row``)."""
 
     source: str
     source_doc_id: str
@@ -56,6 +59,14 @@ class StoredDocument:
     first_seen_at: str
     last_seen_at: str
     path: Path
+
+    @classmethod
+    def from_row(cls, row: tuple | list, path: Any) -> "StoredDocument":
+        """From an index row (the ``fetched`` table's columns in order): the source and type
+        hint, a few dozen names, are interned, and a first sighting's two equal times are one."""
+        source, source_doc_id, sha256, url, title, file_name, published_at, hint, size, first, last = row
+        return cls(sys.intern(source), source_doc_id, sha256, url, title, file_name, published_at,
+                   sys.intern(hint) if hint else hint, size, first, first if last == first else last, path)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -160,7 +171,7 @@ class RawStore:
                 [source, source_doc_id, digest, url, title, file_name, published_at, doc_type_hint,
                  len(data), now, now],
             ).fetchone()
-        return StoredDocument(*row, path=target)
+        return StoredDocument.from_row(row, target)
 
     def sync(self) -> None:
         """Make every document stored so far durable: the files and the index, at once."""
@@ -175,7 +186,7 @@ class RawStore:
             ).fetchone()
         if row is None:
             raise KeyError(f"{source}:{source_doc_id} is not in the raw store")
-        return StoredDocument(*row, path=self.path_for(row[2]))
+        return StoredDocument.from_row(row, self.path_for(row[2]))
 
     def all(self) -> list[StoredDocument]:
         """Every indexed document, oldest publish time first (stable order)."""
@@ -183,7 +194,7 @@ class RawStore:
             rows = con.execute(
                 "SELECT * FROM fetched ORDER BY published_at NULLS FIRST, source, source_doc_id"
             ).fetchall()
-        return [StoredDocument(*r, path=self.path_for(r[2])) for r in rows]
+        return [StoredDocument.from_row(r, self.path_for(r[2])) for r in rows]
 
     def read(self, sha256: str) -> bytes:
         data = self.path_for(sha256).read_bytes()

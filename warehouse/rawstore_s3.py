@@ -177,14 +177,14 @@ class S3RawStore:
                                [source, source_doc_id]).fetchone()
         if row is None:
             raise KeyError(f"{source}:{source_doc_id} is not in the raw store")
-        return StoredDocument(*row, path=self.path_for(row[2]))
+        return StoredDocument.from_row(row, self.path_for(row[2]))
 
     def all(self) -> list[StoredDocument]:
         """Every indexed document, oldest publish time first (stable order)."""
         with self._index() as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM raw_store.fetched "
                                 "ORDER BY published_at NULLS FIRST, source, source_doc_id").fetchall()
-        return [StoredDocument(*r, path=self.path_for(r[2])) for r in rows]
+        return [StoredDocument.from_row(r, self.path_for(r[2])) for r in rows]
 
 
 class _Borrowed:

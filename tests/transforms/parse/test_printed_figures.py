@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.batches import BatchRows, BatchSpec
+from pipeline.batches import DECIDING_META, BatchRows, BatchSpec
 from pipeline.hooks import ParseContext
 from sample_market.documents import abn_operating_report as abn_render
 from sample_market.documents import asset_management_report as annual_render
@@ -127,6 +127,16 @@ def test_deferred_figures_give_the_same_batch_files(documents, schemas, tmp_path
         assert got.height == expected.height > 20
         assert got.equals(expected), table
     assert not deferring()
+
+
+def test_the_run_keeps_of_a_document_only_what_it_decides_with(documents, schemas, tmp_path):
+    """42,855 of these stay in the run's process until the load: its type, the meta that decides
+    its outcome, the names it declares; the rest of the parser's meta and its rows stay here."""
+    name, data, parser = next(d for d in documents if d[0].startswith("trustee"))
+    parsed = _parse(parser, data, deferred=False)
+    assert {"report_key", "is_revision", "deal_name", "payment_date"} <= set(parsed.meta)
+    kept = _batch(tmp_path, "kept", schemas).keep(_stored(data, tmp_path), parsed)
+    assert kept == {"doc_type": "trustee_report", "meta": {k: parsed.meta[k] for k in DECIDING_META}}
 
 
 def _one_printed(documents, family: str, column: str) -> tuple[bytes, Any, ParsedDocument, dict]:
