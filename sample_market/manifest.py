@@ -66,7 +66,7 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ManifestEntry:
     """One published file (one line of manifest.jsonl). ``published_at`` is time-zone aware."""
 
@@ -154,6 +154,7 @@ def read_manifest(directory: str | os.PathLike) -> list[ManifestEntry]:
     """All entries of ``<directory>/manifest.jsonl`` in file order (blank lines skipped)."""
     path = Path(directory) / MANIFEST_NAME
     entries: list[ManifestEntry] = []
+    shared: dict = {}   # a value many lines repeat (a channel, a time, a security code) kept once
     with path.open(encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -162,11 +163,38 @@ def read_manifest(directory: str | os.PathLike) -> list[ManifestEntry]:
                 data = json.loads(line)
                 if not isinstance(data, dict):
                     raise ManifestError("a line must be a JSON object")
+                _share_repeated(data, shared)
                 entries.append(ManifestEntry.from_dict(data))
             except (ValueError, TypeError) as exc:
                 raise ManifestError(f"{path}:{number}: {exc}") from exc
     _check_unique(entries, path)
     return entries
+
+
+_REPEATED = ("channel", "doc_type", "issue_year", "category", "encoding", "curve_id", "year")
+_REPEATED_LISTS = ("security_codes", "security_abbrs")
+
+
+def _share_repeated(data: dict, shared: dict) -> None:
+    """Point a line's repeated values at one object each (a market year's server holds 42,855
+    entries for its whole life); ``published_at`` becomes a shared aware datetime when it reads."""
+    for key in _REPEATED:
+        value = data.get(key)
+        if isinstance(value, (str, int)):
+            data[key] = shared.setdefault((key, value), value)
+    for key in _REPEATED_LISTS:
+        value = data.get(key)
+        if isinstance(value, list):
+            data[key] = [shared.setdefault((key, v), v) if isinstance(v, str) else v for v in value]
+    published = data.get("published_at")
+    if isinstance(published, str):
+        moment = shared.get(("published_at", published))
+        if moment is None:
+            try:
+                moment = shared.setdefault(("published_at", published), datetime.fromisoformat(published))
+            except ValueError:
+                return   # left as written: ManifestEntry names what is wrong with it
+        data["published_at"] = moment
 
 
 def write_manifest(directory: str | os.PathLike, entries: Iterable[ManifestEntry]) -> Path:

@@ -284,7 +284,7 @@ def parse_latency(value: float | int | str | Sequence[float] | None) -> tuple[fl
 # -- the catalogue: what is published, derived from the manifest -------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attachment:
     """One file of a disclosure, under its ChinaBond-style stored name."""
 
@@ -293,7 +293,7 @@ class Attachment:
     entry: ManifestEntry
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Disclosure:
     """One listing row (grain: one row per channel and source_doc_id), with its files."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ def not_found() -> Answer:
     return Answer(404, NOT_FOUND_PAGE, HTML_TYPE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Publication:
     """One announcement with its one file, as a venue lists it (from a manifest line).
 
@@ -118,7 +119,7 @@ def publications(entries: list[Any], channel: str, sizes: dict[str, int]) -> lis
         out.append(Publication(
             doc_id=entry.doc_id, source_doc_id=entry.source_doc_id, title=entry.title,
             published_at=entry.published_at, rel_path=entry.rel_path, file_name=entry.file_name,
-            codes=tuple(c.split(".")[0] for c in codes), abbrs=abbrs,
+            codes=tuple(sys.intern(c.split(".")[0]) for c in codes), abbrs=abbrs,  # a code once, not once a file
             category=str(extra.get("category") or entry.doc_type), size=sizes.get(entry.rel_path, 0)))
     out.sort(key=lambda p: (p.published_at, p.source_doc_id), reverse=True)
     return out
