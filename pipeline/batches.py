@@ -58,6 +58,7 @@ DECIDING_META = ("report_key", "is_revision", "is_english")
 """What of a parser's ``meta`` the run decides outcomes and registers with (``pipeline.outcomes``,
 ``pipeline.steps.register_documents``); the rest stays in the parse worker."""
 
+
 class _Nothing(Mapping):
     """The empty mapping of every document that declares nothing: one object, not an empty
     dict per document; it pickles as itself (parse results travel between processes)."""

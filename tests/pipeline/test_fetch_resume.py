@@ -4,10 +4,12 @@ single download."""
 
 from __future__ import annotations
 
+import gc
+from concurrent.futures import Future
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.fetch import fetch_new
+from pipeline.fetch import download_listing, fetch_new, list_source
 from sample_market.manifest import ManifestEntry, write_manifest
 from sample_market.server import serve
 from sources.chinabond.listing import ChinaBondListing, ChinaBondListingSettings
@@ -59,3 +61,21 @@ def test_cursor_stops_before_a_failed_download(tmp_path):
     # only the report published before the failure is behind the cursor; the failed one and
     # everything after it will be listed again next run
     assert cursor.published_at == datetime(2025, 3, 1, 17, tzinfo=SHANGHAI)
+
+
+def test_a_long_listing_is_handed_to_the_download_threads_a_few_at_a_time(tmp_path):
+    """Not a future per listed document at once (≈ 1.7 KB each until the whole source is done:
+    a market year's trustee reports held ≈ 55 MB of them while they downloaded)."""
+    def futures() -> int:
+        return sum(isinstance(o, Future) for o in gc.get_objects())
+
+    store = RawStore(tmp_path / "raw")
+    gc.collect()
+    before = futures()
+    alive: list[int] = []
+    with serve(market(tmp_path, n=28)) as server, HttpClient() as http:
+        source = ChinaBondListing(ChinaBondListingSettings(base_url=server.url, page_size=100), http=http)
+        report = download_listing(list_source(source, {}), store, concurrency=1,
+                                  on_stored=lambda doc: alive.append(futures() - before))
+    assert len(report.stored) == 28 and not report.failures
+    assert max(alive) <= 4, alive  # two per download thread (IN_FLIGHT_PER_THREAD), not one per document
