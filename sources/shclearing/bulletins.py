@@ -137,7 +137,7 @@ class ShclearingBulletins:
             download_url=page_url,
             file_name=safe_file_name(f"{title}.pdf"),
             doc_type_hint="abn_operating_report",
-            extra={"article": url, "listing_row": raw},
+            extra={"article": url},
         )
 
 

@@ -132,8 +132,7 @@ class SseBulletins:
             file_name=safe_file_name(f"{title}.pdf" if title else file_name),
             doc_type_hint=next((hint for word, hint in DOC_TYPE_HINTS if word in title), None),
             extra={"security_code": raw.get("securityCode"), "security_abbr": raw.get("securityAbbr"),
-                   "bulletin_type": raw.get("orgBulletinTypeDesc") or raw.get("bulletinType"),
-                   "listing_row": raw},
+                   "bulletin_type": raw.get("orgBulletinTypeDesc") or raw.get("bulletinType")},
         )
 
 

@@ -140,7 +140,7 @@ class SzseAnnouncements:
             file_name=safe_file_name(f"{title}.{fmt}" if title else stored),
             doc_type_hint=next((hint for word, hint in DOC_TYPE_HINTS if word in title), None),
             extra={"security_codes": raw.get("secCode"), "security_abbrs": raw.get("secName"),
-                   "small_category_id": raw.get("smallCategoryId"), "listing_row": raw},
+                   "small_category_id": raw.get("smallCategoryId")},
         )
 
 
