@@ -97,7 +97,7 @@ def role(p) -> str:
         return "Prefect server"
     if "sample_market" in args or "sample-market" in args:
         return "sample-market server"
-    return "flow process" if "abs-etl" in args or "flows" in args else "other"
+    return "flow process" if "abs-etl" in args or "flows" in args or "plain_run" in args else "other"
 
 
 class TreeMemory(threading.Thread):
