@@ -29,6 +29,7 @@ import polars as pl
 
 from pipeline.hooks import ParseContext
 from pipeline.isolation import ParseWorker, WorkerLimits, error_fields
+from pipeline.outcomes import nothing
 from pipeline.plausibility import NEVER_NEGATIVE, negative_amount
 from transforms.normalise.frames import PrintedCells, defer_cells, kind_of, split_printed
 from transforms.parse.base import DocumentError, ParsedDocument
@@ -59,33 +60,6 @@ DECIDING_META = ("report_key", "is_revision", "is_english")
 ``pipeline.steps.register_documents``); the rest stays in the parse worker."""
 
 
-class _Nothing(Mapping):
-    """The empty mapping of every document that declares nothing: one object, not an empty
-    dict per document; it pickles as itself (parse results travel between processes)."""
-
-    def __getitem__(self, key: str) -> Any:
-        raise KeyError(key)
-
-    def __iter__(self):
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def __reduce__(self) -> str:
-        return "NOTHING"
-
-    def __repr__(self) -> str:
-        return "{}"
-
-
-NOTHING = _Nothing()
-
-
-def _nothing() -> Mapping[str, Any]:
-    return NOTHING
-
-
 @dataclass(slots=True)
 class ParsedDoc:
     """One document's parse as the run keeps it until the load, for every document of the run:
@@ -94,11 +68,11 @@ class ParsedDoc:
 
     stored: StoredDocument
     doc_type: str | None = None
-    meta: Mapping[str, Any] = field(default_factory=_nothing)    # the DECIDING_META keys the parser gave
+    meta: Mapping[str, Any] = field(default_factory=nothing)    # the DECIDING_META keys the parser gave
     error: dict[str, Any] | None = None          # DocumentError fields: reason, check, page, field, value
     # names the document declares (institution_id → full name; alias → institution_id)
-    institutions: Mapping[str, str] = field(default_factory=_nothing)
-    aliases: Mapping[str, str] = field(default_factory=_nothing)
+    institutions: Mapping[str, str] = field(default_factory=nothing)
+    aliases: Mapping[str, str] = field(default_factory=nothing)
     file_format: str | None = None               # pdf, xlsx, csv … as the worker sniffed the bytes
 
     @property

@@ -320,7 +320,7 @@ class Job:
         self.summary["source_disagreements"] = sum(n for c in disagreements.values() for n in c.values())
         self.summary["rows_loaded"] = steps.load_frames(self.con, self.frames)  # empties self.frames
         self.lost = []
-        steps.register_documents(self.con, self.results, self.run_id)
+        steps.register_documents(self.con, self.results, self.run_id, self.work_dir)
         steps.quarantine_documents(self.con, self.results, self.run_id)
         write_cursors(self.con, self.fetch.cursors)
         replace_rows(self.con, CASH_FLOWS, derive_frame(self.con))

@@ -13,6 +13,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +24,39 @@ LOADED, SUPERSEDED, DUPLICATE, SKIPPED, QUARANTINED = "loaded", "superseded", "d
 OUTCOMES = (LOADED, SUPERSEDED, DUPLICATE, SKIPPED, QUARANTINED)
 
 
-@dataclass
+class _Nothing(Mapping):
+    """The empty mapping of every document with nothing to say (no meta, no names): one
+    object, not an empty dict per document of the run; it pickles as itself (parse results
+    travel between processes)."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __reduce__(self) -> str:
+        return "NOTHING"
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+NOTHING = _Nothing()
+
+
+def nothing() -> Mapping[str, Any]:
+    """``NOTHING``, as a dataclass field's default factory."""
+    return NOTHING
+
+
+@dataclass(slots=True)
 class DocumentResult:
-    """One fetched document with its parse result and the outcome decided for it."""
+    """One fetched document with its parse result and the outcome decided for it (one for
+    every document of the run, from deciding to the registry: slots, meta shared)."""
 
     stored: StoredDocument
     doc_type: str | None = None
@@ -35,7 +66,7 @@ class DocumentResult:
     reason: str | None = None
     supersedes: str | None = None
     superseded_by: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=nothing)
     file_format: str | None = None   # as the parse worker sniffed the bytes (for the registry)
 
     @property

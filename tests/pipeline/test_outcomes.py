@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
-from pipeline.outcomes import DocumentResult, count_outcomes, decide_outcomes
+import cloudpickle
+
+from pipeline.batches import ParsedDoc
+from pipeline.outcomes import NOTHING, DocumentResult, count_outcomes, decide_outcomes
 from transforms.parse.base import DocumentError, ParsedDocument
 from warehouse.rawstore import StoredDocument
 
@@ -50,3 +54,15 @@ def test_bytes_registered_earlier_are_duplicates():
     again = [result("a", "2025-05-01", parsed("deal1:1"))]
     decide_outcomes(again, registered={"a" * 64: {"outcome": "loaded", "report_key": "deal1:1"}})
     assert again[0].outcome == "duplicate"
+
+
+def test_a_document_with_nothing_to_say_shares_one_empty_mapping_across_processes():
+    """Every document of a run keeps a result (and a parse summary) until the load: an empty
+    meta or name list is one shared object, and stays so when results travel between
+    processes (the process-pool and Dask runners pickle parse results)."""
+    doc = ParsedDoc(stored=stored("a", "2025-01-01"))
+    assert doc.meta is doc.aliases is result("b", "2025-01-01").meta is NOTHING
+    assert dict(NOTHING) == {} and NOTHING.get("is_english") is None and "x" not in NOTHING
+    for dumps, loads in ((pickle.dumps, pickle.loads), (cloudpickle.dumps, cloudpickle.loads)):
+        again = loads(dumps(doc))
+        assert again.meta is again.institutions is NOTHING and again.stored == doc.stored
