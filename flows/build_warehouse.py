@@ -293,7 +293,7 @@ def build_warehouse(source: str = "sample_market", inbox_paths: list[str] | None
     slot = writer_slot(logger, settings.pipeline.lock_timeout_seconds) if hold_writer_slot else nullcontext()
     with slot as held, ExitStack() as serving:
         sources = serving.enter_context(open_sources(settings, source, inbox_paths=inbox_paths, feeds=feeds or FEEDS))
-        # the sample market's server ends with the fetch: its memory (164 MB at a market-year)
+        # the sample market's server ends with the fetch: its memory (≈ 120 MB at a market year)
         # would otherwise stay through the rest of parsing, validation and the load
         summary = run_graph(settings, sources, source=source, flow_name="build_warehouse", sources_done=serving.close)
     timings = {"writer_slot_wait_s": held.waited_s} if held is not None else {}
