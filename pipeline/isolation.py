@@ -66,7 +66,7 @@ class ParseWorker:
         self.started = 0  # how many child processes this supervisor started (1 + replacements)
         self._batch: Any = None   # the batch the child collects rows for (re-opened in a fresh child)
         self.lost_rows = False    # a child died holding rows of the open batch
-        self._in_flight: deque[tuple[StoredDocument, float]] = deque()   # sent, not answered: (document, when)
+        self._in_flight: deque[float] = deque()   # when each document sent and not answered yet was sent
         self._answered = 0.0      # when the child last answered (it starts the next document then)
         self._holding = False     # this child holds rows of the open batch
 
@@ -154,7 +154,7 @@ class ParseWorker:
                 self._send_or_restart(("add", stored))
         except (BrokenPipeError, OSError):
             pass  # it died: collecting the document it died on says so
-        self._in_flight.append((stored, time.monotonic()))
+        self._in_flight.append(time.monotonic())
 
     @property
     def in_flight(self) -> int:
@@ -165,8 +165,7 @@ class ParseWorker:
         the child could start it (the answer before, or its sending). When the child is gone
         (``lost_rows``), the documents sent after this one went with it unparsed: the caller
         sends them again, with those whose rows were lost."""
-        stored, sent = self._in_flight.popleft()
-        begun = max(sent, self._answered)
+        begun = max(self._in_flight.popleft(), self._answered)
         limit = self.limits.seconds_per_document
         kind, payload = self._receive(max(0.0, begun + limit - time.monotonic()), limit)
         self._answered = time.monotonic()

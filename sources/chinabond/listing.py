@@ -269,8 +269,8 @@ class ChinaBondListing:
         )
 
     def _extra(self, row: ListingRow, **more) -> dict:
-        """The ids kept beside the entry (not the whole listing row: nothing reads it, and a
-        market year's 32,000 rows held ≈ 40 MB while their documents downloaded)."""
+        """The ids kept beside the entry (not the whole listing row: nothing reads it, and at
+        ≈ 1.4 KB a row a market year's 32,000 rows held ≈ 40 MB while their documents downloaded)."""
         return {
             "docid": row.docid,
             "api": self.settings.api,
