@@ -154,9 +154,9 @@ class Check:
     # ── GX side ──────────────────────────────────────────────────────────────────────────
     def expectation(self):
         """The same check as a GX expectation (GX imported lazily: it takes seconds)."""
-        import great_expectations as gx
+        from expectations.gx_import import import_gx
 
-        E = gx.expectations
+        E = import_gx().expectations
         common: dict[str, Any] = {"meta": {"check": self.name, "action": self.action}}
         if self.why:
             common["notes"] = self.why

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -185,8 +184,9 @@ class Checkpoints:
     ``run_name`` (the pipeline's run id) names the validations in the Data Docs."""
 
     def __init__(self, run_name: str | None = None) -> None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        import great_expectations as gx  # takes seconds: imported only when a gate runs
+        from expectations.gx_import import import_gx
+
+        gx = import_gx()  # takes seconds: imported only when a gate runs
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
