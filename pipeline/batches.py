@@ -120,6 +120,13 @@ def _checkout(limits: WorkerLimits, may_start: bool = True) -> ParseWorker:
 
 
 def _checkin(worker: ParseWorker) -> None:
+    """Back to the idle workers, or retired when it holds more than it should (``worn_out``)."""
+    if worker.worn_out():
+        with _pool:
+            _alive[worker.limits] -= 1
+            _pool.notify_all()
+        worker.close()
+        return
     with _pool:
         _idle.append(worker)
         _pool.notify_all()   # waiters may want other limits

@@ -166,6 +166,7 @@ class Limits(BaseModel):
     max_json_mb: float = Field(20, gt=0)
     seconds_per_document: float = Field(60, gt=0)
     worker_memory_mb: int = Field(2048, ge=256)       # address space documents may add to a parse worker process
+    worker_retire_mb: int = Field(160, ge=0)          # a parse worker holding more after a batch is replaced (0: never)
 
 
 _LIMIT_UNITS = {

@@ -261,3 +261,39 @@ def test_a_warmed_worker_imports_no_warehouse_or_orchestration_libraries():
                                 check=True).stdout.split())
     assert {"polars", "transforms"} <= loaded   # the check sees what a worker does import
     assert not loaded & {"duckdb", "pandas", "prefect", "great_expectations", "sqlalchemy", "requests"}
+
+
+@pytest.mark.parametrize("retire_above_mb, after, fresh", [(1, 2, True), (0, 2, False), (1, 5, False), (100_000, 2, False)])
+def test_a_worker_past_its_memory_is_retired_between_batches(monkeypatch, store, tmp_path, retire_above_mb, after,
+                                                             fresh):
+    """A worker holding more than ``worker_retire_mb`` after a batch, once it has parsed
+    ``retire_after_documents``, gives way to a fresh child for the next batch; below the limit,
+    with the limit off, or before it has parsed enough, the same child goes on."""
+    import pipeline.batches as batches
+    from pipeline.batches import BatchSpec, parse_batch
+    from pipeline.hooks import ParseContext
+
+    monkeypatch.chdir(REPO)
+    made: list[ParseWorker] = []
+
+    def worker(limits):
+        made.append(ParseWorker(limits, entry=ENTRY))
+        return made[-1]
+
+    monkeypatch.setattr(batches, "ParseWorker", worker)
+    registry = "序号,公司名称,所在省份,简称,股东性质,牌照状态,是否财务样本\n1,{0}资产管理有限公司,{0},{0}资产,国有,存续,是\n"
+    docs = [put(store, registry.format(p).encode(), f"{p}.csv") for p in ("江苏", "浙江", "安徽", "福建")]
+    limits = WorkerLimits(5, 512, retire_above_mb=retire_above_mb, retire_after_documents=after)
+    try:
+        for i in (0, 1):
+            parse_batch(BatchSpec(f"0000{i}", f"parse test {i}", tuple(docs[2 * i:2 * i + 2]), ParseContext(),
+                                  tmp_path / "work", _schemas(), limits, 2))
+        first_ended = made[0]._proc is None
+        resident = made[0].resident_mb()
+    finally:
+        batches.close_workers()
+    assert (len(made) == 2) is fresh
+    assert first_ended is fresh                        # the retired child was ended, not left running
+    if not fresh:
+        assert resident is not None and resident > 5   # the running child's memory, read from /proc
+    assert batches._alive[limits] == 0                 # retired and closed workers leave the count
