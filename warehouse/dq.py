@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 RESULTS = "dq.results"
 QUARANTINE = "dq.quarantine"
@@ -47,6 +46,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, rows: Itera
 
 
 def _register_and(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], sql: str) -> None:
+    import pyarrow as pa   # here, not at import: the run's process holds it (and numpy, ~45 MB) only from its load
+
     columns = list(dict.fromkeys(k for row in rows for k in row))
     table = pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
     con.register("_dq_rows", table)

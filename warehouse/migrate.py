@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.sql_text import sql_text
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
@@ -85,10 +87,10 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATION
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(migration.sql)
-            con.execute(
-                "INSERT INTO main.schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                [migration.version, migration.name, migration.checksum],
-            )
+            # literals, not parameters: DuckDB's Python client imports pandas to bind any
+            # parameter (and a run's process would hold pandas, pyarrow and numpy from its start)
+            con.execute("INSERT INTO main.schema_migrations (version, name, checksum) VALUES "
+                        f"({int(migration.version)}, {sql_text(migration.name)}, {sql_text(migration.checksum)})")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
