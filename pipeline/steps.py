@@ -17,7 +17,7 @@ import polars as pl
 from pipeline.outcomes import SUPERSEDED, DocumentResult, count_outcomes
 from transforms.sniff import sniff
 from warehouse.dq import write_quarantine, write_run
-from warehouse.load import merge_rows, transaction
+from warehouse.load import merge_rows, release_buffers, transaction
 from warehouse.rawstore import StoredDocument
 
 
@@ -33,6 +33,8 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: MutableMapping[str, pl.D
         frame = frames.pop(table)
         with transaction(con):
             written[table] = merge_rows(con, table, frame)
+        del frame
+        release_buffers(con)   # the next table merges without this one's pages in memory
     return written
 
 

@@ -3,6 +3,7 @@ whole-table replacement of derived tables."""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 import duckdb
@@ -116,3 +117,40 @@ def test_a_run_loads_table_by_table_and_lets_each_frame_go(con):
     assert con.execute("SELECT count(*) FROM core.market_totals").fetchone()[0] == 2  # committed before the refusal
     assert list(frames) == []
     assert load_frames(con, {"core.market_totals": totals}) == {"core.market_totals": 2}
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def test_written_tables_leave_duckdbs_memory_and_the_limit_comes_back(tmp_path):
+    from warehouse.load import release_buffers
+
+    con = duckdb.connect(str(tmp_path / "build.duckdb"), config={"memory_limit": "512MB"})
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute("CREATE TABLE t (i BIGINT, s VARCHAR, d DECIMAL(18, 2))")
+    before = _resident_mb()
+    con.execute("BEGIN TRANSACTION")   # as a merge writes a table
+    con.execute("INSERT INTO t SELECT i, i::VARCHAR || 'abcdefghij', (i * 1.5)::DECIMAL(18, 2) FROM range(2000000) r(i)")
+    con.execute("COMMIT")
+    kept = _resident_mb() - before
+    release_buffers(con)
+    assert kept > 40 and _resident_mb() - before < kept / 2   # what DuckDB kept of the written table
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in (limit, "488.1 MiB")
+    assert con.execute("SELECT count(*), sum(d) FROM t").fetchone() == (2000000, Decimal("2999998500000.00"))
+
+
+def test_a_connection_that_is_one_open_transaction_keeps_its_rows_where_they_are(tmp_path):
+    """A lake build writes in one transaction: no checkpoint inside it (DuckDB refuses one), no
+    squeeze that would spill its uncommitted rows; the transaction goes on and can still roll back."""
+    from warehouse.load import OPEN_TRANSACTION, release_buffers
+
+    con = duckdb.connect(str(tmp_path / "lake-like.duckdb"))
+    con.execute(f"SET VARIABLE {OPEN_TRANSACTION} = true")
+    con.execute("CREATE TABLE t (i INTEGER)")
+    con.execute("BEGIN TRANSACTION")
+    con.execute("INSERT INTO t SELECT * FROM range(1000)")
+    release_buffers(con)
+    con.execute("ROLLBACK")
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
