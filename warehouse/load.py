@@ -104,7 +104,7 @@ def merge_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) 
     unknown = sorted(set(frame.columns) - set(columns))
     if unknown:
         raise KeyError(f"{table} has no columns {unknown}")
-    _refuse_duplicate_keys(table, frame, rule)
+    refuse_duplicate_keys(table, frame, rule)
     con.register("_incoming", frame.to_arrow())
     try:
         key_match = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in rule.key)
@@ -132,7 +132,7 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     unknown = sorted(set(frame.columns) - set(table_columns(con, table)))
     if unknown:
         raise KeyError(f"{table} has no columns {unknown}")
-    _refuse_duplicate_keys(table, frame, rule)
+    refuse_duplicate_keys(table, frame, rule)
     con.register("_incoming", frame.to_arrow())
     try:
         with transaction(con):
@@ -145,7 +145,8 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     return frame.height
 
 
-def _refuse_duplicate_keys(table: str, frame: pl.DataFrame, rule: TableRule) -> None:
+def refuse_duplicate_keys(table: str, frame: pl.DataFrame, rule: TableRule) -> None:
+    """A batch with two rows for one key is refused (a merge would keep either silently)."""
     dup = frame.group_by(list(rule.key)).len().filter(pl.col("len") > 1)
     if not dup.is_empty():
         raise DuplicateKeyError(f"{table}: {dup.height} keys appear more than once in one batch, e.g. {dup.row(0)}")

@@ -17,6 +17,22 @@ from pathlib import Path
 import polars as pl
 
 
+SLICE_ROWS = 20_000
+"""Rows of a staged table read at a time by ``slices`` (the load merges a table that many rows a
+transaction; at a market year tranche payments are 101,513 rows, pool performance 34,387 rows
+of 40-odd columns)."""
+
+
+def table_slices(frames: MutableMapping[str, pl.DataFrame], table: str, rows: int = SLICE_ROWS) -> Iterator[pl.DataFrame]:
+    """A table of ``frames`` ``rows`` at a time: read slice by slice when staged, else sliced."""
+    if isinstance(frames, StagedTables):
+        yield from frames.slices(table, rows)
+        return
+    frame = frames[table]
+    for start in range(0, frame.height, rows):
+        yield frame.slice(start, rows)
+
+
 class StagedTables(MutableMapping[str, pl.DataFrame]):
     """table → frame, each frame a Parquet file in ``folder`` (read on access, written on assignment).
 
@@ -49,11 +65,18 @@ class StagedTables(MutableMapping[str, pl.DataFrame]):
     def height(self, table: str) -> int:
         return self._heights[table]
 
+    def slices(self, table: str, rows: int = 0) -> Iterator[pl.DataFrame]:
+        """The table ``rows`` at a time (``SLICE_ROWS`` by default), each read on its own."""
+        rows = rows or SLICE_ROWS
+        for start in range(0, self._heights[table], rows):
+            yield pl.scan_parquet(self._path(table)).slice(start, rows).collect()
+
     def __setitem__(self, table: str, frame: pl.DataFrame) -> None:
         path = self._path(table)
         part = path.with_name(path.name + ".part")
-        # lz4 and no statistics: a work file read once or twice, written at disk speed
-        frame.write_parquet(part, compression="lz4", statistics=False)
+        # lz4 and no statistics: a work file read once or twice, written at disk speed; row
+        # groups of ``SLICE_ROWS``, so that ``slices`` reads a slice's rows and no others
+        frame.write_parquet(part, compression="lz4", statistics=False, row_group_size=SLICE_ROWS)
         os.replace(part, path)
         self._heights[table] = frame.height
 
@@ -71,4 +94,4 @@ class StagedTables(MutableMapping[str, pl.DataFrame]):
         return f"StagedTables({str(self.folder)!r}: {', '.join(f'{t} {n}' for t, n in self._heights.items())})"
 
 
-__all__ = ["StagedTables"]
+__all__ = ["SLICE_ROWS", "StagedTables", "table_slices"]

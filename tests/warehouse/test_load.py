@@ -154,3 +154,51 @@ def test_a_connection_that_is_one_open_transaction_keeps_its_rows_where_they_are
     release_buffers(con)
     con.execute("ROLLBACK")
     assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def _institutions(n: int, **changes) -> pl.DataFrame:
+    return pl.DataFrame([inst(institution_id=f"i{k}", full_name_zh=f"机构{k}有限公司", **changes) for k in range(n)])
+
+
+@pytest.mark.parametrize("staged", [False, True])
+def test_a_table_merged_in_slices_ends_as_if_merged_whole(con, tmp_path, staged):
+    """Replace and coalesce by key, whatever slice a row came in; the rows written add up."""
+    from pipeline.steps import load_frames
+    from warehouse.staging import StagedTables
+
+    merge_rows(con, "core.institutions", _institutions(3, short_name_zh="旧简称", province="上海市"))
+    incoming = _institutions(7, institution_type="bank")          # 3 known (coalesced), 4 new
+    frames = StagedTables(tmp_path / "staged") if staged else {}
+    frames["core.institutions"] = incoming
+    assert load_frames(con, frames, slice_rows=2) == {"core.institutions": 7}
+    assert list(frames) == []
+    got = con.execute("SELECT institution_id, short_name_zh, province, institution_type FROM core.institutions "
+                      "ORDER BY institution_id").fetchall()
+    whole = duckdb.connect()
+    apply_migrations(whole)
+    merge_rows(whole, "core.institutions", _institutions(3, short_name_zh="旧简称", province="上海市"))
+    merge_rows(whole, "core.institutions", incoming)
+    assert got == whole.execute("SELECT institution_id, short_name_zh, province, institution_type "
+                                "FROM core.institutions ORDER BY institution_id").fetchall()
+    assert len(got) == 7 and got[0] == ("i0", "旧简称", "上海市", "bank")
+
+
+@pytest.mark.parametrize("staged", [False, True])
+def test_a_key_twice_in_different_slices_is_refused_before_anything_is_written(con, tmp_path, staged):
+    from pipeline.steps import load_frames
+    from warehouse.staging import StagedTables
+
+    frames = StagedTables(tmp_path / "staged") if staged else {}
+    frames["core.institutions"] = pl.concat([_institutions(3), _institutions(1)])   # i0 in the first and last slice
+    with pytest.raises(DuplicateKeyError):
+        load_frames(con, frames, slice_rows=2)
+    assert con.execute("SELECT count(*) FROM core.institutions").fetchone() == (0,)
+
+
+def test_a_staged_slice_reads_its_rows_and_no_others(tmp_path):
+    from warehouse.staging import StagedTables
+
+    staged = StagedTables(tmp_path / "staged")
+    staged["core.institutions"] = _institutions(5)
+    parts = list(staged.slices("core.institutions", 2))
+    assert [p["institution_id"].to_list() for p in parts] == [["i0", "i1"], ["i2", "i3"], ["i4"]]
