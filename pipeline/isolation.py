@@ -50,7 +50,7 @@ class WorkerLimits:
 
     seconds_per_document: float = 60.0
     worker_memory_mb: int = 2048
-    retire_above_mb: int = 0              # resident MB after a batch that retire the child (0: never)
+    retire_above_mb: int = 0              # resident MB after a batch above which the child is retired (0: never)
     retire_after_documents: int = 2000    # …once it has parsed this many: a retirement costs ~0.75 s
 
     @classmethod
