@@ -36,7 +36,7 @@ from expectations.checks import Check, ParentKeys
 from expectations.suites import suite_for
 from warehouse.dq import write_quarantine, write_results
 from warehouse.publish import PublishRefused
-from warehouse.staging import StagedTables
+from warehouse.staging import StagedTables, staged_columns
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +170,9 @@ def parent_keys(frames: Frames, warehouse_keys: ParentKeys) -> ParentKeys:
 def _keys(parent: str, columns: tuple[str, ...], frames: Frames,
           warehouse_keys: ParentKeys) -> pl.DataFrame | None:
     parts = [k for k in (warehouse_keys.get((parent, columns)),) if k is not None]
-    if isinstance(frames, StagedTables):  # only the key columns, not the whole table
-        batch = frames.read(parent, columns) if set(columns) <= set(frames.columns(parent)) else None
-    else:
-        batch = frames.get(parent)
-    if batch is not None and all(c in batch.columns for c in columns):
-        parts.append(batch.select(columns).drop_nulls())
+    batch = staged_columns(frames, parent, columns)   # only the key columns, not the whole table
+    if batch is not None:
+        parts.append(batch.drop_nulls())
     return pl.concat(parts, how="vertical_relaxed").unique() if parts else None
 
 

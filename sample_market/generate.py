@@ -64,8 +64,9 @@ def generate(out_dir: Path, scale: str = "seed", seed: int = 20251231) -> Genera
 
 def fingerprinted_files() -> list[Path]:
     """The generator's code, data files and fonts, and the warehouse's migrations with the
-    modules that apply them (the truth is written in the warehouse's schema). Nothing of transforms/ or pipeline/: the generator
-    imports neither, so a change to the pipeline never invalidates a generated market."""
+    module that applies them and its quoting (the truth is written in the warehouse's schema).
+    Nothing of transforms/ or pipeline/: the generator imports neither, so a change to the
+    pipeline never invalidates a generated market."""
     from warehouse.migrate import MIGRATIONS_DIR
 
     root = Path(__file__).resolve().parent

@@ -33,6 +33,16 @@ def table_slices(frames: MutableMapping[str, pl.DataFrame], table: str, rows: in
         yield frame.slice(start, rows)
 
 
+def staged_columns(frames: MutableMapping[str, pl.DataFrame], table: str,
+                   columns: Sequence[str]) -> pl.DataFrame | None:
+    """These columns of a table of ``frames`` (only they are read when it is staged); None when
+    the table is absent or lacks one of them."""
+    if isinstance(frames, StagedTables):
+        return frames.read(table, columns) if set(columns) <= set(frames.columns(table)) else None
+    frame = frames.get(table)
+    return frame.select(columns) if frame is not None and set(columns) <= set(frame.columns) else None
+
+
 class StagedTables(MutableMapping[str, pl.DataFrame]):
     """table → frame, each frame a Parquet file in ``folder`` (read on access, written on assignment).
 
@@ -94,4 +104,4 @@ class StagedTables(MutableMapping[str, pl.DataFrame]):
         return f"StagedTables({str(self.folder)!r}: {', '.join(f'{t} {n}' for t, n in self._heights.items())})"
 
 
-__all__ = ["SLICE_ROWS", "StagedTables", "table_slices"]
+__all__ = ["SLICE_ROWS", "StagedTables", "staged_columns", "table_slices"]
