@@ -62,15 +62,21 @@ def generate(out_dir: Path, scale: str = "seed", seed: int = 20251231) -> Genera
     return GenerateResult(out_dir, len(documents), time.perf_counter() - started)
 
 
+SERVING = ("server.py", "server_process.py", "venues")
+"""What serves a generated market over HTTP, under sample_market/: none of it shapes a document or
+the truth (a test walks the generator's imports), so a change to the server keeps the cache."""
+
+
 def fingerprinted_files() -> list[Path]:
     """The generator's code, data files and fonts, and the warehouse's migrations with the
     module that applies them and its quoting (the truth is written in the warehouse's schema).
-    Nothing of transforms/ or pipeline/: the generator imports neither, so a change to the
-    pipeline never invalidates a generated market."""
+    Nothing of transforms/ or pipeline/ (the generator imports neither) and nothing that only
+    serves (``SERVING``): a change to the pipeline or the server never invalidates a market."""
     from warehouse.migrate import MIGRATIONS_DIR
 
     root = Path(__file__).resolve().parent
-    own = [p for pattern in ("*.py", "*.ttf", "*.toml") for p in root.rglob(pattern)]
+    own = [p for pattern in ("*.py", "*.ttf", "*.toml") for p in root.rglob(pattern)
+           if p.relative_to(root).parts[0] not in SERVING]
     return sorted([*own, root.parent / "warehouse" / "migrate.py", root.parent / "warehouse" / "sql_text.py",
                    *MIGRATIONS_DIR.resolve().glob("*.sql")])
 

@@ -46,6 +46,7 @@ from sample_market.venues.base import (
     Context,
     Publication,
     Request,
+    Selections,
     file_answer,
     forbidden,
     json_answer,
@@ -72,6 +73,7 @@ class ChinamoneyVenue:
 
     def __init__(self, entries: list, sizes: dict[str, int]):
         self.notices = publications(entries, CHANNEL, sizes)
+        self.selections = Selections()
         self.by_content_id = {content_id(p): p for p in self.notices}
         self.details = {detail_path(p): p for p in self.notices}
 
@@ -136,13 +138,11 @@ class ChinamoneyVenue:
         except ValueError as exc:
             return json_answer({"head": _head("400", f"参数错误: {exc}"), "data": None, "records": []})
         words = [w for w in params.get("text", "").split() if w]
-        rows = [p for p in self.notices if all(w in p.title for w in words)
-                and (start is None or p.published_at >= start) and (end is None or p.published_at <= end)]
+        rows, after_key = self.selections.get((tuple(words), start, end),
+                                              lambda: _selection(self.notices, words, start, end))
         op = params.get("op", "top")
         if op == "next":
-            after = params.get("searchAfter", "")
-            keys = [sort_key(p) for p in rows]
-            position = next((i + 1 for i, k in enumerate(keys) if ",".join(k) == after), None)
+            position = after_key.get(params.get("searchAfter", ""))
             if position is None:
                 return json_answer({"head": _head("400", "searchAfter 无效"), "data": None, "records": []})
             if ctx.dup_page:  # the page before again, as a busy index sometimes answers
@@ -168,6 +168,16 @@ def _head(code: str, message: str = "") -> dict:
 
 def content_id(p: Publication) -> str:
     return str(int(p.token("content", 10), 16) % 10**9)
+
+
+def _selection(notices: list[Publication], words: list[str], start, end) -> tuple[list[Publication], dict[str, int]]:
+    """The notices a search matches, and where a page after each one's sort key starts."""
+    rows = [p for p in notices if all(w in p.title for w in words)
+            and (start is None or p.published_at >= start) and (end is None or p.published_at <= end)]
+    after_key: dict[str, int] = {}
+    for i, p in enumerate(rows):
+        after_key.setdefault(",".join(sort_key(p)), i + 1)   # the first match, as a scan finds it
+    return rows, after_key
 
 
 def sort_key(p: Publication) -> list[str]:

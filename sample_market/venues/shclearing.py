@@ -35,6 +35,7 @@ from sample_market.venues.base import (
     Context,
     Publication,
     Request,
+    Selections,
     file_answer,
     forbidden,
     json_answer,
@@ -56,6 +57,7 @@ class ShclearingVenue:
 
     def __init__(self, entries: list, sizes: dict[str, int]):
         self.bulletins = publications(entries, CHANNEL, sizes)
+        self.selections = Selections()
         self.articles = {article_path(p): p for p in self.bulletins}
         self.files = {file_name(p): p for p in self.bulletins}
 
@@ -92,7 +94,8 @@ class ShclearingVenue:
         except ValueError as exc:
             return json_answer({"success": False, "msg": f"参数错误: {exc}", "root": [], "totalCount": 0})
         words = [w for w in params.get("bondName", "").split() if w]
-        rows = [p for p in self.bulletins if all(w in p.title for w in words)]
+        rows = self.selections.get(tuple(words),
+                                   lambda: [p for p in self.bulletins if all(w in p.title for w in words)])
         chunk = page_slice(rows, start // limit + 1, limit, ctx) if start % limit == 0 else rows[start:start + limit]
         return json_answer({"success": True, "totalCount": len(rows), "root": [bulletin_row(p) for p in chunk]})
 

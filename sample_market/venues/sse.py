@@ -31,6 +31,7 @@ from sample_market.venues.base import (
     Context,
     Publication,
     Request,
+    Selections,
     file_answer,
     forbidden,
     not_found,
@@ -59,6 +60,7 @@ class SseVenue:
 
     def __init__(self, entries: list, sizes: dict[str, int]):
         self.bulletins = publications(entries, CHANNEL, sizes)
+        self.selections = Selections()
         self.files = {file_path(p): p for p in self.bulletins}
 
     def route(self, request: Request, ctx: Context) -> Answer | None:
@@ -90,7 +92,8 @@ class SseVenue:
         except ValueError as exc:
             return _jsonp({"actionErrors": [str(exc)], "result": [], "pageHelp": {"data": [], "total": 0}}, callback)
         bond_types = {t.strip() for t in q.get("bondType", "").split(",") if t.strip()}
-        rows = [p for p in self.bulletins if _matches(p, q, bond_types, start, end)]
+        key = (frozenset(bond_types), start, end, *(q.get(k, "").strip() for k in FILTERS))
+        rows = self.selections.get(key, lambda: [p for p in self.bulletins if _matches(p, q, bond_types, start, end)])
         chunk = page_slice(rows, page_no, page_size, ctx) if q.get("isPagination", "true") != "false" else rows
         data = [bulletin_row(p) for p in chunk]
         page_count = max(1, -(-len(rows) // page_size))
@@ -109,6 +112,10 @@ class SseVenue:
 def _referer_ok(request: Request) -> bool:
     referer = request.header("Referer")
     return "sse.com.cn" in referer or (bool(referer) and referer.startswith(request.origin))
+
+
+FILTERS = ("securityCode", "title", "orgBulletinType")
+"""The query fields ``_matches`` reads besides the dates and bond types (a selection's key)."""
 
 
 def _matches(p: Publication, q: dict[str, str], bond_types: set[str], start, end) -> bool:

@@ -27,6 +27,7 @@ from sample_market.venues.base import (
     Context,
     Publication,
     Request,
+    Selections,
     file_answer,
     forbidden,
     json_answer,
@@ -51,6 +52,7 @@ class SzseVenue:
 
     def __init__(self, entries: list, sizes: dict[str, int]):
         self.announcements = publications(entries, CHANNEL, sizes)
+        self.selections = Selections()
         self.files = {DOWNLOAD_PREFIX + attach_path(p): p for p in self.announcements}
 
     def route(self, request: Request, ctx: Context) -> Answer | None:
@@ -88,12 +90,14 @@ class SzseVenue:
         categories = set(body.get("smallCategoryId") or [])
         stocks = {str(s) for s in body.get("stock") or []}
         keywords = [str(k) for k in body.get("searchKey") or [] if str(k).strip()]
-        rows = [p for p in self.announcements
-                if (not channels or CHANNEL_CODE in channels)
-                and (not categories or category(p) in categories)
-                and (start is None or p.published_at >= start) and (end is None or p.published_at <= end)
-                and (not stocks or stocks & set(p.codes))
-                and all(k in p.title for k in keywords)]
+        key = (frozenset(channels), frozenset(categories), start, end, frozenset(stocks), tuple(keywords))
+        rows = self.selections.get(key, lambda: [
+            p for p in self.announcements
+            if (not channels or CHANNEL_CODE in channels)
+            and (not categories or category(p) in categories)
+            and (start is None or p.published_at >= start) and (end is None or p.published_at <= end)
+            and (not stocks or stocks & set(p.codes))
+            and all(k in p.title for k in keywords)])
         chunk = page_slice(rows, page_num, page_size, ctx)
         return json_answer({"announceCount": len(rows), "data": [announcement_row(p) for p in chunk]})
 

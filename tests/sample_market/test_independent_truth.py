@@ -42,9 +42,10 @@ def _module_file(name: str) -> Path | None:
 
 
 def _project_modules_reached_from(package: Path) -> dict[Path, str]:
-    """Our own modules the package imports, at any depth, each with the import that reached it."""
+    """Our own modules the package (or one module) imports, at any depth, each with the import
+    that reached it."""
     reached: dict[Path, str] = {}
-    todo = sorted(package.rglob("*.py"))
+    todo = sorted(package.rglob("*.py")) if package.is_dir() else [package.resolve()]
     while todo:
         source = todo.pop()
         package = ".".join(source.relative_to(ROOT).parts[:-1])
