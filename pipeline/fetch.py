@@ -13,8 +13,9 @@ document whose download failed: the next run will list it again.
 from __future__ import annotations
 
 import logging
+import queue
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -131,25 +132,29 @@ def download_listing(
         # ≈ 1.7 KB until the source is done (a market year's 31,000 trustee reports: ≈ 55 MB)
         waiting = iter(missing)
         running: dict[Future, ListingEntry] = {}
+        # each download says when it is done (``wait`` on every running future instead took and
+        # released all their locks once a document: ≈ 4 % of the fetch's Python time by yappi)
+        finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
         while True:
             for entry in islice(waiting, IN_FLIGHT_PER_THREAD * workers - len(running)):
-                running[pool.submit(fetch, entry)] = entry
+                future = pool.submit(fetch, entry)
+                running[future] = entry
+                future.add_done_callback(finished.put)
             if not running:
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                entry = running.pop(future)
-                try:
-                    doc = future.result()
-                except Exception as exc:  # a failed download is reported, never fatal
-                    log.warning("%s: download failed for %s: %s", source.name, entry.title, exc)
-                    report.failures.append(
-                        {"source": source.name, "source_doc_id": entry.source_doc_id, "title": entry.title,
-                         "url": entry.download_url, "error": f"{type(exc).__name__}: {exc}"}
-                    )
-                    failed.append(entry)
-                    continue
-                stored(entry, doc)
+            future = finished.get()
+            entry = running.pop(future)
+            try:
+                doc = future.result()
+            except Exception as exc:  # a failed download is reported, never fatal
+                log.warning("%s: download failed for %s: %s", source.name, entry.title, exc)
+                report.failures.append(
+                    {"source": source.name, "source_doc_id": entry.source_doc_id, "title": entry.title,
+                     "url": entry.download_url, "error": f"{type(exc).__name__}: {exc}"}
+                )
+                failed.append(entry)
+                continue
+            stored(entry, doc)
     if missing:
         store.sync()
     if failed:

@@ -212,8 +212,9 @@ class WarehouseSettings(BaseModel):
 
 
 class RawStoreSettings(BaseModel):
-    """Where fetched bytes are kept: ``local`` (``paths.raw_dir``, SQLite index) or ``s3`` (the
-    same ``sha256/ab/cd/<hash>`` layout under ``s3_url``, index in the cluster's PostgreSQL)."""
+    """Where fetched bytes are kept: ``local`` (``paths.raw_dir``: ``sha256/ab/<hash>``, SQLite
+    index) or ``s3`` (keys ``sha256/ab/cd/<hash>`` under ``s3_url``, index in the cluster's
+    PostgreSQL)."""
 
     backend: Literal["local", "s3"] = "local"
     s3_url: str = "s3://abs-etl/raw/"

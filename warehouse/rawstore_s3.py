@@ -1,7 +1,8 @@
 """The content-addressed raw store on S3-compatible storage, reachable from every machine.
 
-Same layout and same hashes as the local store (``warehouse.rawstore``): the bytes of a
-document live at ``<s3_url>/sha256/ab/cd/<sha256>``, written once per hash (an S3 PUT is atomic:
+The same hashes as the local store (``warehouse.rawstore``): the bytes of a document live at
+``<s3_url>/sha256/ab/cd/<sha256>`` (keys, not folders: the local store's one-level layout is
+about folder creation, which S3 has none of), written once per hash (an S3 PUT is atomic:
 readers see the whole object or none). The fetch index — which (source, source id) gave which
 bytes — lives in the cluster's PostgreSQL (``raw_store.fetched`` in the lake's catalog
 database), so every worker and every host sees the same index.

@@ -132,7 +132,7 @@ def test_raw_bytes_and_lake_files_are_on_the_s3_store_under_their_hashes(cluster
     keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=settings.cluster.s3.bucket)
             for o in page.get("Contents", [])]
     raw = {k.rsplit("/", 1)[1] for k in keys if re.fullmatch(r"raw/sha256/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}", k)}
-    local = {p.name for p in (e2e_settings.paths.raw_dir / "sha256").glob("*/*/*")}
+    local = {p.name for p in (e2e_settings.paths.raw_dir / "sha256").rglob("*") if re.fullmatch(r"[0-9a-f]{64}", p.name)}
     assert raw == local and len(raw) > 1000
     assert any(k.startswith("lake/") and k.endswith(".parquet") for k in keys)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
+import sqlite3
 
 import pytest
 
-from warehouse.rawstore import RawStore
+from warehouse.rawstore import _SCHEMA, RawStore
 
 
 def test_bytes_are_stored_once_by_hash_and_indexed_by_source_id(tmp_path):
@@ -54,3 +56,40 @@ def test_a_file_cut_short_before_sync_is_fetched_again(tmp_path):
     assert not store.has_source_doc("s", "2") and not store.has_source_doc("s", "3")
     again = store.put(b"report cut short", source="s", source_doc_id="2")  # the next download
     assert store.has_source_doc("s", "2") and store.read(again.sha256) == b"report cut short"
+
+
+def test_a_new_store_keeps_bytes_one_folder_level_under_their_hash(tmp_path):
+    store = RawStore(tmp_path)
+    doc = store.put(b"report", source="s", source_doc_id="1")
+    assert doc.path == tmp_path / "sha256" / doc.sha256[:2] / doc.sha256
+    assert RawStore(tmp_path).path_for(doc.sha256) == doc.path          # the layout is the store's, kept
+    assert pickle.loads(pickle.dumps(store)).path_for(doc.sha256) == doc.path   # as a parse worker gets it
+
+
+def test_a_store_written_before_the_one_level_layout_is_read_and_written_as_it_was(tmp_path):
+    """A store of the two-level layout (``sha256/ab/cd/<hash>``, no layout in its index) keeps it."""
+    data = b"an older report"
+    sha = hashlib.sha256(data).hexdigest()
+    legacy = tmp_path / "sha256" / sha[:2] / sha[2:4] / sha
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(data)
+    con = sqlite3.connect(tmp_path / "index.sqlite")
+    con.executescript(_SCHEMA.split("CREATE TABLE IF NOT EXISTS store_layout")[0])
+    con.execute("INSERT INTO fetched VALUES ('s', '1', ?, NULL, 't', 'f.pdf', NULL, NULL, ?, 'x', 'x')", [sha, len(data)])
+    con.commit()
+    con.close()
+
+    store = RawStore(tmp_path)
+    assert store.has_source_doc("s", "1") and store.get("s", "1").path == legacy and store.read(sha) == data
+    newer = store.put(b"a newer report", source="s", source_doc_id="2")
+    assert newer.path == tmp_path / "sha256" / newer.sha256[:2] / newer.sha256[2:4] / newer.sha256
+    assert newer.path.read_bytes() == b"a newer report"
+    assert RawStore(tmp_path).get("s", "2").path == newer.path
+
+
+def test_an_empty_store_of_the_old_schema_takes_the_new_layout(tmp_path):
+    con = sqlite3.connect(tmp_path / "index.sqlite")
+    con.executescript(_SCHEMA.split("CREATE TABLE IF NOT EXISTS store_layout")[0])
+    con.close()
+    doc = RawStore(tmp_path).put(b"x", source="s", source_doc_id="1")
+    assert doc.path.parent.parent == tmp_path / "sha256"
