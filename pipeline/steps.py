@@ -36,9 +36,10 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: MutableMapping[str, pl.D
     written = {}
     for table in list(frames):
         try:
-            keys = staged_columns(frames, table, rule_for(table).key)
+            rule = rule_for(table)
+            keys = staged_columns(frames, table, rule.key)
             if keys is not None:   # (a table without its key columns fails in merge_rows, naming them)
-                refuse_duplicate_keys(table, keys, rule_for(table))
+                refuse_duplicate_keys(table, keys, rule)
             written[table] = 0
             for part in table_slices(frames, table, slice_rows):
                 with transaction(con):

@@ -75,9 +75,8 @@ class StagedTables(MutableMapping[str, pl.DataFrame]):
     def height(self, table: str) -> int:
         return self._heights[table]
 
-    def slices(self, table: str, rows: int = 0) -> Iterator[pl.DataFrame]:
-        """The table ``rows`` at a time (``SLICE_ROWS`` by default), each read on its own."""
-        rows = rows or SLICE_ROWS
+    def slices(self, table: str, rows: int = SLICE_ROWS) -> Iterator[pl.DataFrame]:
+        """The table ``rows`` at a time, each read on its own."""
         for start in range(0, self._heights[table], rows):
             yield pl.scan_parquet(self._path(table)).slice(start, rows).collect()
 

@@ -195,7 +195,7 @@ def test_a_key_twice_in_different_slices_is_refused_before_anything_is_written(c
     assert con.execute("SELECT count(*) FROM core.institutions").fetchone() == (0,)
 
 
-def test_a_staged_slice_reads_its_rows_and_no_others(tmp_path):
+def test_a_staged_table_read_in_slices_gives_each_row_once_in_order(tmp_path):
     from warehouse.staging import StagedTables
 
     staged = StagedTables(tmp_path / "staged")
