@@ -196,7 +196,8 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
 
         with api_for_workers(), parse_task_runner(settings) as parsers, \
                 ThreadPoolExecutor(max(1, len(sources)), thread_name_prefix="source") as fetchers:
-            # (a batch's spec is not quoted: the Dask runner would send the annotation as a bare tuple)
+            # (a batch's spec is a plain object, which Prefect passes without walking it; a quoted
+            # argument would not do: the Dask runner sends it on as a bare tuple)
             schedule = ParseSchedule(job, lambda spec: parsers.submit(parse_documents, {"spec": spec}))
             for doc in job.extra_documents:
                 schedule.add(doc)
