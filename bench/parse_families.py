@@ -35,7 +35,9 @@ from pipeline.hooks import parse_document  # noqa: E402
 from transforms.parse.base import DocumentError  # noqa: E402
 from warehouse.rawstore import StoredDocument  # noqa: E402
 
+
 def manifest(world: Path) -> list[dict]:
+    """Every document the market publishes (a copy listed by two venues appears twice)."""
     with (world / "manifest.jsonl").open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
