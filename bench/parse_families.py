@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from parse_reports import raw_text  # noqa: E402 - the raw pypdfium2 floor, as the trustee-report bench reads it
 from pipeline.hooks import parse_document  # noqa: E402
 from transforms.parse.base import DocumentError  # noqa: E402
 from warehouse.rawstore import StoredDocument  # noqa: E402
@@ -57,23 +58,6 @@ def ours(doc: StoredDocument, data: bytes) -> bool:
     except DocumentError:
         return False
     return True
-
-
-def raw_text(data: bytes) -> int:
-    """Every page's text through pypdfium2's helpers: what any pdfium-based reader pays at least."""
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(data)
-    chars = 0
-    try:
-        for page in pdf:
-            textpage = page.get_textpage()
-            chars += len(textpage.get_text_range())
-            textpage.close()
-            page.close()
-    finally:
-        pdf.close()
-    return chars
 
 
 def best_cpu(run, items: list, rounds: int) -> float:

@@ -21,7 +21,8 @@ def _bench():
     return module
 
 
-def test_every_distinct_document_is_weighted_and_pdfs_are_compared_with_raw_text(seed_market, capsys):
+def test_every_distinct_document_is_weighted_and_pdfs_are_compared_with_raw_text(seed_market, capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))  # as when run as a script: it imports parse_reports
     rows = [json.loads(line) for line in (seed_market / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
     distinct = Counter(row["doc_type"] for row in {row["doc_id"]: row for row in rows}.values())
