@@ -17,7 +17,9 @@ import queue
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
+from typing import NamedTuple
 
 import duckdb
 
@@ -47,20 +49,46 @@ class FetchReport:
         self.cursors.update(other.cursors)
 
 
+class Taken(NamedTuple):
+    """What the cursor needs of a stored entry (``Cursor.advance`` reads these two fields)."""
+
+    published_at: datetime
+    source_doc_id: str
+
+
 @dataclass
 class Listing:
-    """What one source listed as new since its cursor."""
+    """What one source listed as new since its cursor, and how far downloading it has got.
+
+    Downloading consumes it: each entry leaves ``entries`` (its slot becomes ``None``) once it
+    is stored or has failed, keeping only what the cursor needs (``taken``), so a source's listing
+    does not stay whole in memory until its last download (a market year's 42,879 entries held
+    ≈ 57 MB, most of it the sources' ``extra`` fields). What was done is kept here, so a retry of
+    the download goes on from where the failed attempt stopped."""
 
     source: Source
     cursor: Cursor
-    entries: list[ListingEntry]
+    entries: list[ListingEntry | None]
     refused: dict | None = None  # the site blocked the listing (a fetch failure of the run)
+    report: FetchReport = field(default_factory=FetchReport)   # downloads so far, over every attempt
+    taken: list[Taken] = field(default_factory=list)
+    first_failure: datetime | None = None
+    planned: dict[str | None, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for e in self.entries:
+            self.planned[e.doc_type_hint] = self.planned.get(e.doc_type_hint, 0) + 1
+        if self.refused is not None:
+            self.report.failures.append(self.refused)
 
     def counts(self) -> dict[str | None, int]:
-        out: dict[str | None, int] = {}
-        for e in self.entries:
-            out[e.doc_type_hint] = out.get(e.doc_type_hint, 0) + 1
-        return out
+        """Entries by the source's type hint, as listed (before any was downloaded)."""
+        return dict(self.planned)
+
+    @property
+    def listed(self) -> int:
+        """Entries as listed (before any was downloaded)."""
+        return sum(self.planned.values())
 
 
 def read_cursors(con: duckdb.DuckDBPyConnection) -> dict[str, Cursor]:
@@ -96,27 +124,28 @@ def download_listing(
     on_stored: Callable[[StoredDocument], None] | None = None,
 ) -> FetchReport:
     """Download every listed entry the store lacks (``concurrency`` at a time); failures are
-    reported, never fatal; the cursor advances only up to the first failure."""
+    reported, never fatal; the cursor advances only up to the first failure. Consumes the
+    listing (see ``Listing``); called again on it, goes on with what is left."""
     source = listing.source
-    report = FetchReport()
-    if listing.refused is not None:
-        report.failures.append(listing.refused)
-    taken: list[ListingEntry] = []
-    failed: list[ListingEntry] = []
+    report, entries = listing.report, listing.entries
 
-    def stored(entry: ListingEntry, doc: StoredDocument) -> None:
-        report.stored.append(doc)
-        taken.append(entry)
-        if on_stored:
+    def stored(i: int, doc: StoredDocument) -> None:
+        if on_stored:   # first: a document it did not take stays listed, for a retry
             on_stored(doc)
+        entry = entries[i]
+        entries[i] = None
+        listing.taken.append(Taken(entry.published_at, entry.source_doc_id))
+        report.stored.append(doc)
 
     missing = []
-    for entry in listing.entries:
+    for i, entry in enumerate(entries):
+        if entry is None:
+            continue   # done by an earlier attempt
         if store.has_source_doc(entry.source, entry.source_doc_id):
             report.reused += 1
-            stored(entry, store.get(entry.source, entry.source_doc_id))
+            stored(i, store.get(entry.source, entry.source_doc_id))
         else:
-            missing.append(entry)
+            missing.append(i)
 
     def fetch(entry: ListingEntry) -> StoredDocument:
         data = source.download(entry)
@@ -131,35 +160,37 @@ def download_listing(
         # a few downloads queued per thread, not one future per listed document: a future costs
         # ≈ 1.7 KB until the source is done (a market year's 31,000 trustee reports: ≈ 55 MB)
         waiting = iter(missing)
-        running: dict[Future, ListingEntry] = {}
+        running: dict[Future, int] = {}
         # each download says when it is done (``wait`` on every running future instead took and
         # released all their locks once a document: ≈ 4 % of the fetch's Python time by yappi)
         finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
         while True:
-            for entry in islice(waiting, IN_FLIGHT_PER_THREAD * workers - len(running)):
-                future = pool.submit(fetch, entry)
-                running[future] = entry
+            for i in islice(waiting, IN_FLIGHT_PER_THREAD * workers - len(running)):
+                future = pool.submit(fetch, entries[i])
+                running[future] = i
                 future.add_done_callback(finished.put)
             if not running:
                 break
             future = finished.get()
-            entry = running.pop(future)
+            i = running.pop(future)
             try:
                 doc = future.result()
             except Exception as exc:  # a failed download is reported, never fatal
+                entry, entries[i] = entries[i], None
                 log.warning("%s: download failed for %s: %s", source.name, entry.title, exc)
                 report.failures.append(
                     {"source": source.name, "source_doc_id": entry.source_doc_id, "title": entry.title,
                      "url": entry.download_url, "error": f"{type(exc).__name__}: {exc}"}
                 )
-                failed.append(entry)
+                if listing.first_failure is None or entry.published_at < listing.first_failure:
+                    listing.first_failure = entry.published_at
                 continue
-            stored(entry, doc)
+            stored(i, doc)
     if missing:
         store.sync()
-    if failed:
-        first_failure = min(e.published_at for e in failed)
-        taken = [e for e in taken if e.published_at < first_failure]
+    taken = listing.taken
+    if listing.first_failure is not None:
+        taken = [t for t in taken if t.published_at < listing.first_failure]
     report.cursors[source.name] = listing.cursor.advance(taken)
     return report
 

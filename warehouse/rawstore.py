@@ -70,7 +70,7 @@ class StoredDocument:
     size_bytes: int
     first_seen_at: str
     last_seen_at: str
-    path: Path
+    path: Path | Blob | Any   # a ``Blob`` from a local store, an ``S3Object`` from a bucket
 
     @classmethod
     def from_row(cls, row: tuple | list, path: Any) -> "StoredDocument":
@@ -79,6 +79,51 @@ class StoredDocument:
         source, source_doc_id, sha256, url, title, file_name, published_at, hint, size, first, last = row
         return cls(sys.intern(source), source_doc_id, sha256, url, title, file_name, published_at,
                    sys.intern(hint) if hint else hint, size, first, first if last == first else last, path)
+
+
+class Blob:
+    """Where a document's bytes lie in a local store: its fan-out folder (one ``Path`` shared by
+    every document in it) and the hash. Quacks like the ``Path`` it stands for, as ``S3Object``
+    does for a bucket (any other ``Path`` attribute is that Path's, made when asked for): a run
+    holds one for every document it fetched, and a market year's 42,855 ``Path`` objects (their
+    parts lists and strings) held ≈ 16 MB of the flow process."""
+
+    __slots__ = ("folder", "name")
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder, self.name = folder, name
+
+    def __fspath__(self) -> str:
+        return os.path.join(self.folder, self.name)
+
+    __str__ = __fspath__
+
+    def __repr__(self) -> str:
+        return f"Blob({self.__fspath__()!r})"
+
+    def path(self) -> Path:
+        return self.folder / self.name
+
+    def read_bytes(self) -> bytes:
+        with open(self.__fspath__(), "rb") as handle:
+            return handle.read()
+
+    def exists(self) -> bool:
+        return os.path.exists(self.__fspath__())
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.path(), attr)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Blob, os.PathLike)):
+            return self.__fspath__() == os.fspath(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.__fspath__())
+
+    def __reduce__(self) -> tuple:
+        return (Blob, (self.folder, self.name))
 
 
 def sha256_hex(data: bytes) -> str:
@@ -94,6 +139,7 @@ class RawStore:
         self._lock = threading.Lock()
         self._con: sqlite3.Connection | None = None
         self._pid = 0
+        self._folders: dict[str, Path] = {}
         with self._index() as con:
             con.executescript(_SCHEMA)
             # one statement, so two processes opening a new store agree: a store that already
@@ -130,7 +176,7 @@ class RawStore:
 
     def __setstate__(self, state: dict) -> None:
         self.root, self.levels = state["root"], state["levels"]
-        self._lock, self._con, self._pid = threading.Lock(), None, 0
+        self._lock, self._con, self._pid, self._folders = threading.Lock(), None, 0, {}
 
     def path_for(self, sha256: str) -> Path:
         if not isinstance(sha256, str) or not _HEX64.fullmatch(sha256):
@@ -138,6 +184,18 @@ class RawStore:
         if self.levels == LEGACY_LEVELS:
             return self.root / "sha256" / sha256[:2] / sha256[2:4] / sha256
         return self.root / "sha256" / sha256[:2] / sha256
+
+    def blob_for(self, sha256: str) -> Path | Blob:
+        """``path_for``, as a ``StoredDocument`` keeps it: a ``Blob`` sharing one of the 256 folders
+        (a store of the legacy layout, up to 65,536 folders: the ``Path``)."""
+        if self.levels == LEGACY_LEVELS:
+            return self.path_for(sha256)
+        if not isinstance(sha256, str) or not _HEX64.fullmatch(sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        folder = self._folders.get(sha256[:2])
+        if folder is None:
+            folder = self._folders.setdefault(sha256[:2], self.root / "sha256" / sha256[:2])
+        return Blob(folder, sha256)
 
     def has_source_doc(self, source: str, source_doc_id: str) -> bool:
         with self._index() as con:
@@ -191,7 +249,7 @@ class RawStore:
                 [source, source_doc_id, digest, url, title, file_name, published_at, doc_type_hint,
                  len(data), now, now],
             ).fetchone()
-        return StoredDocument.from_row(row, target)
+        return StoredDocument.from_row(row, self.blob_for(row[2]))
 
     def sync(self) -> None:
         """Make every document stored so far durable: the files and the index, at once."""
@@ -206,7 +264,7 @@ class RawStore:
             ).fetchone()
         if row is None:
             raise KeyError(f"{source}:{source_doc_id} is not in the raw store")
-        return StoredDocument.from_row(row, self.path_for(row[2]))
+        return StoredDocument.from_row(row, self.blob_for(row[2]))
 
     def all(self) -> list[StoredDocument]:
         """Every indexed document, oldest publish time first (stable order)."""
@@ -214,7 +272,7 @@ class RawStore:
             rows = con.execute(
                 "SELECT * FROM fetched ORDER BY published_at NULLS FIRST, source, source_doc_id"
             ).fetchall()
-        return [StoredDocument.from_row(r, self.path_for(r[2])) for r in rows]
+        return [StoredDocument.from_row(r, self.blob_for(r[2])) for r in rows]
 
     def read(self, sha256: str) -> bytes:
         data = self.path_for(sha256).read_bytes()

@@ -79,3 +79,50 @@ def test_a_long_listing_is_handed_to_the_download_threads_a_few_at_a_time(tmp_pa
                                   on_stored=lambda doc: alive.append(futures() - before))
     assert len(report.stored) == 28 and not report.failures
     assert max(alive) <= 4, alive  # two per download thread (IN_FLIGHT_PER_THREAD), not one per document
+
+
+def test_downloading_consumes_the_listing_entry_by_entry(tmp_path):
+    """Each entry leaves the listing once its document is stored (a market year's listings held
+    ≈ 57 MB until the last download); the counts the schedule plans with stay as listed."""
+    store = RawStore(tmp_path / "raw")
+    left: list[int] = []
+    with serve(market(tmp_path, n=5)) as server, HttpClient() as http:
+        source = ChinaBondListing(ChinaBondListingSettings(base_url=server.url, page_size=10), http=http)
+        listing = list_source(source, {})
+        report = download_listing(listing, store, concurrency=1,
+                                  on_stored=lambda doc: left.append(sum(e is not None for e in listing.entries)))
+    assert left == [5, 4, 3, 2, 1]     # counted before each stored document's entry leaves
+    assert listing.entries == [None] * 5 and len(report.stored) == 5
+    assert listing.listed == 5 and listing.counts() == {"trustee_report": 5}
+    assert report.cursors[source.name].published_at == datetime(2025, 3, 5, 17, tzinfo=SHANGHAI)
+
+
+def test_a_retried_download_goes_on_where_the_failed_attempt_stopped(tmp_path):
+    """As Prefect retries the fetch task with the same listing: nothing is downloaded twice, the
+    document the failed attempt could not hand on is handed on, the cursor covers every entry."""
+    store = RawStore(tmp_path / "raw")
+    handed: list[str] = []
+
+    def on_stored(doc) -> None:
+        if len(handed) == 2 and not failed:
+            failed.append(doc.source_doc_id)
+            raise RuntimeError("the parse schedule is gone")
+        handed.append(doc.source_doc_id)
+
+    failed: list[str] = []
+    with serve(market(tmp_path, n=5)) as server, HttpClient() as http:
+        source = ChinaBondListing(ChinaBondListingSettings(base_url=server.url, page_size=10), http=http)
+        listing = list_source(source, {})
+        try:
+            download_listing(listing, store, concurrency=1, on_stored=on_stored)
+        except RuntimeError:
+            pass
+        first_attempt = server.stats["requests"] - 1          # less the one listing page
+        report = download_listing(listing, store, concurrency=1, on_stored=on_stored)
+        requests = server.stats["requests"]
+    assert sorted(h.split(":")[0] for h in handed) == [str(900000000 + i) for i in range(5)]
+    assert len(handed) == 5 and failed[0] in handed
+    assert requests == 1 + 5                                   # every document downloaded once
+    # the retry takes from the store what the failed attempt downloaded but did not hand on
+    assert len(report.stored) == 5 and report.reused == first_attempt - 2 >= 1
+    assert report.cursors[source.name].published_at == datetime(2025, 3, 5, 17, tzinfo=SHANGHAI)

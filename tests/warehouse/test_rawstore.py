@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,19 @@ def test_an_empty_store_of_the_old_schema_takes_the_new_layout(tmp_path):
     con.close()
     doc = RawStore(tmp_path).put(b"x", source="s", source_doc_id="1")
     assert doc.path.parent.parent == tmp_path / "sha256"
+
+
+def test_a_stored_document_keeps_its_path_as_a_shared_folder_and_its_hash(tmp_path):
+    """A run holds one per fetched document: not a ``Path`` each (≈ 375 B with its parts), one
+    folder ``Path`` per fan-out folder and the hash string the document has anyway."""
+    store = RawStore(tmp_path)
+    docs = [store.put(f"report {i}".encode(), source="s", source_doc_id=str(i)) for i in range(600)]
+    assert len({id(d.path.folder) for d in docs}) == len({d.sha256[:2] for d in docs}) < 600
+    assert all(d.path.name is d.sha256 for d in docs)
+    doc = docs[7]
+    assert doc.path == store.path_for(doc.sha256) and str(doc.path) == str(store.path_for(doc.sha256))
+    assert hash(doc.path) == hash(store.get("s", "7").path) and doc == store.get("s", "7")
+    assert doc.path.read_bytes() == Path(doc.path).read_bytes() == b"report 7" and doc.path.exists()
+    assert doc.path.stat().st_size == 8 and doc.path.parent == store.path_for(doc.sha256).parent
+    again = pickle.loads(pickle.dumps(doc))        # as a parse worker gets it
+    assert again == doc and again.path.read_bytes() == b"report 7"
