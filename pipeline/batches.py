@@ -203,10 +203,13 @@ def parse_batch(spec: BatchSpec) -> BatchResult:
 
 
 def _parsed(stored: StoredDocument, kept: dict[str, Any]) -> ParsedDoc:
-    """A worker's answer as the run keeps it: a type or format named once, not once a document."""
+    """A worker's answer as the run keeps it: a type, format or meta key named once, not once a document."""
     for name in ("doc_type", "file_format"):
         if isinstance(kept.get(name), str):
             kept[name] = sys.intern(kept[name])
+    meta = kept.get("meta")
+    if meta:   # keyed by the names of DECIDING_META, not by three new strings a document
+        kept["meta"] = {k: meta[k] for k in DECIDING_META if k in meta}
     return ParsedDoc(stored=stored, **kept)
 
 

@@ -4,6 +4,7 @@ crosses to a worker process intact."""
 from __future__ import annotations
 
 import pickle
+import sys
 from pathlib import Path
 
 from pipeline.batches import BatchSpec
@@ -41,3 +42,18 @@ def test_a_spec_crosses_to_a_worker_intact_and_opens_without_its_documents():
     opened = spec.without_documents()
     assert opened.documents == () and (opened.label, opened.schemas, opened.limits) == (spec.label, spec.schemas,
                                                                                         spec.limits)
+
+
+def test_a_workers_answer_is_kept_with_the_meta_key_names_shared():
+    """A worker's answer arrives pickled, each document's meta keyed by three new strings: the run
+    keeps every document's meta to the end, keyed by the names of ``DECIDING_META`` instead."""
+    from pipeline.batches import DECIDING_META, _parsed
+
+    doc = _spec(1).documents[0]
+    kept = pickle.loads(pickle.dumps({"doc_type": "income_distribution", "file_format": "pdf",
+                                      "meta": {"report_key": "d1:3:income_distribution", "is_revision": False}}))
+    parsed = _parsed(doc, kept)
+    assert parsed.meta == {"report_key": "d1:3:income_distribution", "is_revision": False}
+    assert [k for k in parsed.meta] == [k for k in DECIDING_META if k in parsed.meta]
+    assert all(any(k is name for name in DECIDING_META) for k in parsed.meta)
+    assert parsed.doc_type is sys.intern("income_distribution") and parsed.stored is doc
