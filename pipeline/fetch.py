@@ -63,7 +63,7 @@ class Listing:
     Downloading consumes it: each entry leaves ``entries`` (its slot becomes ``None``) once it
     is stored or has failed, keeping only what the cursor needs (``taken``), so a source's listing
     does not stay whole in memory until its last download (a market year's 42,879 entries held
-    ≈ 57 MB, most of it the sources' ``extra`` fields). What was done is kept here, so a retry of
+    ≈ 57 MB, a third to a half of it the sources' ``extra`` fields). What was done is kept here, so a retry of
     the download goes on from where the failed attempt stopped."""
 
     source: Source

@@ -142,7 +142,7 @@ class Blob:
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.__fspath__())
+        return hash(self.path())   # as the equal Path's
 
     def __reduce__(self) -> tuple:
         return (Blob, (self.folder, self.name))

@@ -106,7 +106,8 @@ def test_a_stored_document_keeps_its_path_as_a_shared_folder_and_its_hash(tmp_pa
     assert all(d.path.name is d.sha256 for d in docs)
     doc = docs[7]
     assert doc.path == store.path_for(doc.sha256) and str(doc.path) == str(store.path_for(doc.sha256))
-    assert hash(doc.path) == hash(store.get("s", "7").path) and doc == store.get("s", "7")
+    assert hash(doc.path) == hash(store.get("s", "7").path) == hash(store.path_for(doc.sha256))
+    assert doc == store.get("s", "7")
     assert doc.path.read_bytes() == Path(doc.path).read_bytes() == b"report 7" and doc.path.exists()
     assert doc.path.stat().st_size == 8 and doc.path.parent == store.path_for(doc.sha256).parent
     again = pickle.loads(pickle.dumps(doc))        # as a parse worker gets it
