@@ -60,7 +60,7 @@ def open_build(job: Job) -> str:
 @task(name="list-source", task_run_name="list {name}", retries=2, retry_delay_seconds=5, **STAGE)
 def list_source(job: Job, source: Any, name: str) -> Listing:
     listing = job.list_source(source)
-    get_run_logger().info("%s lists %d new documents: %s", name, listing.listed,
+    get_run_logger().info("%s lists %d new documents: %s", name, len(listing.entries),
                           ", ".join(f"{k or 'unknown'} {v}" for k, v in sorted(listing.counts().items(), key=str)))
     return listing
 
@@ -192,7 +192,7 @@ def run_graph(settings: Settings, sources: Iterable[Any], *, source: str, flow_n
         def list_and_fetch(source: Any) -> FetchReport:
             listing = list_source(job, source, source.name)
             stored.put(listing)
-            return fetch_source(job, quote(listing), stored.put, source.name, listing.listed)
+            return fetch_source(job, quote(listing), stored.put, source.name, len(listing.entries))
 
         with api_for_workers(), parse_task_runner(settings) as parsers, \
                 ThreadPoolExecutor(max(1, len(sources)), thread_name_prefix="source") as fetchers:

@@ -70,10 +70,10 @@ class Listing:
     cursor: Cursor
     entries: list[ListingEntry | None]
     refused: dict | None = None  # the site blocked the listing (a fetch failure of the run)
-    report: FetchReport = field(default_factory=FetchReport)   # downloads so far, over every attempt
-    taken: list[Taken] = field(default_factory=list)
-    first_failure: datetime | None = None
-    planned: dict[str | None, int] = field(default_factory=dict)
+    report: FetchReport = field(default_factory=FetchReport, init=False)   # downloads so far, every attempt
+    taken: list[Taken] = field(default_factory=list, init=False)
+    first_failure: datetime | None = field(default=None, init=False)
+    planned: dict[str | None, int] = field(default_factory=dict, init=False)   # entries by hint, as listed
 
     def __post_init__(self) -> None:
         for e in self.entries:
@@ -84,11 +84,6 @@ class Listing:
     def counts(self) -> dict[str | None, int]:
         """Entries by the source's type hint, as listed (before any was downloaded)."""
         return dict(self.planned)
-
-    @property
-    def listed(self) -> int:
-        """Entries as listed (before any was downloaded)."""
-        return sum(self.planned.values())
 
 
 def read_cursors(con: duckdb.DuckDBPyConnection) -> dict[str, Cursor]:
@@ -142,8 +137,8 @@ def download_listing(
         if entry is None:
             continue   # done by an earlier attempt
         if store.has_source_doc(entry.source, entry.source_doc_id):
-            report.reused += 1
             stored(i, store.get(entry.source, entry.source_doc_id))
+            report.reused += 1   # once handed on: a retry counts what the failed attempt could not hand on
         else:
             missing.append(i)
 
